@@ -1,0 +1,5 @@
+"""Allow ``python -m logsleuth``."""
+
+from logsleuth.cli import main
+
+main()

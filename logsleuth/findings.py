@@ -1,0 +1,313 @@
+"""The rule engine: match records against patterns and group repeats into findings.
+
+Besides matching, the engine does the correlation that needs the stream order: a
+"Couldn't load module X" record waits for the later traceback of the same PID that imports X
+(Odoo logs the two apart), and symptoms link to the latest earlier finding they follow from.
+Everything kept is bounded: one finding per fingerprint, capped occurrence lists.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from logsleuth.lifetimes import Lifetime
+from logsleuth.patterns import REGEX_TIMEOUT, Pattern, fill
+from logsleuth.records import Record
+from logsleuth.tracebacks import Frame, Traceback, parse_traceback
+
+MAX_OCCURRENCES = 1000
+MAX_SAMPLE_LINES = 400
+AWAIT_RECORDS = 2000
+"""How many later records may pass before a module failure stops waiting for its traceback."""
+
+_MASK_NUMBERS = re.compile(r"\d+")
+_MASK_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\b0x[0-9a-f]+\b")
+_TB_MARK = "Traceback (most recent call last):"
+
+
+@dataclass
+class Occurrence:
+    source: str
+    line: int
+    last_line: int
+    pid: int | None
+    lifetime: Lifetime | None
+    seq: int
+    timestamp: str | None
+    in_shutdown: bool
+
+
+@dataclass
+class ExceptionInfo:
+    type: str | None
+    message: str
+    source: str | None
+    line: int | None
+
+
+@dataclass
+class Finding:
+    pattern: Pattern
+    key: tuple[Any, ...]
+    values: dict[str, str]
+    module: str | None
+    first: Occurrence
+    sample: list[str]
+    traceback: Traceback | None = None
+    exception: ExceptionInfo | None = None
+    culprit: Frame | None = None
+    explained_by: tuple[str, int] | None = None
+    trigger_request: tuple[str, int, str] | None = None
+    occurrences: list[Occurrence] = field(default_factory=list)
+    count: int = 0
+    linked_to: Finding | None = None
+    linked: list[Finding] = field(default_factory=list)
+    id: str = ""
+
+    @property
+    def severity(self) -> str:
+        return self.pattern.severity
+
+    def context(self) -> dict[str, Any]:
+        """Values for the pattern's templates."""
+        ctx: dict[str, Any] = dict(self.values)
+        ctx.setdefault("module", self.module)
+        ctx["source"] = self.first.source
+        ctx["line"] = self.first.line
+        ctx["pid"] = self.first.pid
+        ctx["count"] = self.count
+        ctx["logger_name"] = self.values.get("_logger")
+        if self.exception:
+            ctx.setdefault("exception_type", self.exception.type)
+            ctx.setdefault("exception", f"{self.exception.type}: {self.exception.message}".strip(": "))
+        if self.culprit:
+            ctx.setdefault("culprit_file", self.culprit.file)
+            ctx.setdefault("culprit_line", self.culprit.line)
+            ctx.setdefault("culprit_code", self.culprit.code)
+            ctx.setdefault("imports", self.culprit.imports)
+        return ctx
+
+
+def _search(rx: Any, text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return rx.search(text, timeout=REGEX_TIMEOUT)
+    except TimeoutError:
+        return None
+
+
+class Engine:
+    """Matches each record once against the patterns its logger and level admit."""
+
+    def __init__(self, patterns: list[Pattern]) -> None:
+        self.patterns = [p for p in patterns if not p.fallback]
+        self.fallbacks = [p for p in patterns if p.fallback]
+        self.findings: dict[tuple[Any, ...], Finding] = {}
+        self._candidates: dict[tuple[Any, ...], tuple[list[Pattern], list[Pattern]]] = {}
+        self._awaiting: dict[tuple[str, int], tuple[Finding, int, str]] = {}
+        self._pending_request: dict[tuple[str, int], Finding] = {}
+        self._latest: dict[str, Finding] = {}
+        self.tracebacks = 0
+
+    def candidates(self, rec: Record, has_tb: bool) -> tuple[list[Pattern], list[Pattern]]:
+        key = (rec.logger, rec.level, rec.kind, has_tb)
+        found = self._candidates.get(key)
+        if found is None:
+            if len(self._candidates) > 20000:
+                self._candidates.clear()
+            found = (
+                [p for p in self.patterns if p.admits(rec.logger, rec.level, rec.kind, has_tb)],
+                [p for p in self.fallbacks if p.admits(rec.logger, rec.level, rec.kind, has_tb)],
+            )
+            self._candidates[key] = found
+        return found
+
+    def feed(self, rec: Record, lt: Lifetime | None, seq: int, stream: int = 0) -> list[Finding]:
+        """Match one record; returns the findings it contributed to."""
+        has_tb = rec.has_traceback
+        if rec.logger == "werkzeug" and self._pending_request and rec.pid is not None:
+            waiting = self._pending_request.pop((rec.source, rec.pid), None)
+            if waiting is not None and waiting.trigger_request is None:
+                waiting.trigger_request = (rec.source, rec.first_line, rec.message)
+        primary, fallback = self.candidates(rec, has_tb)
+        if not primary and not fallback and not has_tb:
+            self._maybe_detail(rec)
+            return []
+        tb = None
+        if has_tb:
+            self.tracebacks += 1
+            lines, first = rec.body
+            tb = parse_traceback(lines, first, lt.addons_paths if lt else ())
+        if not has_tb and self._maybe_detail(rec):
+            return []
+        matched = [(p, v) for p in primary if (v := self._match(p, rec, tb)) is not None]
+        if not matched:
+            matched = [(p, v) for p in fallback if (v := self._match(p, rec, tb)) is not None]
+        matched.sort(key=lambda pv: pv[0].role != "cause")
+        occ = Occurrence(
+            rec.source, rec.first_line, rec.last_line, rec.pid, lt, seq, rec.timestamp,
+            lt.shutdown_before(seq) if lt is not None else False,
+        )
+        out = [self._record(p, v, rec, occ, tb, stream) for p, v in matched]
+        if tb is not None and rec.pid is not None:
+            self._explain(rec, tb, out, seq)
+        return out
+
+    def _maybe_detail(self, rec: Record) -> bool:
+        """≤16 logs the import error's text as a second CRITICAL record right after
+        "Couldn't load module X": it is the exception message of that failure."""
+        if not self._awaiting or rec.pid is None:
+            return False
+        waiting = self._awaiting.get((rec.source, rec.pid))
+        if waiting is None:
+            return False
+        finding, _, _ = waiting
+        if (
+            finding.exception is None and rec.level == "CRITICAL"
+            and rec.logger == finding.values.get("_logger") and not finding.pattern.message.search(rec.message)
+        ):
+            finding.exception = ExceptionInfo(None, rec.message, rec.source, rec.first_line)
+            return True
+        return False
+
+    def _match(self, p: Pattern, rec: Record, tb: Traceback | None) -> dict[str, str] | None:
+        values: dict[str, str] = {}
+        for rx, text in ((p.message, rec.message), (p.raw, rec.message)):
+            if rx is not None:
+                m = _search(rx, text)
+                if m is None:
+                    return None
+                values.update({k: v for k, v in m.groupdict().items() if v is not None})
+        if p.text is not None:
+            m = _search(p.text, rec.text)
+            if m is None:
+                return None
+            values.update({k: v for k, v in m.groupdict().items() if v is not None})
+        if p.needs_traceback:
+            if tb is None or not self._match_traceback(p, tb, values):
+                return None
+        values["_logger"] = rec.logger or ""
+        return values
+
+    def _match_traceback(self, p: Pattern, tb: Traceback, values: dict[str, str]) -> bool:
+        if p.exception_type is not None or p.exception_message is not None:
+            for block in reversed(tb.blocks):
+                mt = _search(p.exception_type, block.type or "") if p.exception_type is not None else True
+                mm = _search(p.exception_message, block.message) if p.exception_message is not None else True
+                if mt and mm:
+                    for m in (mt, mm):
+                        if m is not True:
+                            values.update({k: v for k, v in m.groupdict().items() if v is not None})
+                    values["exception_type"] = block.type or ""
+                    values["exception"] = f"{block.type}: {block.message}".strip(": ")
+                    break
+            else:
+                return False
+        if p.culprit_imports is not None:
+            culprit = tb.culprit()
+            if culprit is None or culprit.func != "<module>":
+                return False
+            m = _search(p.culprit_imports, culprit.imports)
+            if not m:
+                return False
+            values.update({k: v for k, v in m.groupdict().items() if v is not None})
+        if p.chain_code is not None:
+            for frame in reversed(tb.import_chain()):
+                if frame.kind != "addon":
+                    continue
+                m = _search(p.chain_code, f"{frame.file}\n{frame.code or ''}")
+                if m:
+                    values.update({k: v for k, v in m.groupdict().items() if v is not None})
+                    values["frame_file"], values["frame_line"] = frame.file, str(frame.line)
+                    values["frame_code"] = frame.code or ""
+                    break
+            else:
+                return False
+        return True
+
+    def _record(
+        self, p: Pattern, values: dict[str, str], rec: Record, occ: Occurrence, tb: Traceback | None, stream: int
+    ) -> Finding:
+        culprit = tb.culprit() if tb is not None else None
+        module = (
+            values.get("module") or (culprit.module if culprit else None) or (tb.loaded_addon() if tb else None)
+            or _logger_module(rec.logger)
+        )
+        exc_type = values.get("exception_type") or (tb.short_type if tb else None)
+        keys = p.group_by if p.group_by is not None else sorted(k for k in values if not k.startswith(("_", "frame_")))
+        masked = tuple(mask(str(values.get(k, ""))) for k in keys)
+        if p.fallback:
+            masked += (rec.logger, mask(rec.message))
+        key = (p.id, module, exc_type and exc_type.rsplit(".", 1)[-1], culprit.file if culprit else None, masked)
+        finding = self.findings.get(key)
+        if finding is None:
+            finding = Finding(p, key, values, module, occ, rec.text.split("\n")[:MAX_SAMPLE_LINES])
+            if tb is not None:
+                finding.traceback = tb
+                block = tb.final
+                finding.exception = ExceptionInfo(block.type, block.message, rec.source, block.line)
+                finding.culprit = culprit
+            self.findings[key] = finding
+            if p.symptom_of:
+                cause = next((self._latest[c] for c in p.symptom_of if c in self._latest), None)
+                if cause is not None and cause is not finding:
+                    _link(finding, cause)
+        finding.count += 1
+        if len(finding.occurrences) < MAX_OCCURRENCES:
+            finding.occurrences.append(occ)
+        self._latest[p.id] = finding
+        if p.awaits_traceback and tb is None and rec.pid is not None:
+            self._awaiting[(rec.source, rec.pid)] = (finding, occ.seq, module or "")
+        return finding
+
+    def _explain(self, rec: Record, tb: Traceback, matched: list[Finding], seq: int) -> None:
+        """Link a traceback to the module failure of the same PID that it explains."""
+        assert rec.pid is not None
+        waiting = self._awaiting.get((rec.source, rec.pid))
+        if waiting is None:
+            return
+        finding, since, module = waiting
+        if seq - since > AWAIT_RECORDS:
+            del self._awaiting[(rec.source, rec.pid)]
+            return
+        if module and module not in tb.addon_modules() and tb.loaded_addon() != module:
+            return
+        del self._awaiting[(rec.source, rec.pid)]
+        if finding.explained_by is None:
+            finding.explained_by = (rec.source, rec.first_line)
+            finding.traceback = tb
+            block = tb.final
+            if finding.exception is None or finding.exception.type is None:
+                finding.exception = ExceptionInfo(block.type, block.message, rec.source, block.line)
+            finding.culprit = tb.culprit()
+            if rec.logger and rec.logger.endswith(".http"):
+                self._pending_request[(rec.source, rec.pid)] = finding
+        for other in matched:
+            if other is not finding and other.linked_to is None:
+                _link(other, finding)
+
+
+def _logger_module(logger: str | None) -> str | None:
+    """``odoo.addons.sale.models.x`` → ``sale``."""
+    if logger and logger.startswith("odoo.addons."):
+        return logger.split(".", 3)[2]
+    return None
+
+
+def mask(text: str) -> str:
+    """Fingerprint text: numbers, quoted values and hex ids do not make errors different."""
+    return _MASK_NUMBERS.sub("N", _MASK_QUOTED.sub("'…'", text))[:300]
+
+
+def _link(finding: Finding, cause: Finding) -> None:
+    finding.linked_to = cause
+    cause.linked.append(finding)
+
+
+def render_template(template: str, finding: Finding) -> str:
+    return fill(template, finding.context())

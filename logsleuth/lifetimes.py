@@ -1,0 +1,274 @@
+"""Process lifetimes: segment a record stream into the life of each server process.
+
+A startup banner (``Odoo version …``) begins a lifetime; shutdown markers open its shutdown
+window; it ends at its process's last record. Prefork workers and the gevent child belong to
+their master's lifetime. A banner from a PID that already has a lifetime starts a new one (an
+execve reload, or a container restart reusing PID 1), so lifetimes are never keyed on PID alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from logsleuth.records import Record, parse_timestamp
+
+MAX_WORKER_PIDS = 500
+PRE_BANNER_SECONDS = 30
+
+BANNER_PREFIXES = ("Odoo version ", "OpenERP version ")
+SHUTDOWN_MARKERS = {
+    "Initiating shutdown": "shutdown",
+    "Stopping gracefully": "shutdown",
+    "Stopping workers gracefully": "shutdown",
+    "Stopping forcefully": "forced",
+    "Forced shutdown.": "forced",
+    "Initiating server reload": "reload",
+    "Reloading server": "reload",
+}
+"""Lifecycle messages of the threaded, prefork and gevent servers (odoo.service.server)."""
+
+RAW_FORCED = ("Forced shutdown.", "CPU time limit exceeded! Shutting down immediately")
+RAW_BEFORE_START = ("Running as user ", "Using the database user ", "nohup: ")
+"""Console lines a process prints before its banner: they belong to no lifetime yet."""
+
+STOP_AFTER_INIT_BEFORE = re.compile(
+    r"Modules loaded\.$|Registry loaded in |\d+ post-tests in |All post-tested in "
+    r"|when loading database |Failed to initialize database |Closed \d+ connections"
+)
+"""What a one-shot run (``--stop-after-init``) logs just before its own ``Initiating shutdown``."""
+
+_WORKER_SELF = re.compile(r"Worker (?:Worker\w+ )?\((\d+)\) ")
+_WORKER_KILLED = re.compile(r"^(Worker\w+) \((\d+)\) timeout after")
+_EVENTED = "Evented Service (longpolling) running on"
+_HTTP_SERVICE = "HTTP service (werkzeug) running"
+
+
+@dataclass
+class Lifetime:
+    """The life of one server process (its master PID), with its workers."""
+
+    pid: int
+    source: str
+    start_line: int
+    start: str | None
+    started_by_banner: bool
+    stream: int
+    start_seq: int
+    version: str | None = None
+    end_line: int = 0
+    end: str | None = None
+    end_source: str = ""
+    end_seq: int = 0
+    shutdown_line: int | None = None
+    shutdown_source: str | None = None
+    shutdown_time: str | None = None
+    shutdown_marker: str | None = None
+    shutdown_seq: int | None = None
+    marker_kind: str | None = None
+    forced: bool = False
+    forced_line: int | None = None
+    replaced_by_same_pid: bool = False
+    closed: bool = False
+    http_service: bool = False
+    evented: bool = False
+    worker_pids: list[int] = field(default_factory=list)
+    worker_count: int = 0
+    gevent_pids: list[int] = field(default_factory=list)
+    killed_workers: list[tuple[int, int]] = field(default_factory=list)
+    addons_paths: list[str] = field(default_factory=list)
+    lines: int = 0
+    records: int = 0
+    requests: int = 0
+    last_master_message: str = ""
+    stop_after_init: bool = False
+    end_reason: str = "end-of-log"
+    index: int = 0
+
+    @property
+    def in_shutdown(self) -> bool:
+        return self.shutdown_line is not None
+
+    def _touch(self, rec: Record, seq: int) -> None:
+        self.end_line = rec.last_line
+        self.end_source = rec.source
+        self.end_seq = seq
+        if rec.timestamp is not None:
+            self.end = rec.timestamp
+        self.lines += rec.last_line - rec.first_line + 1
+        self.records += 1
+
+    def add_worker(self, pid: int) -> None:
+        self.worker_count += 1
+        if len(self.worker_pids) < MAX_WORKER_PIDS:
+            self.worker_pids.append(pid)
+
+    def shutdown_before(self, seq: int) -> bool:
+        """True when this process logged a shutdown marker before the record numbered ``seq``."""
+        return self.shutdown_seq is not None and self.shutdown_seq < seq
+
+
+def _pre_banner_output(lt: Lifetime, banner: Record) -> bool:
+    """Records a process logs before its own banner (config warnings, logger levels) open a
+    headless lifetime; its banner, seconds later, completes that lifetime instead of a new one."""
+    if lt.started_by_banner or lt.marker_kind is not None or lt.worker_count:
+        return False
+    start, now = parse_timestamp(lt.start or ""), banner.time
+    return start is not None and now is not None and 0 <= (now - start).total_seconds() <= PRE_BANNER_SECONDS
+
+
+class LifetimeTracker:
+    """Assigns every record of one stream to a lifetime; bounded by the number of processes."""
+
+    def __init__(self, stream: int = 0) -> None:
+        self.stream = stream
+        self.lifetimes: list[Lifetime] = []
+        self.by_pid: dict[int, Lifetime] = {}
+        self.last: Lifetime | None = None
+        self.seq = 0
+
+    def feed(self, rec: Record) -> Lifetime | None:
+        """Attribute ``rec`` to a lifetime (``None`` for console text outside any process)."""
+        self.seq += 1
+        if rec.kind != "record":
+            return self._feed_raw(rec)
+        pid = rec.pid
+        assert pid is not None
+        lt = self.by_pid.get(pid)
+        msg = rec.message
+        if rec.logger == "odoo" and msg.startswith(BANNER_PREFIXES):
+            if lt is not None and lt.pid == pid and _pre_banner_output(lt, rec):
+                lt.started_by_banner = True
+            else:
+                if lt is not None and lt.pid == pid:
+                    lt.closed = True
+                    lt.replaced_by_same_pid = True
+                elif lt is not None:
+                    self._forget_worker(lt, pid)
+                lt = self._start(rec, banner=True)
+            lt.version = msg.split(" version ", 1)[1].strip() or None
+        elif lt is None:
+            lt = self._adopt(rec)
+        lt._touch(rec, self.seq)
+        self.last = lt
+        if rec.logger == "werkzeug":
+            lt.requests += 1
+        if pid == lt.pid:
+            self._master_record(lt, rec)
+        elif msg.startswith("Worker (") and " exiting." in msg:
+            self._forget_worker(lt, pid)
+        return lt
+
+    def _feed_raw(self, rec: Record) -> Lifetime | None:
+        if rec.kind == "unparsed" or rec.message.startswith(RAW_BEFORE_START):
+            return None
+        lt = self.last
+        if lt is None:
+            return None
+        lt._touch(rec, self.seq)
+        if rec.message.startswith(RAW_FORCED):
+            lt.forced = True
+            lt.forced_line = rec.first_line
+        return lt
+
+    def _start(self, rec: Record, banner: bool) -> Lifetime:
+        assert rec.pid is not None
+        lt = Lifetime(
+            pid=rec.pid, source=rec.source, start_line=rec.first_line, start=rec.timestamp,
+            started_by_banner=banner, stream=self.stream, start_seq=self.seq,
+        )
+        self.lifetimes.append(lt)
+        self.by_pid[rec.pid] = lt
+        return lt
+
+    def _open_master(self) -> Lifetime | None:
+        for lt in reversed(self.lifetimes):
+            if not lt.closed and lt.shutdown_line is None:
+                return lt
+        return None
+
+    def _adopt(self, rec: Record) -> Lifetime:
+        """A PID seen for the first time without a banner: a worker, or a process seen mid-life."""
+        assert rec.pid is not None
+        m = _WORKER_SELF.match(rec.message)
+        is_worker_line = m is not None and int(m.group(1)) == rec.pid
+        master = self._open_master()
+        if master is not None and (is_worker_line or master.worker_count):
+            master.add_worker(rec.pid)
+            self.by_pid[rec.pid] = master
+            return master
+        return self._start(rec, banner=False)
+
+    def _forget_worker(self, lt: Lifetime, pid: int) -> None:
+        if self.by_pid.get(pid) is lt and pid != lt.pid:
+            del self.by_pid[pid]
+
+    def _master_record(self, lt: Lifetime, rec: Record) -> None:
+        msg = rec.message
+        kind = SHUTDOWN_MARKERS.get(msg)
+        if kind is not None and rec.logger and "server" in rec.logger:
+            if lt.shutdown_line is None:
+                lt.shutdown_line = rec.first_line
+                lt.shutdown_source = rec.source
+                lt.shutdown_time = rec.timestamp
+                lt.shutdown_marker = msg
+                lt.shutdown_seq = self.seq
+                lt.stop_after_init = (
+                    kind == "shutdown" and lt.requests == 0
+                    and bool(STOP_AFTER_INIT_BEFORE.search(lt.last_master_message))
+                )
+            if kind == "forced":
+                lt.forced = True
+                lt.forced_line = rec.first_line
+            lt.marker_kind = kind if lt.marker_kind != "forced" else "forced"
+            return
+        if msg.startswith(_HTTP_SERVICE):
+            lt.http_service = True
+        elif msg.startswith(_EVENTED):
+            lt.evented = True
+            self._attach_gevent_child(lt)
+        elif rec.logger == "odoo" and msg.startswith("addons paths: "):
+            lt.addons_paths = re.findall(r"'((?:[^'\\]|\\.)*)'", msg)
+        else:
+            killed = _WORKER_KILLED.match(msg)
+            if killed:
+                wpid = int(killed.group(2))
+                lt.killed_workers.append((wpid, rec.first_line))
+                self._forget_worker(lt, wpid)
+        if "Closed " not in msg or "connections" not in msg:
+            lt.last_master_message = msg
+
+    def _attach_gevent_child(self, child: Lifetime) -> None:
+        """A banner whose process runs the evented service (and no HTTP service) is the gevent
+        side-process of the prefork master running at that moment."""
+        if child.http_service or not child.started_by_banner:
+            return
+        for lt in reversed(self.lifetimes):
+            if lt is child or lt.closed or lt.shutdown_line is not None or lt.start_seq > child.start_seq:
+                continue
+            lt.gevent_pids.append(child.pid)
+            lt.lines += child.lines
+            lt.records += child.records
+            if child.end_seq > lt.end_seq:
+                lt.end_line, lt.end, lt.end_source, lt.end_seq = child.end_line, child.end, child.end_source, child.end_seq
+            self.lifetimes.remove(child)
+            self.by_pid[child.pid] = lt
+            if self.last is child:
+                self.last = lt
+            return
+
+    def finish(self) -> list[Lifetime]:
+        """Decide each lifetime's end reason once the whole stream has been seen."""
+        last_start = max((lt.start_seq for lt in self.lifetimes), default=0)
+        for lt in self.lifetimes:
+            if lt.forced:
+                lt.end_reason = "forced"
+            elif lt.marker_kind == "reload" and lt.replaced_by_same_pid:
+                lt.end_reason = "reload"
+            elif lt.marker_kind is not None:
+                lt.end_reason = "stop-after-init" if lt.stop_after_init else "shutdown"
+            elif lt.replaced_by_same_pid or last_start > lt.end_seq:
+                lt.end_reason = "crash"
+            else:
+                lt.end_reason = "end-of-log"
+        return self.lifetimes

@@ -1,0 +1,189 @@
+"""Record parser: physical lines become Odoo log records.
+
+A record is one header line ``DATE TIME,ms PID LEVEL DB LOGGER: MESSAGE`` plus the lines that
+continue it (tracebacks, multi-line SQL). Console output that did not go through Odoo's
+logging (``Exception in thread …``, ``Forced shutdown.``) becomes a *raw* record of its own
+instead of being glued to the unrelated record before it; text before the first header is an
+*unparsed* record. Every physical line belongs to exactly one record.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from datetime import datetime
+from typing import Iterable, Iterator
+
+from logsleuth.sources import Source, read_lines
+
+HEADER = re.compile(
+    r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (\d+) (DEBUG|INFO|WARNING|ERROR|CRITICAL|[A-Z_]{3,10}) (\S+) ([^\s:]+): ?(.*)"
+)
+
+RAW_START = re.compile(
+    r"Exception in thread \S.*:$"
+    r"|Running as user '.*' is a security risk\."
+    r"|Using the database user '.*' is a security risk, aborting\."
+    r"|Forced shutdown\.$"
+    r"|CPU time limit exceeded! Shutting down immediately"
+    r"|ERROR: couldn't create the logfile directory"
+    r"|--- Logging error ---$"
+    r"|nohup: "
+    r"|\S[^:]*\.py:\d+: \w*Warning: "
+)
+"""Console lines written by the interpreter or the shell, never by Odoo's logging."""
+
+_TRACEBACK_START = "Traceback (most recent call last):"
+_CHAIN_LINES = (
+    "During handling of the above exception, another exception occurred:",
+    "The above exception was the direct cause of the following exception:",
+)
+_EXC_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit|Warning|Failure)\b.*|^[A-Za-z_][\w.]*: ")
+
+MAX_KEPT_LINES_HEAD = 1000
+MAX_KEPT_LINES_TAIL = 300
+MAX_LINE_CHARS = 8000
+
+
+class Record:
+    """One log record. ``kind`` is ``record``, ``raw`` (console output) or ``unparsed``."""
+
+    __slots__ = (
+        "source", "first_line", "last_line", "timestamp", "pid", "level", "db", "logger",
+        "message", "extra", "tail", "cut_lines", "kind",
+    )
+
+    def __init__(
+        self,
+        source: str,
+        first_line: int,
+        timestamp: str | None,
+        pid: int | None,
+        level: str | None,
+        db: str | None,
+        logger: str | None,
+        message: str,
+        kind: str = "record",
+    ) -> None:
+        self.source = source
+        self.first_line = first_line
+        self.last_line = first_line
+        self.timestamp = timestamp
+        self.pid = pid
+        self.level = level
+        self.db = db
+        self.logger = logger
+        self.message = message
+        self.extra: list[str] = []
+        self.tail: deque[str] | None = None
+        self.cut_lines = 0
+        self.kind = kind
+
+    def add(self, text: str, number: int) -> None:
+        self.last_line = number
+        if len(text) > MAX_LINE_CHARS:
+            text = text[:MAX_LINE_CHARS] + " …[cut]"
+        if len(self.extra) < MAX_KEPT_LINES_HEAD:
+            self.extra.append(text)
+            return
+        if self.tail is None:
+            self.tail = deque(maxlen=MAX_KEPT_LINES_TAIL)
+        if len(self.tail) == MAX_KEPT_LINES_TAIL:
+            self.cut_lines += 1
+        self.tail.append(text)
+
+    @property
+    def continuation(self) -> list[str]:
+        """The kept continuation lines (head, then tail when the record was capped)."""
+        if self.tail is None:
+            return self.extra
+        return self.extra + list(self.tail)
+
+    @property
+    def has_traceback(self) -> bool:
+        if self.kind != "record" and self.message == _TRACEBACK_START:
+            return True
+        return bool(self.extra) and any(_TRACEBACK_START in x for x in self.extra)
+
+    @property
+    def body(self) -> tuple[list[str], int]:
+        """The lines a traceback may span, with the log line number of the first one."""
+        if self.kind == "record":
+            return self.continuation, self.first_line + 1
+        return [self.message, *self.continuation], self.first_line
+
+    @property
+    def text(self) -> str:
+        """The record as it stood in the log (capped)."""
+        return "\n".join([self.header_text, *self.continuation])
+
+    @property
+    def header_text(self) -> str:
+        if self.kind != "record":
+            return self.message
+        return f"{self.timestamp} {self.pid} {self.level} {self.db} {self.logger}: {self.message}"
+
+    @property
+    def time(self) -> datetime | None:
+        if self.timestamp is None:
+            return None
+        return parse_timestamp(self.timestamp)
+
+    @property
+    def iso_time(self) -> str | None:
+        return None if self.timestamp is None else self.timestamp.replace(" ", "T").replace(",", ".")
+
+    def __repr__(self) -> str:
+        return f"<Record {self.source}:{self.first_line}-{self.last_line} {self.kind} {self.level} {self.logger}: {self.message[:60]!r}>"
+
+
+def parse_timestamp(ts: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(ts.replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _is_raw_traceback(current: Record | None) -> bool:
+    """A bare ``Traceback`` line starts a raw record unless it continues the record before it."""
+    if current is None:
+        return True
+    lines = current.continuation
+    if not lines:
+        # exc_info tracebacks follow their header at once; after a request line they cannot
+        return current.kind == "record" and current.logger == "werkzeug" and current.message[:1].isdigit()
+    last = next((x for x in reversed(lines[-3:]) if x.strip()), "")
+    if last in _CHAIN_LINES:
+        return False
+    has_tb = any(x == _TRACEBACK_START for x in lines)
+    return has_tb and bool(_EXC_LINE.match(last))
+
+
+def parse_records(sources: Iterable[Source]) -> Iterator[Record]:
+    """Yield the records of the sources, in file order. Each source keeps its own numbering."""
+    header = HEADER.match
+    raw_start = RAW_START.match
+    for source in sources:
+        name = source.name
+        current: Record | None = None
+        number = 0
+        for text in read_lines(source):
+            number += 1
+            m = header(text)
+            if m is not None:
+                if current is not None:
+                    yield current
+                ts, pid, level, db, logger, message = m.groups()
+                current = Record(name, number, ts, int(pid), level, db, logger, message.rstrip())
+                continue
+            if raw_start(text) or (text == _TRACEBACK_START and _is_raw_traceback(current)):
+                if current is not None:
+                    yield current
+                current = Record(name, number, None, None, None, None, None, text.rstrip(), kind="raw")
+                continue
+            if current is None:
+                current = Record(name, number, None, None, None, None, None, text.rstrip(), kind="unparsed")
+                continue
+            current.add(text, number)
+        if current is not None:
+            yield current

@@ -1,0 +1,231 @@
+"""Input layer: open files, archives and stdin, and yield clean text lines.
+
+Compression is recognised by magic bytes, not by name. Lines are read in bounded chunks so a
+50 MB line or a file without newlines never sits whole in memory; what is cut is counted.
+Console prefixes (ANSI colour, ``docker compose logs``, ``docker logs --timestamps``) are
+removed here so later stages only ever see Odoo's own text.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import os
+import re
+import stat
+import sys
+import zlib
+from dataclasses import dataclass, field
+from typing import BinaryIO, Iterator
+
+from logsleuth.errors import InputError
+
+MAX_LINE_BYTES = 64 * 1024
+"""Bytes kept of one physical line; the rest is read and dropped (counted in ``cut_bytes``)."""
+
+_READ_CHUNK = 1024 * 1024
+_PREFIX_PROBE_LINES = 200
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
+_COMPOSE_PREFIX = re.compile(r"^[A-Za-z0-9][\w.-]*\s*\| ?")
+_DOCKER_TS_PREFIX = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d) ")
+_LOOKS_ODOO = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ ")
+
+_MAGIC = (
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bz2"),
+    (b"\xfd7zXZ\x00", "xz"),
+)
+_ROTATION = re.compile(r"^(?P<base>.+?)(?:[.-](?P<num>\d{1,4})|[.-](?P<date>\d{8}|\d{4}-\d\d-\d\d))?$")
+_COMPRESSED_EXT = re.compile(r"\.(gz|bz2|xz)$")
+
+
+@dataclass
+class Source:
+    """One input: a path or stdin. Counters are filled while it is read."""
+
+    path: str
+    lines: int = 0
+    bytes: int = 0
+    compression: str | None = None
+    cut_lines: int = 0
+    cut_bytes: int = 0
+    damage: str | None = None
+    prefix: str | None = None
+    _stdin: BinaryIO | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return "<stdin>" if self.path == "-" else self.path
+
+    def open_binary(self) -> BinaryIO:
+        """Open the raw byte stream, decompressing by magic bytes."""
+        if self.path == "-":
+            raw: BinaryIO = self._stdin or sys.stdin.buffer
+            buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+        else:
+            try:
+                buffered = open(self.path, "rb")  # noqa: SIM115 - closed by read_lines
+            except PermissionError:
+                raise InputError("permission denied", self.path) from None
+            except OSError as exc:
+                raise InputError(exc.strerror or "cannot open", self.path) from None
+        head = buffered.peek(8)[:8]
+        for magic, kind in _MAGIC:
+            if head.startswith(magic):
+                self.compression = kind
+                if kind == "gzip":
+                    return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]
+                if kind == "bz2":
+                    return bz2.BZ2File(buffered)  # type: ignore[return-value]
+                return lzma.LZMAFile(buffered)  # type: ignore[return-value]
+        return buffered
+
+
+def check_path(path: str) -> None:
+    """Fail early, before any output, on paths that cannot be read."""
+    if path == "-":
+        return
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError("no such file", path) from None
+    except PermissionError:
+        raise InputError("permission denied", path) from None
+    except OSError as exc:
+        raise InputError(exc.strerror or "cannot open", path) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError("is a directory, not a log file", path)
+    if not os.access(path, os.R_OK):
+        raise InputError("permission denied", path)
+
+
+def _rotation_key(path: str) -> tuple[str, int, str]:
+    """Sort key within a rotated set: higher numbers are older, the bare name is newest."""
+    stem = _COMPRESSED_EXT.sub("", path)
+    m = _ROTATION.match(stem)
+    assert m is not None
+    if m.group("num") is not None:
+        return (m.group("base"), -int(m.group("num")), "")
+    if m.group("date") is not None:
+        return (m.group("base"), 0, m.group("date"))
+    return (stem, 1, "")
+
+
+def group_sources(paths: list[str]) -> list[list[Source]]:
+    """Group paths into streams: a rotated set is one stream read oldest first.
+
+    Unrelated files keep the order they were given in; each stream keeps its own lifetimes.
+    """
+    groups: dict[str, list[str]] = {}
+    for path in paths:
+        base = "-" if path == "-" else _rotation_key(path)[0]
+        groups.setdefault(base, []).append(path)
+    out = []
+    for members in groups.values():
+        if members != ["-"]:
+            members = sorted(dict.fromkeys(members), key=_rotation_key)
+        out.append([Source(p) for p in members])
+    return out
+
+
+def _strip_prefix(text: str, mode: str) -> str:
+    if mode in ("compose", "compose+ts"):
+        m = _COMPOSE_PREFIX.match(text)
+        if m:
+            text = text[m.end():]
+    if mode in ("timestamps", "compose+ts"):
+        m = _DOCKER_TS_PREFIX.match(text)
+        if m:
+            text = text[m.end():]
+    return text
+
+
+def _detect_prefix(text: str) -> str | None:
+    """Name the console prefix on a line whose remainder is an Odoo header, if any."""
+    m = _COMPOSE_PREFIX.match(text)
+    if m:
+        rest = text[m.end():]
+        if _LOOKS_ODOO.match(rest):
+            return "compose"
+        t = _DOCKER_TS_PREFIX.match(rest)
+        if t and _LOOKS_ODOO.match(rest[t.end():]):
+            return "compose+ts"
+    t = _DOCKER_TS_PREFIX.match(text)
+    if t and _LOOKS_ODOO.match(text[t.end():]):
+        return "timestamps"
+    return None
+
+
+def _looks_binary(head: bytes) -> bool:
+    if not head:
+        return False
+    if head.count(0) > len(head) // 10:
+        return True
+    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return control > len(head) // 5
+
+
+def read_lines(source: Source) -> Iterator[str]:
+    """Yield the physical lines of ``source`` as text, without line ends or console prefixes.
+
+    A damaged archive stops the source cleanly: the lines before the damage are yielded and
+    ``source.damage`` says what happened.
+    """
+    stream = source.open_binary()
+    mode: str | None = None
+    probing = True
+    try:
+        try:
+            head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
+        except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+            source.damage = f"damaged {source.compression or 'input'}: {exc}"
+            return
+        if _looks_binary(head):
+            raise InputError("binary data, not a text log", source.name)
+        readline = stream.readline
+        while True:
+            try:
+                raw = readline(MAX_LINE_BYTES)
+                if not raw:
+                    break
+                size = len(raw)
+                if raw[-1:] != b"\n" and size == MAX_LINE_BYTES:
+                    # an over-long line: drop the rest of it, keep the first MAX_LINE_BYTES
+                    dropped = 0
+                    while True:
+                        more = readline(_READ_CHUNK)
+                        if not more:
+                            break
+                        dropped += len(more)
+                        if more[-1:] == b"\n":
+                            break
+                    size += dropped
+                    source.cut_lines += 1
+                    source.cut_bytes += dropped
+            except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+                source.damage = f"damaged {source.compression or 'input'} after line {source.lines}: {exc}"
+                break
+            source.lines += 1
+            source.bytes += size
+            text = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if "\x1b" in text:
+                text = _ANSI.sub("", text)
+            if "\x00" in text:
+                text = text.replace("\x00", "")
+            if probing:
+                found = _detect_prefix(text)
+                if found:
+                    mode = found
+                    source.prefix = found
+                    probing = False
+                elif source.lines >= _PREFIX_PROBE_LINES:
+                    probing = False
+            if mode:
+                text = _strip_prefix(text, mode)
+            yield text
+    finally:
+        if source.path != "-":
+            stream.close()

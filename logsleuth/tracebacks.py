@@ -1,0 +1,247 @@
+"""Traceback parser: frames, exceptions, chains, import chains and the culprit frame.
+
+Works on the continuation lines of one record. Each frame is classified as Odoo core, an
+addon (with its module name), the standard library or a third-party package, so that the
+*import chain* (the run of ``<module>`` frames) and its *culprit* (the addon frame that brought
+the failure in) can be named without knowing the deployment's paths in advance.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+TRACEBACK_START = "Traceback (most recent call last):"
+CHAIN_MARKERS = {
+    "During handling of the above exception, another exception occurred:": "context",
+    "The above exception was the direct cause of the following exception:": "cause",
+}
+_FRAME = re.compile(r'^\s+File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>.+?)\s*$')
+_CARETS = re.compile(r"^\s*[\^~]+\s*$")
+_EXC = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?::\s?(?P<msg>.*))?$")
+_ADDON_IN_PATH = re.compile(r"[/\\][\w.-]*addons[\w.-]*[/\\](?P<module>[A-Za-z_]\w*)[/\\]", re.IGNORECASE)
+_SITE = re.compile(r"[/\\](?:site|dist)-packages[/\\](?P<pkg>[A-Za-z_][\w]*)")
+_STDLIB = re.compile(r"[/\\]lib[/\\]python\d(?:\.\d+)?[/\\]|[/\\]Lib[/\\]|^<frozen ", re.IGNORECASE)
+_ODOO_CORE = re.compile(r"(?:^|[/\\])odoo[/\\](?!addons[/\\])")
+_IMPORT_STMT = re.compile(r"^\s*(?:from\s+(?P<from>\.*[\w.]*)\s+import\s+(?P<names>.+)|import\s+(?P<mod>[\w.]+))")
+
+
+@dataclass
+class Frame:
+    file: str
+    line: int
+    func: str
+    code: str | None = None
+    kind: str = "other"
+    """``odoo``, ``addon``, ``stdlib``, ``third-party`` or ``other``."""
+    module: str | None = None
+    """The addon name for addon frames, the top-level package for third-party frames."""
+    log_line: int | None = None
+
+    @property
+    def imports(self) -> str | None:
+        """The module an import statement on this frame brings in (``None`` if not an import)."""
+        return imported_module(self.code)
+
+
+@dataclass
+class ExceptionBlock:
+    """One traceback of a chain: its frames and the exception it ended in."""
+
+    frames: list[Frame] = field(default_factory=list)
+    type: str | None = None
+    message: str = ""
+    line: int | None = None
+    link: str | None = None
+    """How the next block relates to this one: ``context`` or ``cause``."""
+
+
+@dataclass
+class Traceback:
+    blocks: list[ExceptionBlock]
+
+    @property
+    def final(self) -> ExceptionBlock:
+        """The block whose exception escaped last (the bottom of the log text)."""
+        return self.blocks[-1]
+
+    @property
+    def exception_type(self) -> str | None:
+        return self.final.type
+
+    @property
+    def exception_message(self) -> str:
+        return self.final.message
+
+    @property
+    def short_type(self) -> str | None:
+        t = self.final.type
+        return t.rsplit(".", 1)[-1] if t else None
+
+    def all_frames(self) -> list[Frame]:
+        return [f for b in self.blocks for f in b.frames]
+
+    def import_chain(self) -> list[Frame]:
+        """The run of ``<module>`` frames (imports executing) of the final block, in order."""
+        frames = self.final.frames
+        start = next((i for i, f in enumerate(frames) if f.func == "<module>"), None)
+        if start is None:
+            return []
+        return [f for f in frames[start:] if f.func == "<module>"]
+
+    def addon_modules(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for f in self.all_frames():
+            if f.kind == "addon" and f.module:
+                seen.setdefault(f.module, None)
+        return list(seen)
+
+    def culprit(self) -> Frame | None:
+        """The addon frame that brought the failure in.
+
+        The last addon frame before the stack leaves addon code for a third-party package or
+        the standard library, or, when the failure is raised in addon code, the last addon frame.
+        """
+        frames = self.final.frames
+        last_addon = None
+        for i, f in enumerate(frames):
+            if f.kind == "addon" and not _is_odoo_core_addon(f):
+                last_addon = f
+                rest = frames[i + 1:]
+                if rest and all(r.kind in ("third-party", "stdlib") for r in rest) and f.imports:
+                    return f
+        return last_addon
+
+    def loaded_addon(self) -> str | None:
+        """The addon being imported by Odoo's module loader, if this is an import failure."""
+        frames = self.final.frames
+        for i, f in enumerate(frames):
+            if f.func == "load_openerp_module" or (f.code or "").startswith("__import__(qualname)"):
+                nxt = frames[i + 1] if i + 1 < len(frames) else None
+                if nxt is not None and nxt.module:
+                    return nxt.module
+        chain = [f for f in self.import_chain() if f.kind == "addon"]
+        return chain[0].module if chain else None
+
+
+def _is_odoo_core_addon(f: Frame) -> bool:
+    return f.module in ("base", "web") and bool(re.search(r"[/\\]odoo[/\\]addons[/\\]", f.file))
+
+
+def imported_module(code: str | None) -> str | None:
+    """``from sentence_transformers import X`` → ``sentence_transformers``; ``from . import x`` → ``.x``."""
+    if not code:
+        return None
+    m = _IMPORT_STMT.match(code)
+    if not m:
+        return None
+    if m.group("mod"):
+        return m.group("mod")
+    src = m.group("from")
+    if src.strip(".") == "":
+        names = m.group("names").split("#", 1)[0].strip().strip("()")
+        first = names.split(",")[0].strip().split(" ")[0]
+        return src + first
+    return src
+
+
+def classify(frame: Frame, addons_paths: list[str] | tuple[str, ...] = ()) -> None:
+    """Set ``kind`` and ``module`` of a frame from its path."""
+    path = frame.file
+    site = _SITE.search(path)
+    if site and site.group("pkg") not in ("odoo", "openerp"):
+        frame.kind, frame.module = "third-party", site.group("pkg")
+        return
+    addon = _ADDON_IN_PATH.search(path)
+    if addon:
+        frame.kind, frame.module = "addon", addon.group("module")
+        return
+    norm = path.replace("\\", "/").lower()
+    for root in addons_paths:
+        r = root.replace("\\\\", "\\").replace("\\", "/").rstrip("/").lower()
+        if r and norm.startswith(r + "/"):
+            rest = path[len(r) + 1:].replace("\\", "/").split("/")
+            if len(rest) > 1:
+                frame.kind, frame.module = "addon", rest[0]
+                return
+    if _ODOO_CORE.search(path):
+        frame.kind = "odoo"
+    elif _STDLIB.search(path):
+        frame.kind = "stdlib"
+
+
+def _addon_root_from_loader(frames: list[Frame]) -> None:
+    """The frame after Odoo's ``__import__(qualname)`` is an addon's ``__init__.py``: its folder is
+    an addons directory even when the path says nothing about addons (custom Windows paths)."""
+    for i, f in enumerate(frames[:-1]):
+        if f.func == "load_openerp_module" or (f.code or "").startswith("__import__(qualname)"):
+            init = frames[i + 1]
+            sep = "\\" if "\\" in init.file and "/" not in init.file else "/"
+            parts = init.file.replace("\\", "/").split("/")
+            if len(parts) >= 2 and parts[-1] == "__init__.py":
+                root = sep.join(init.file.replace("\\", "/").split("/")[:-2])
+                module = parts[-2]
+                prefix = init.file[: len(root)].replace("\\", "/").lower() + "/" + module.lower() + "/"
+                for g in frames:
+                    if g.kind != "addon" and g.file.replace("\\", "/").lower().startswith(prefix):
+                        g.kind, g.module = "addon", module
+
+
+def parse_traceback(
+    lines: list[str], first_number: int | None = None, addons_paths: list[str] | tuple[str, ...] = ()
+) -> Traceback | None:
+    """Parse the traceback(s) in ``lines``; ``first_number`` is the log line of ``lines[0]``."""
+    blocks: list[ExceptionBlock] = []
+    block: ExceptionBlock | None = None
+    expecting_exc = False
+    i, n = 0, len(lines)
+    while i < n:
+        text = lines[i]
+        number = None if first_number is None else first_number + i
+        if text == TRACEBACK_START or text.endswith(TRACEBACK_START):
+            block = ExceptionBlock()
+            blocks.append(block)
+            expecting_exc = True
+            i += 1
+            continue
+        if block is None:
+            i += 1
+            continue
+        stripped = text.strip()
+        if stripped in CHAIN_MARKERS:
+            block.link = CHAIN_MARKERS[stripped]
+            expecting_exc = False
+            i += 1
+            continue
+        m = _FRAME.match(text)
+        if m and expecting_exc:
+            frame = Frame(m.group("file"), int(m.group("line")), m.group("func"), log_line=number)
+            if i + 1 < n and lines[i + 1].startswith("    ") and not _FRAME.match(lines[i + 1]):
+                frame.code = lines[i + 1].strip()
+                i += 1
+            classify(frame, addons_paths)
+            block.frames.append(frame)
+            i += 1
+            continue
+        if expecting_exc and stripped and not _CARETS.match(text) and not text.startswith(" "):
+            em = _EXC.match(stripped)
+            if em:
+                block.type = em.group("type")
+                block.message = (em.group("msg") or "").strip()
+                block.line = number
+                expecting_exc = False
+                i += 1
+                # multi-line exception messages run until a blank line or a chain marker
+                while i < n and lines[i].strip() and lines[i].strip() not in CHAIN_MARKERS \
+                        and not lines[i].startswith(TRACEBACK_START):
+                    if len(block.message) < 2000:
+                        block.message += "\n" + lines[i].rstrip()
+                    i += 1
+                continue
+        i += 1
+    blocks = [b for b in blocks if b.frames or b.type]
+    if not blocks:
+        return None
+    for b in blocks:
+        _addon_root_from_loader(b.frames)
+    return Traceback(blocks)

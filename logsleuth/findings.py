@@ -15,7 +15,7 @@ from typing import Any
 import regex
 
 from logsleuth.lifetimes import Lifetime
-from logsleuth.patterns import REGEX_TIMEOUT, Pattern, fill
+from logsleuth.patterns import REGEX_TIMEOUT, Pattern
 from logsleuth.records import Record
 from logsleuth.tracebacks import Frame, Traceback, parse_traceback
 
@@ -67,6 +67,10 @@ class Finding:
     linked_to: Finding | None = None
     linked: list[Finding] = field(default_factory=list)
     id: str = ""
+    message: str = ""
+
+    def first_message(self) -> str:
+        return self.message
 
     @property
     def severity(self) -> str:
@@ -246,7 +250,7 @@ class Engine:
         key = (p.id, module, exc_type and exc_type.rsplit(".", 1)[-1], culprit.file if culprit else None, masked)
         finding = self.findings.get(key)
         if finding is None:
-            finding = Finding(p, key, values, module, occ, rec.text.split("\n")[:MAX_SAMPLE_LINES])
+            finding = Finding(p, key, values, module, occ, rec.text.split("\n")[:MAX_SAMPLE_LINES], message=rec.message)
             if tb is not None:
                 finding.traceback = tb
                 block = tb.final
@@ -308,6 +312,3 @@ def _link(finding: Finding, cause: Finding) -> None:
     finding.linked_to = cause
     cause.linked.append(finding)
 
-
-def render_template(template: str, finding: Finding) -> str:
-    return fill(template, finding.context())

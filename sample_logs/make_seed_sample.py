@@ -1,3 +1,4 @@
+"""Writes seed_ai_brain_odoo18.log: the incident of ../shared/seed rebuilt at the line numbers it cites."""
 import random
 random.seed(7)
 L = []
@@ -151,5 +152,5 @@ rec("03:24:21,436", P3, "ERROR", "ai_sam_db", "odoo.addons.ai_sam.controllers.sa
 wz("03:24:29,880", P3, "?", "GET", "/web/static/img/favicon.ico", "200", "- - -")
 rec("03:24:34,120", P3, "ERROR", "ai_sam_db", "odoo.addons.ai_sam.controllers.sam_ai_chat_controller", "Chat stream failed: Anthropic SDK not available. Please install: pip install anthropic")
 wz("03:24:34,131", P3, "ai_sam_db", "POST", "/sam_ai/chat/stream", "500", "3 0.002 0.098")
-open("/work/main/sample_logs/seed_ai_brain_odoo18.log", "w", newline="\n").write("\n".join(L) + "\n")
+open(__import__("pathlib").Path(__file__).with_name("seed_ai_brain_odoo18.log"), "w", newline="\n").write("\n".join(L) + "\n")
 print(len(L))

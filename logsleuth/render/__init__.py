@@ -1,0 +1,24 @@
+"""Renderers: one module per output format, each a ``render(report) -> str`` function.
+
+Escaping for the target format lives in its renderer and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from logsleuth.report import Report
+
+Renderer = Callable[[Report], str]
+
+
+def get_renderer(name: str) -> Renderer:
+    if name == "json":
+        from logsleuth.render.json import render
+    elif name == "markdown":
+        from logsleuth.render.markdown import render
+    elif name == "text":
+        from logsleuth.render.text import render
+    else:
+        raise KeyError(name)
+    return render

@@ -1,0 +1,402 @@
+"""The report model: plain data built once from a scan; every renderer reads only this.
+
+Correlation that needs the whole picture happens here: ranking findings into root causes,
+checking each claim against the lifetimes (a "shutdown" exception in a process that never began
+shutting down is called out), the silence of a failed module, and the failure cascade drawn from
+the real frames of the traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from logsleuth import __version__
+from logsleuth.analysis import LifetimeActivity, Scan
+from logsleuth.findings import Finding
+from logsleuth.lifetimes import Lifetime
+from logsleuth.patterns import SEVERITIES, fill
+from logsleuth.records import parse_timestamp
+from logsleuth.requests import Request
+from logsleuth.testruns import TestRun, build_test_run
+
+MAX_ROOT_CAUSES = 15
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+@dataclass
+class Note:
+    """A statement the report makes beside the findings, with the lines it rests on."""
+
+    kind: str
+    """``contradiction``, ``silence``, ``symptom``, ``shutdown-window`` or ``input``."""
+    text: str
+    lines: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class CascadeStep:
+    label: str
+    detail: str
+    source: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class RootCause:
+    rank: int
+    title: str
+    severity: str
+    category: str
+    impact: str
+    findings: list[Finding]
+    evidence_lines: list[int]
+    source: str
+    fix: str
+    code: str
+    verify: list[str]
+    confidence: str
+    confidence_reason: str
+
+
+@dataclass
+class Report:
+    version: str
+    sources: list[dict[str, Any]]
+    summary: dict[str, Any]
+    lifetimes: list[Lifetime]
+    findings: list[Finding]
+    window_requests: list[tuple[Lifetime, Request]]
+    window_requests_total: dict[int, int]
+    window_loading: list[tuple[Lifetime, str, int, str]]
+    root_causes: list[RootCause]
+    notes: list[Note]
+    cascade: list[CascadeStep]
+    verdict: str
+    tests: TestRun | None
+    top_severity: str | None
+
+    def lifetime_label(self, lt: Lifetime | None) -> str:
+        return "?" if lt is None else f"{lt.index} (PID {lt.pid})"
+
+
+def _order(f: Finding) -> tuple[int, int, str, int]:
+    return (-SEVERITY_RANK[f.severity], f.pattern.role != "cause", f.first.source, f.first.line)
+
+
+def build_report(scan: Scan) -> Report:
+    findings = sorted(scan.engine.findings.values(), key=_order)
+    for i, f in enumerate(findings, 1):
+        f.id = f"F{i}"
+    lifetimes = scan.lifetimes
+    window_requests: list[tuple[Lifetime, Request]] = []
+    window_totals: dict[int, int] = {}
+    window_loading: list[tuple[Lifetime, str, int, str]] = []
+    for lt in lifetimes:
+        act = scan.activity.get(id(lt), LifetimeActivity())
+        window_requests.extend((lt, r) for r in act.window_requests)
+        window_totals[lt.index] = act.window_requests_total
+        window_loading.extend((lt, s, n, m) for s, n, m in act.window_loading)
+    notes: list[Note] = []
+    for src in scan.sources:
+        if src.damage:
+            notes.append(Note("input", f"{src.name}: {src.damage}; the report covers the {src.lines} lines read before it."))
+        if src.cut_lines:
+            notes.append(Note("input", f"{src.name}: {src.cut_lines} over-long lines were cut ({src.cut_bytes} bytes not analysed)."))
+    if scan.records and not scan.odoo_records:
+        notes.append(Note("input", "No Odoo log record was found: this does not look like an Odoo server log."))
+    notes.extend(_shutdown_window_notes(lifetimes, scan))
+    notes.extend(_contradictions(findings, lifetimes))
+    notes.extend(_silences(findings, scan))
+    notes.extend(_symptom_notes(findings, scan))
+    root_causes = _root_causes(findings, notes)
+    tests = build_test_run(scan.tests)
+    levels = scan.levels
+    summary = {
+        "lines": scan.lines,
+        "records": scan.records,
+        "first_timestamp": _iso(scan.first_timestamp),
+        "last_timestamp": _iso(scan.last_timestamp),
+        "lifetimes": len(lifetimes),
+        "warnings": levels.get("WARNING", 0),
+        "errors": levels.get("ERROR", 0),
+        "criticals": levels.get("CRITICAL", 0),
+        "tracebacks": scan.engine.tracebacks,
+    }
+    top = max((f.severity for f in findings), key=SEVERITY_RANK.__getitem__, default=None)
+    report = Report(
+        __version__,
+        [{"path": s.name, "lines": s.lines, "bytes": s.bytes, "compression": s.compression,
+          "damage": s.damage, "cut_lines": s.cut_lines} for s in scan.sources],
+        summary, lifetimes, findings, window_requests, window_totals, window_loading, root_causes, notes,
+        _cascade(root_causes), "", tests, top,
+    )
+    report.verdict = _verdict(report)
+    return report
+
+
+def _iso(ts: str | None) -> str | None:
+    return None if ts is None else ts.replace(" ", "T").replace(",", ".")
+
+
+def _seconds_between(a: str | None, b: str | None) -> float | None:
+    ta, tb = parse_timestamp(a or ""), parse_timestamp(b or "")
+    if ta is None or tb is None:
+        return None
+    return (tb - ta).total_seconds()
+
+
+def _shutdown_window_notes(lifetimes: list[Lifetime], scan: Scan) -> list[Note]:
+    out = []
+    for lt in lifetimes:
+        act = scan.activity.get(id(lt))
+        if act is None or not (act.window_requests_total or act.window_loading):
+            continue
+        parts = []
+        if act.window_requests_total:
+            reqs = act.window_requests
+            shown = ", ".join(f"{r.method} {r.path} → {r.status} (line {r.line})" for r in reqs[:5])
+            more = f" and {act.window_requests_total - 5} more" if act.window_requests_total > 5 else ""
+            parts.append(f"served {act.window_requests_total} request(s) after it: {shown}{more}")
+        if act.window_loading:
+            parts.append(f"loaded modules or a registry {len(act.window_loading)} time(s) in that window (first at line {act.window_loading[0][1]})")
+        out.append(Note(
+            "shutdown-window",
+            f"PID {lt.pid} (lifetime {lt.index}) logged its shutdown marker '{lt.shutdown_marker}' at line {lt.shutdown_line} and "
+            + "; ".join(parts) + ".",
+            [(lt.shutdown_source or lt.source, lt.shutdown_line or 0)] + [(r.source, r.line) for r in act.window_requests[:20]],
+        ))
+    return out
+
+
+def _contradictions(findings: list[Finding], lifetimes: list[Lifetime]) -> list[Note]:
+    """A signature that implies a shutdown, in a process whose own log shows no shutdown."""
+    out = []
+    for f in findings:
+        if not f.pattern.implies_shutdown:
+            continue
+        outside = [o for o in f.occurrences if not o.in_shutdown]
+        if not outside:
+            continue
+        first = outside[0]
+        lt = first.lifetime
+        event = _event_of(f)
+        lines = [(first.source, first.line)]
+        text = f"Line {first.line}: {f.exception.type if f.exception else ''}: {f.exception.message if f.exception else ''} reads like a shutdown, "
+        if lt is not None:
+            age = _seconds_between(lt.start, first.timestamp)
+            text += (
+                f"but PID {first.pid} (lifetime {lt.index}, started at line {lt.start_line}"
+                + (f", {age:.1f}s earlier" if age is not None else "")
+                + f") had logged no shutdown marker before it: by its own log the process was running"
+                + (f" and {event}" if event else "") + "."
+            )
+            lines.append((lt.source, lt.start_line))
+            others = [o for o in lifetimes if o is not lt and o.shutdown_line is not None and o.stream == lt.stream
+                      and o.shutdown_seq is not None and o.shutdown_seq < first.seq]
+            if others:
+                near = others[-1]
+                text += (
+                    f" The nearest shutdown before it is PID {near.pid}'s (lifetime {near.index}) at line {near.shutdown_line}: "
+                    f"a different process, whose last line is {near.end_line}."
+                )
+                lines.append((near.shutdown_source or near.source, near.shutdown_line or 0))
+        text += (
+            " Python raises this once its main thread has finished; with no shutdown marker of that process before it, "
+            "suspect the service wrapper that runs Odoo (or a missing part of the log), not an Odoo restart."
+        )
+        if len(outside) > 1:
+            text += f" The same holds for {len(outside) - 1} later occurrence(s) (lines {', '.join(str(o.line) for o in outside[1:6])})."
+        out.append(Note("contradiction", text, lines))
+    return out
+
+
+def _event_of(f: Finding) -> str:
+    cause = f.linked_to
+    if cause is not None and cause.module:
+        return f"was loading module {cause.module}"
+    return f"was loading module {f.module}" if f.module else ""
+
+
+def _silences(findings: list[Finding], scan: Scan) -> list[Note]:
+    out = []
+    for f in findings:
+        if f.pattern.id != "module-load-failure" or not f.module:
+            continue
+        seen = scan.module_last_seen.get(f.module)
+        after = seen is not None and seen[0] == f.first.source and seen[1] > f.first.line
+        if after:
+            continue
+        last = f" (its last record is line {seen[1]})" if seen else ""
+        out.append(Note(
+            "silence",
+            f"No record from odoo.addons.{f.module} after the failure at line {f.first.line}{last}: none of its code ran again.",
+            [(f.first.source, f.first.line)] + ([seen] if seen else []),
+        ))
+    return out
+
+
+def _symptom_notes(findings: list[Finding], scan: Scan) -> list[Note]:
+    out = []
+    for f in findings:
+        if f.linked_to is None or f.pattern.role != "symptom":
+            continue
+        cause = f.linked_to
+        reason = f"{cause.exception.type}: {cause.exception.message}" if cause.exception and cause.exception.type else cause.pattern.title
+        if f.pattern.category == "ux":
+            text = (
+                f"Line {f.first.line} says '{f.values.get('claim', f.first_message())}', but the log shows "
+                f"{cause.pattern.title.lower()} ({cause.module or '?'}, line {cause.first.line}) because of {reason}: "
+                "the message names a consequence, not the cause."
+            )
+        else:
+            text = f"{f.pattern.title} (line {f.first.line}, {f.count}×) follows from {cause.id}: {cause.pattern.title.lower()} at line {cause.first.line}."
+        out.append(Note("symptom", text, [(o.source, o.line) for o in f.occurrences[:10]]))
+    for lt in scan.lifetimes:
+        act = scan.activity.get(id(lt))
+        if act is None or not act.failed_requests_total:
+            continue
+        failed = act.failed_requests
+        out.append(Note(
+            "symptom",
+            f"Lifetime {lt.index} (PID {lt.pid}) answered {act.failed_requests_total} request(s) with HTTP 5xx: "
+            + ", ".join(f"{r.method} {r.path} → {r.status} (line {r.line})" for r in failed[:4])
+            + (" …" if act.failed_requests_total > 4 else "") + ".",
+            [(r.source, r.line) for r in failed[:20]],
+        ))
+    return out
+
+
+def _root_causes(findings: list[Finding], notes: list[Note]) -> list[RootCause]:
+    contradicted = {id(f) for f in findings if f.pattern.implies_shutdown and any(not o.in_shutdown for o in f.occurrences)}
+    causes = [
+        f for f in findings
+        if f.pattern.role == "cause" or f.linked_to is None or f.pattern.category == "ux"
+    ]
+    out = []
+    for rank, f in enumerate(causes[:MAX_ROOT_CAUSES], 1):
+        ctx = f.context()
+        ctx.update(f.pattern.derived(ctx))
+        if f.explained_by:
+            ctx["explained_line"] = f.explained_by[1]
+        evidence = [o.line for o in f.occurrences[:10]]
+        if f.explained_by:
+            evidence.append(f.explained_by[1])
+        if f.culprit and f.culprit.log_line:
+            evidence.append(f.culprit.log_line)
+        if f.exception and f.exception.line:
+            evidence.append(f.exception.line)
+        confidence, reason = "high", "the signature matched and the lines show it"
+        if f.pattern.fallback:
+            confidence, reason = "medium", "no known signature: the record is shown as it is"
+        elif f.pattern.awaits_traceback and f.explained_by is None and f.exception is None:
+            confidence, reason = "medium", "the failure is logged but no traceback explaining it was found"
+        elif f.pattern.awaits_traceback and f.explained_by is not None:
+            reason = f"failure, traceback (line {f.explained_by[1]}) and culprit frame agree"
+        if id(f) in contradicted:
+            confidence, reason = "medium", "the exception implies a shutdown the process's own log does not show (see notes)"
+        impact = f"{f.count} occurrence(s)"
+        lts = sorted({o.lifetime.index for o in f.occurrences if o.lifetime is not None})
+        if lts:
+            impact += f" in lifetime {', '.join(map(str, lts))}"
+            if len(lts) > 1:
+                impact += " (recurring across restarts)"
+        if f.linked:
+            impact += "; leads to " + ", ".join(sorted({g.pattern.title.lower() for g in f.linked if g.pattern.role == 'symptom'}) or {"related findings"})
+        out.append(RootCause(
+            rank, _title(f), f.severity, f.pattern.category, impact, [f], sorted(set(evidence)), f.first.source,
+            _fill(f.pattern.fix, ctx),
+            _fill(f.pattern.code, ctx).strip("\n"), [_fill(v, ctx) for v in f.pattern.verify], confidence, reason,
+        ))
+    return out
+
+
+def _fill(template: str, ctx: dict[str, Any]) -> str:
+    return fill(template, ctx)
+
+
+def _title(f: Finding) -> str:
+    p = f.pattern
+    bits = [f.module] if f.module else []
+    keys = p.group_by if p.group_by is not None else [k for k in f.values if not k.startswith(("_", "frame_"))]
+    shown = [str(f.values[k]) for k in keys if k in f.values and k not in ("module", "exception", "exception_type")]
+    if shown:
+        bits.append(", ".join(shown)[:120])
+    if f.exception and f.exception.type and (p.awaits_traceback or p.fallback or p.exception_type or not shown):
+        msg = f.exception.message.split("\n", 1)[0]
+        bits.append(f"{f.exception.type.rsplit('.', 1)[-1]}: {msg}"[:160])
+    elif p.fallback:
+        bits.append(f.first_message()[:120])
+    return p.title + (": " + " — ".join(bits) if bits else "")
+
+
+def _cascade(root_causes: list[RootCause]) -> list[CascadeStep]:
+    """Draw the top failure from the real lines: request → registry → module → imports → exception."""
+    if not root_causes:
+        return []
+    f = root_causes[0].findings[0]
+    tb = f.traceback
+    src = f.first.source
+    steps: list[CascadeStep] = []
+    if f.trigger_request:
+        steps.append(CascadeStep("request", f.trigger_request[2].split('"')[1] if '"' in f.trigger_request[2] else f.trigger_request[2], f.trigger_request[0], f.trigger_request[1]))
+    if f.explained_by:
+        steps.append(CascadeStep("handler", "the request handler builds the registry of the database", f.explained_by[0], f.explained_by[1]))
+    for g in f.linked:
+        if g.pattern.id == "registry-load-failure":
+            steps.append(CascadeStep("registry", "Failed to load registry", g.first.source, g.first.line))
+            break
+    steps.append(CascadeStep("failure", f.first_message(), src, f.first.line))
+    if tb is not None:
+        packages: list[str] = []
+        frames = tb.final.frames
+        culprit_at = max((i for i, fr in enumerate(frames) if fr.kind == "addon"), default=-1)
+        for i, frame in enumerate(frames):
+            if frame.kind == "addon" and frame.func == "<module>":
+                steps.append(CascadeStep("import", f"{frame.file}:{frame.line}  {frame.code or ''}".rstrip(), src, frame.log_line))
+            elif i > culprit_at and frame.kind == "third-party" and frame.module and frame.module not in packages:
+                packages.append(frame.module)
+        if packages:
+            steps.append(CascadeStep("third-party", " → ".join(packages)))
+        tail = [fr for fr in tb.final.frames[-3:] if fr.kind in ("stdlib", "other", "odoo")]
+        for frame in tail:
+            steps.append(CascadeStep("frame", f"{frame.file}:{frame.line}  {frame.code or ''}".rstrip(), src, frame.log_line))
+    if f.exception:
+        steps.append(CascadeStep("exception", f"{f.exception.type}: {f.exception.message}".split("\n")[0], f.exception.source, f.exception.line))
+    for g in f.linked:
+        if g.pattern.role == "symptom" and g.pattern.id not in ("registry-load-failure", "http-request-exception"):
+            steps.append(CascadeStep("symptom", f"{g.pattern.title} ({g.count}×)", g.first.source, g.first.line))
+    return steps
+
+
+def _verdict(r: Report) -> str:
+    n = len(r.lifetimes)
+    life = f"{n} process lifetime{'s' if n != 1 else ''}"
+    actionable = [rc for rc in r.root_causes if SEVERITY_RANK[rc.severity] >= SEVERITY_RANK["medium"]]
+    if not actionable:
+        extra = f" and {len(r.root_causes)} minor finding(s)" if r.root_causes else ""
+        return f"No failure that needs action: {life}, {r.summary['errors']} error record(s){extra}."
+    top = actionable[0]
+    f = top.findings[0]
+    where = f"line {f.first.line}"
+    if f.first.pid is not None:
+        where += f", PID {f.first.pid}"
+    if f.first.lifetime is not None:
+        where += f", lifetime {f.first.lifetime.index}"
+    text = f"{top.title} ({where})"
+    if f.count > 1:
+        again = [o.line for o in f.occurrences[1:4]]
+        text += f", {f.count} times (again at line {', '.join(map(str, again))})"
+    if f.culprit is not None:
+        imports = f" importing {f.culprit.imports}" if f.culprit.imports else ""
+        text += f"; it was raised under {f.culprit.file.replace(chr(92), '/').rsplit('/', 1)[-1]}:{f.culprit.line}{imports}"
+    text += "."
+    contradiction = next((nt for nt in r.notes if nt.kind == "contradiction"), None)
+    if contradiction is not None:
+        text += " The process was not shutting down by its own log (see notes)."
+    others = len(actionable) - 1
+    if others:
+        text += f" {others} further cause(s) and symptom(s) below, across {life}."
+    else:
+        text += f" Across {life}."
+    return text

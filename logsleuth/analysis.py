@@ -8,7 +8,7 @@ list in the engine, and no regex unless a request falls in a shutdown window or 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Protocol
 
 from logsleuth.findings import Engine
 from logsleuth.lifetimes import Lifetime, LifetimeTracker
@@ -50,14 +50,26 @@ class Scan:
     module_last_seen: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
+class Stage(Protocol):
+    """An extra consumer of records (the CI gate): it sees every record once, in order."""
+
+    def feed(self, rec: Record) -> None: ...
+
+
 def scan(
     paths: list[str],
     patterns: list[Pattern],
     progress: Callable[[int], None] | None = None,
     record_filter: Callable[[Record], bool] | None = None,
+    stages: list[Stage] | None = None,
+    echo: bool = False,
 ) -> Scan:
     """Read every input once and collect everything the reports are built from."""
     groups = group_sources(paths)
+    for group in groups:
+        for source in group:
+            source.echo = echo
+    extra = stages or []
     engine = Engine(patterns)
     tests = TestCollector()
     result = Scan([s for g in groups for s in g], [], engine, {}, tests)
@@ -91,8 +103,10 @@ def scan(
             elif rec.kind == "unparsed":
                 result.unparsed_lines += rec.last_line - rec.first_line + 1
             engine.feed(rec, lt, seq, stream)
+            for stage in extra:
+                stage.feed(rec)
             if progress is not None and result.records % 20000 == 0:
-                progress(sum(s.bytes for s in group))
+                progress(sum(s.bytes for s in result.sources))
         result.lifetimes.extend(tracker.finish())
     for i, lt in enumerate(result.lifetimes, 1):
         lt.index = i

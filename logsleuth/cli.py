@@ -1,2 +1,292 @@
-def main():
-    pass
+"""The command line: parse options, run the pipeline, pick a renderer, map errors to exit codes.
+
+No analysis happens here. Every user error leaves as one line on stderr
+(``logsleuth: error: <what> (<path>)``) with exit code 2; Ctrl-C exits 130; ``--debug`` shows
+the Python traceback instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Callable, Optional
+
+import functools
+import typer
+
+from logsleuth import __version__
+from logsleuth.analysis import Scan, scan
+from logsleuth.ci import Gate, GateConfig, decide, load_config
+from logsleuth.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, LogsleuthError, UsageError
+from logsleuth.output import write_output
+from logsleuth.patterns import SEVERITIES, load_patterns
+from logsleuth.report import SEVERITY_RANK, build_report
+from logsleuth.sources import check_path
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Find what really went wrong in an Odoo server log, and prove it.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+class LifetimeFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class FailOn(str, Enum):
+    none = "none"
+    info = "info"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+class Annotations(str, Enum):
+    github = "github"
+    gitlab = "gitlab"
+    none = "none"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"logsleuth {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors (for bug reports)."),
+) -> None:
+    """logsleuth reads plain, .gz, .bz2 and .xz logs, stdin (-) and rotated sets."""
+
+
+FILES = typer.Argument(..., help="Log files (plain, .gz, .bz2, .xz), '-' for stdin; a rotated set is read oldest first.")
+PATTERNS = typer.Option(None, "--patterns", help="A directory of extra pattern files (*.toml); repeatable.")
+OUTPUT = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically) instead of stdout.")
+
+
+def _check(files: list[str]) -> None:
+    if files.count("-") > 1:
+        raise UsageError("stdin (-) can be read only once")
+    for f in files:
+        check_path(f)
+
+
+def _progress(files: list[str]) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+    """A progress bar on stderr for long inputs, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    total = sum(os.path.getsize(f) for f in files if f != "-" and os.path.isfile(f))
+    if total < 32 * 1024 * 1024:
+        return None, lambda: None
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    progress = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                        console=Console(stderr=True), transient=True)
+    task = progress.add_task("reading", total=total)
+    progress.start()
+    return (lambda done: progress.update(task, completed=done)), progress.stop
+
+
+def _scan(files: list[str], patterns_dirs: list[str] | None, with_patterns: bool = True, **kwargs: object) -> Scan:
+    _check(files)
+    warnings: list[str] = []
+    patterns = load_patterns(patterns_dirs, warnings) if with_patterns else []
+    for w in warnings:
+        typer.echo(f"logsleuth: warning: pattern skipped: {w}", err=True)
+    update, stop = _progress(files)
+    try:
+        return scan(files, patterns, progress=update, **kwargs)  # type: ignore[arg-type]
+    finally:
+        stop()
+
+
+def _emit(text: str, output: Optional[Path]) -> None:
+    if output is not None:
+        write_output(output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _damage_warnings(result: Scan) -> None:
+    for src in result.sources:
+        if src.damage:
+            typer.echo(f"logsleuth: warning: {src.damage} ({src.name})", err=True)
+
+
+def guarded(command: Callable[..., None]) -> Callable[..., None]:
+    """Ctrl-C exits 130 and a closed pipe (``| head``) ends quietly, without a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> None:
+        try:
+            command(*args, **kwargs)
+        except KeyboardInterrupt:
+            if "--debug" in sys.argv:
+                raise
+            sys.stderr.write("logsleuth: interrupted\n")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(EXIT_OK) from None
+
+    return run
+
+
+@app.command()
+@guarded
+def analyze(
+    files: list[str] = FILES,
+    fmt: Format = typer.Option(Format.text, "--format", "-f", help="text (terminal), markdown (tickets) or json (the contract)."),
+    output: Optional[Path] = OUTPUT,
+    patterns: Optional[list[str]] = PATTERNS,
+    fail_on: FailOn = typer.Option(FailOn.none, "--fail-on", help="Exit 1 when a finding is at or above this severity."),
+) -> None:
+    """The forensic report: lifetimes, failures, root causes with evidence, fixes, verification."""
+    result = _scan(files, patterns)
+    _damage_warnings(result)
+    report = build_report(result)
+    if fmt is Format.text and output is None and sys.stdout.isatty():
+        from rich.console import Console
+
+        from logsleuth.render.text import build
+
+        Console(markup=False, highlight=False).print(build(report))
+    else:
+        from logsleuth.render import get_renderer
+
+        _emit(get_renderer(fmt.value)(report), output)
+    if fail_on is not FailOn.none and report.top_severity is not None:
+        if SEVERITY_RANK[report.top_severity] >= SEVERITY_RANK[fail_on.value]:
+            raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+@guarded
+def lifetimes(
+    files: list[str] = FILES,
+    fmt: LifetimeFormat = typer.Option(LifetimeFormat.table, "--format", "-f", help="table or json."),
+    output: Optional[Path] = OUTPUT,
+) -> None:
+    """The process lifetimes of the log: PIDs, workers, start, end, shutdown and how each ended."""
+    result = _scan(files, None, with_patterns=False)
+    _damage_warnings(result)
+    report = build_report(result)
+    if fmt is LifetimeFormat.json:
+        import json
+
+        from logsleuth.render.json import lifetime_dict
+
+        data = {"schema": 1, "tool": {"name": "logsleuth", "version": __version__}, "sources": report.sources,
+                "lifetimes": [lifetime_dict(lt) for lt in report.lifetimes]}
+        _emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from logsleuth.render.text import T, lifetime_rows
+
+    table = Table(title=f"{len(report.lifetimes)} process lifetime(s)")
+    for col in ("#", "PID", "workers", "start", "end", "duration", "version", "lines", "end reason", "shutdown line"):
+        table.add_column(col)
+    for row in lifetime_rows(report):
+        table.add_row(*[T(c) for c in row])
+    if output is None and sys.stdout.isatty():
+        Console(markup=False, highlight=False).print(table)
+        return
+    console = Console(width=160, no_color=True, markup=False, highlight=False)
+    with console.capture() as cap:
+        console.print(table)
+    _emit(cap.get(), output)
+
+
+@app.command()
+@guarded
+def ci(
+    files: list[str] = FILES,
+    junit: Optional[Path] = typer.Option(None, "--junit", help="Write JUnit XML here."),
+    annotations: Optional[Annotations] = typer.Option(None, "--annotations", help="github (workflow commands on stdout) or gitlab (Code Quality file)."),
+    annotations_file: Path = typer.Option(Path("gl-code-quality-report.json"), "--annotations-file", help="Where --annotations gitlab writes."),
+    root: Optional[str] = typer.Option(None, "--root", help="Make test file paths relative to this folder in annotations (default: the current folder)."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Lowest log level that fails the build: debug, info, warning, error (default), critical, none."),
+    ignore: Optional[list[str]] = typer.Option(None, "--ignore", help="Regex searched in the whole record (traceback included); a match does not fail the build. Repeatable."),
+    config: Optional[str] = typer.Option(None, "--config", help="Settings file (.logsleuth.toml, pyproject.toml [tool.logsleuth], checklog-odoo.cfg)."),
+    echo: bool = typer.Option(False, "--echo", help="Pass the log through to stdout while reading it (for pipes)."),
+    fail_on_skipped: Optional[bool] = typer.Option(None, "--fail-on-skipped/--no-fail-on-skipped", help="Fail when tests were skipped."),
+    patterns: Optional[list[str]] = PATTERNS,
+) -> None:
+    """Verdict for a test run (--test-enable): failing tests with file:line, JUnit XML, annotations."""
+    settings = load_config(config)
+    level = (fail_on or settings.get("fail_on") or "error").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL", "NONE"):
+        raise UsageError(f"--fail-on must be a log level, not {fail_on!r}")
+    gate_config = GateConfig(
+        fail_on="WARNING" if level == "WARN" else level,
+        ignore=[*settings.get("ignore", []), *(ignore or [])],
+        fail_on_skipped=fail_on_skipped if fail_on_skipped is not None else bool(settings.get("fail_on_skipped", False)),
+        err_if_empty=bool(settings.get("err_if_empty", True)),
+    )
+    gate = Gate(gate_config)
+    chosen = annotations.value if annotations is not None else str(settings.get("annotations", "none"))
+    result = _scan(files, patterns, stages=[gate], echo=echo)
+    _damage_warnings(result)
+    report = build_report(result)
+    verdict = decide(gate, report.tests)
+    from logsleuth.render.ci_summary import render as summary
+
+    if junit is not None:
+        from logsleuth.render.junit import render as junit_xml
+
+        write_output(junit, junit_xml(report, gate))
+    if chosen == "gitlab":
+        from logsleuth.render.annotations import gitlab
+
+        write_output(annotations_file, gitlab(report, gate, root))
+    text = summary(report, gate, verdict)
+    if chosen == "github":
+        from logsleuth.render.annotations import github
+
+        text += github(report, gate, root)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    raise typer.Exit(EXIT_FINDINGS if verdict.failed else EXIT_OK)
+
+
+@app.command("patterns")
+def list_patterns(patterns: Optional[list[str]] = PATTERNS) -> None:
+    """List the known error signatures (built-in and --patterns DIR)."""
+    warnings: list[str] = []
+    found = load_patterns(patterns, warnings)
+    for w in warnings:
+        typer.echo(f"logsleuth: warning: pattern skipped: {w}", err=True)
+    for p in sorted(found, key=lambda p: (-SEVERITIES.index(p.severity), p.id)):
+        typer.echo(f"{p.id:38} {p.severity:9} {p.category:15} {p.title}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point. Option errors are reported by the parser (exit 2); ours are one line."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="logsleuth")
+    except LogsleuthError as exc:
+        if "--debug" in args:
+            raise
+        sys.stderr.write(f"logsleuth: error: {exc}\n")
+        sys.exit(exc.exit_code)

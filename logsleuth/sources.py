@@ -54,6 +54,7 @@ class Source:
     cut_bytes: int = 0
     damage: str | None = None
     prefix: str | None = None
+    echo: bool = False
     _stdin: BinaryIO | None = field(default=None, repr=False)
 
     @property
@@ -186,6 +187,7 @@ def read_lines(source: Source) -> Iterator[str]:
         if _looks_binary(head):
             raise InputError("binary data, not a text log", source.name)
         readline = stream.readline
+        echo = sys.stdout.write if source.echo else None
         while True:
             try:
                 raw = readline(MAX_LINE_BYTES)
@@ -211,6 +213,8 @@ def read_lines(source: Source) -> Iterator[str]:
             source.lines += 1
             source.bytes += size
             text = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if echo is not None:
+                echo(text + "\n")
             if "\x1b" in text:
                 text = _ANSI.sub("", text)
             if "\x00" in text:

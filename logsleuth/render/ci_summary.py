@@ -1,0 +1,46 @@
+"""The concise CI summary printed on stdout by ``logsleuth ci``."""
+
+from __future__ import annotations
+
+from logsleuth.ci import Gate, Verdict
+from logsleuth.render.text import clean
+from logsleuth.report import Report
+
+
+def render(report: Report, gate: Gate, verdict: Verdict) -> str:
+    out: list[str] = []
+    t = report.tests
+    if t is not None:
+        out.append(
+            f"tests: {t.total} total, {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped"
+            + ("" if t.summary_found else "  (no final summary: the run crashed or was cut off)")
+        )
+        for case in t.failing:
+            where = f"{case.file}:{case.file_line}" if case.file else f"{case.source}:{case.line}"
+            first = case.message.splitlines()[0] if case.message else ""
+            out.append(f"  {case.status.upper():5} {clean(case.name)} ({clean(case.module)})  {clean(where)}")
+            if first:
+                out.append(f"        {clean(first)}")
+            out.append(f"        log line {case.line}")
+        for case in t.cases:
+            if case.status == "skip":
+                out.append(f"  SKIP  {clean(case.name)} ({clean(case.module)}): {clean(case.message)}")
+    else:
+        out.append("tests: no test run found in the log")
+    if gate.failing_total:
+        out.append(f"log records at {gate.config.fail_on} or above: {gate.failing_total}"
+                   + (f" ({gate.ignored_total} more ignored)" if gate.ignored_total else ""))
+        for rec in gate.failing[:20]:
+            out.append(f"  {rec.source}:{rec.line} {rec.level} {clean(rec.logger)}: {clean(rec.message[:300])}")
+        if gate.failing_total > 20:
+            out.append(f"  … {gate.failing_total - 20} more")
+    elif gate.ignored_total:
+        out.append(f"log records at {gate.config.fail_on} or above: 0 ({gate.ignored_total} ignored)")
+    causes = [rc for rc in report.root_causes if rc.category != "test" and rc.severity in ("critical", "high")]
+    if causes:
+        out.append("root causes:")
+        for rc in causes[:5]:
+            out.append(f"  [{rc.severity}] {clean(rc.title)} (lines {', '.join(map(str, rc.evidence_lines[:5]))})")
+            out.append(f"        fix: {clean(rc.fix)}")
+    out.append("verdict: " + ("FAILED — " + "; ".join(verdict.reasons) if verdict.failed else "passed"))
+    return "\n".join(out) + "\n"

@@ -22,6 +22,8 @@ from logsleuth.tracebacks import Frame, Traceback, parse_traceback
 MAX_OCCURRENCES = 1000
 MAX_SAMPLE_LINES = 400
 AWAIT_RECORDS = 2000
+ORPHAN_RECORDS = 5
+"""How many records later a cause may still claim a symptom logged just before it."""
 """How many later records may pass before a module failure stops waiting for its traceback."""
 
 _MASK_NUMBERS = re.compile(r"\d+")
@@ -73,7 +75,14 @@ class Finding:
         return self.message
 
     @property
+    def in_shutdown_window(self) -> bool:
+        """Strict: every occurrence followed a shutdown marker of its own process."""
+        return bool(self.occurrences) and all(o.in_shutdown for o in self.occurrences)
+
+    @property
     def severity(self) -> str:
+        if self.pattern.shutdown_severity and self.in_shutdown_window:
+            return self.pattern.shutdown_severity
         return self.pattern.severity
 
     def context(self) -> dict[str, Any]:
@@ -116,6 +125,7 @@ class Engine:
         self._awaiting: dict[tuple[str, int], tuple[Finding, int, str]] = {}
         self._pending_request: dict[tuple[str, int], Finding] = {}
         self._latest: dict[str, Finding] = {}
+        self._orphans: dict[tuple[str, int], tuple[Finding, int]] = {}
         self.tracebacks = 0
 
     def candidates(self, rec: Record, has_tb: bool) -> tuple[list[Pattern], list[Pattern]]:
@@ -261,6 +271,10 @@ class Engine:
                 cause = next((self._latest[c] for c in p.symptom_of if c in self._latest), None)
                 if cause is not None and cause is not finding:
                     _link(finding, cause)
+                elif rec.pid is not None:
+                    self._orphans[(rec.source, rec.pid)] = (finding, occ.seq)
+        if rec.pid is not None and self._orphans:
+            self._adopt_orphan(finding, p, rec.source, rec.pid, occ.seq)
         finding.count += 1
         if len(finding.occurrences) < MAX_OCCURRENCES:
             finding.occurrences.append(occ)
@@ -268,6 +282,21 @@ class Engine:
         if p.awaits_traceback and tb is None and rec.pid is not None:
             self._awaiting[(rec.source, rec.pid)] = (finding, occ.seq, module or "")
         return finding
+
+    def _adopt_orphan(self, cause: Finding, p: Pattern, source: str, pid: int, seq: int) -> None:
+        """Odoo sometimes logs the consequence first ("Failed to load registry", then the record
+        with the traceback): a symptom still unlinked links to a cause of its PID right after it."""
+        waiting = self._orphans.get((source, pid))
+        if waiting is None:
+            return
+        symptom, since = waiting
+        if symptom is cause or seq - since > ORPHAN_RECORDS:
+            if seq - since > ORPHAN_RECORDS:
+                del self._orphans[(source, pid)]
+            return
+        if p.id in symptom.pattern.symptom_of and symptom.linked_to is None:
+            _link(symptom, cause)
+            del self._orphans[(source, pid)]
 
     def _explain(self, rec: Record, tb: Traceback, matched: list[Finding], seq: int) -> None:
         """Link a traceback to the module failure of the same PID that it explains."""

@@ -35,6 +35,7 @@ _MATCH_KEYS = {
 _TOP_KEYS = {
     "id", "title", "severity", "category", "role", "fallback", "priority", "match", "explain",
     "derive", "examples", "symptom_of", "implies_shutdown", "group_by", "awaits_traceback",
+    "shutdown_severity",
 }
 
 
@@ -67,6 +68,7 @@ class Pattern:
     implies_shutdown: bool = False
     awaits_traceback: bool = False
     group_by: list[str] | None = None
+    shutdown_severity: str | None = None
     examples_match: list[dict[str, Any]] = field(default_factory=list)
     examples_no_match: list[dict[str, Any]] = field(default_factory=list)
 
@@ -162,6 +164,9 @@ def _pattern_from_dict(data: dict[str, Any], where: str) -> Pattern:
     if not isinstance(verify, list) or not all(isinstance(v, str) for v in verify):
         raise PatternError("field explain.verify must be a list of strings", where)
     examples = data.get("examples", {})
+    shutdown_severity = data.get("shutdown_severity")
+    if shutdown_severity is not None and shutdown_severity not in SEVERITIES:
+        raise PatternError(f"field 'shutdown_severity' must be one of {', '.join(SEVERITIES)}", where)
     pattern = Pattern(
         id=data["id"], title=data["title"], severity=data["severity"], category=data["category"],
         role=role, path=where,
@@ -183,6 +188,7 @@ def _pattern_from_dict(data: dict[str, Any], where: str) -> Pattern:
         implies_shutdown=bool(data.get("implies_shutdown", False)),
         awaits_traceback=bool(data.get("awaits_traceback", False)),
         group_by=data.get("group_by"),
+        shutdown_severity=shutdown_severity,
         examples_match=list(examples.get("match", [])),
         examples_no_match=list(examples.get("no_match", [])),
     )

@@ -107,6 +107,7 @@ def build_report(scan: Scan) -> Report:
         notes.append(Note("input", "No Odoo log record was found: this does not look like an Odoo server log."))
     notes.extend(_shutdown_window_notes(lifetimes, scan))
     notes.extend(_contradictions(findings, lifetimes))
+    notes.extend(_shutdown_timing(findings))
     notes.extend(_silences(findings, scan))
     notes.extend(_symptom_notes(findings, scan))
     root_causes = _root_causes(findings, notes)
@@ -208,6 +209,24 @@ def _contradictions(findings: list[Finding], lifetimes: list[Lifetime]) -> list[
         if len(outside) > 1:
             text += f" The same holds for {len(outside) - 1} later occurrence(s) (lines {', '.join(str(o.line) for o in outside[1:6])})."
         out.append(Note("contradiction", text, lines))
+    return out
+
+
+def _shutdown_timing(findings: list[Finding]) -> list[Note]:
+    """Findings whose every occurrence came after its own process's shutdown marker."""
+    out = []
+    for f in findings:
+        if not f.in_shutdown_window or f.first.lifetime is None:
+            continue
+        lt = f.first.lifetime
+        lines = ", ".join(str(o.line) for o in f.occurrences[:8])
+        out.append(Note(
+            "timing",
+            f"{f.id} ({f.pattern.title.lower()}, line {lines}) happened inside the shutdown window of PID {lt.pid} "
+            f"(lifetime {lt.index}): its '{lt.shutdown_marker}' is at line {lt.shutdown_line}, before every occurrence"
+            + (f"; {f.pattern.title.lower()} is expected while a server stops." if f.pattern.shutdown_severity else "."),
+            [(o.source, o.line) for o in f.occurrences[:8]] + [(lt.shutdown_source or lt.source, lt.shutdown_line or 0)],
+        ))
     return out
 
 
@@ -322,7 +341,7 @@ def _title(f: Finding) -> str:
     shown = [str(f.values[k]) for k in keys if k in f.values and k not in ("module", "exception", "exception_type")]
     if shown:
         bits.append(", ".join(shown)[:120])
-    if f.exception and f.exception.type and (p.awaits_traceback or p.fallback or p.exception_type or not shown):
+    if f.exception and f.exception.type and (p.awaits_traceback or p.fallback or not shown):
         msg = f.exception.message.split("\n", 1)[0]
         bits.append(f"{f.exception.type.rsplit('.', 1)[-1]}: {msg}"[:160])
     elif p.fallback:
@@ -384,6 +403,8 @@ def _verdict(r: Report) -> str:
     if f.first.lifetime is not None:
         where += f", lifetime {f.first.lifetime.index}"
     text = f"{top.title} ({where})"
+    if f.in_shutdown_window and f.first.lifetime is not None:
+        text += f", inside the shutdown window of its process (shutdown marker at line {f.first.lifetime.shutdown_line})"
     if f.count > 1:
         again = [o.line for o in f.occurrences[1:4]]
         text += f", {f.count} times (again at line {', '.join(map(str, again))})"

@@ -64,7 +64,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "pid": f.first.pid,
         "lifetime": f.first.lifetime.index if f.first.lifetime is not None else None,
         "module": f.module,
-        "in_shutdown_window": bool(f.occurrences) and len(in_window) == len(f.occurrences),
+        "in_shutdown_window": f.in_shutdown_window,
         "exception": exc,
         "culprit": culprit,
         "occurrences": [o.line for o in f.occurrences],

@@ -308,7 +308,8 @@ class Engine:
         if seq - since > AWAIT_RECORDS:
             del self._awaiting[(rec.source, rec.pid)]
             return
-        if module and module not in tb.addon_modules() and tb.loaded_addon() != module:
+        loaded = tb.loaded_addon()
+        if module and module not in tb.addon_modules() and loaded != module and not (tb.imports_an_addon() and loaded is None):
             return
         del self._awaiting[(rec.source, rec.pid)]
         if finding.explained_by is None:

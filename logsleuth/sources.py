@@ -161,12 +161,13 @@ def _detect_prefix(text: str) -> str | None:
 
 
 def _looks_binary(head: bytes) -> bool:
-    if not head:
+    """Mostly undecodable or control bytes. NUL runs alone do not count: logrotate's
+    copytruncate leaves a file that starts with zeros, and it is still a log."""
+    text = head.replace(b"\x00", b"").decode("utf-8", "replace")
+    if len(text) < 64:
         return False
-    if head.count(0) > len(head) // 10:
-        return True
-    control = sum(1 for b in head if b < 9 or 13 < b < 32)
-    return control > len(head) // 5
+    bad = text.count("\ufffd") + sum(1 for ch in text if ch < "\t" or "\r" < ch < " ")
+    return bad > len(text) * 0.3
 
 
 def read_lines(source: Source) -> Iterator[str]:

@@ -99,29 +99,46 @@ class Traceback:
     def culprit(self) -> Frame | None:
         """The addon frame that brought the failure in.
 
-        The last addon frame before the stack leaves addon code for a third-party package or
-        the standard library, or, when the failure is raised in addon code, the last addon frame.
+        Searched in the first traceback of the chain that passes through addon code (later ones
+        are raised while handling it, often by generic wrappers): the last addon frame before
+        the stack leaves addon code for a third-party package or the standard library, or, when
+        the failure is raised in addon code, the last addon frame.
         """
-        frames = self.final.frames
-        last_addon = None
-        for i, f in enumerate(frames):
-            if f.kind == "addon" and not _is_odoo_core_addon(f):
-                last_addon = f
-                rest = frames[i + 1:]
-                if rest and all(r.kind in ("third-party", "stdlib") for r in rest) and f.imports:
-                    return f
-        return last_addon
+        for block in self.blocks:
+            found = _block_culprit(block.frames)
+            if found is not None:
+                return found
+        return None
 
     def loaded_addon(self) -> str | None:
         """The addon being imported by Odoo's module loader, if this is an import failure."""
         frames = self.final.frames
         for i, f in enumerate(frames):
-            if f.func == "load_openerp_module" or (f.code or "").startswith("__import__(qualname)"):
+            if _is_loader(f):
                 nxt = frames[i + 1] if i + 1 < len(frames) else None
                 if nxt is not None and nxt.module:
                     return nxt.module
         chain = [f for f in self.import_chain() if f.kind == "addon"]
         return chain[0].module if chain else None
+
+    def imports_an_addon(self) -> bool:
+        """True when Odoo's module loader is on the stack (an addon import failed)."""
+        return any(_is_loader(f) for f in self.final.frames)
+
+
+def _is_loader(f: Frame) -> bool:
+    return f.func == "load_openerp_module" or (f.code or "").startswith("__import__(qualname)")
+
+
+def _block_culprit(frames: list[Frame]) -> Frame | None:
+    last_addon = None
+    for i, f in enumerate(frames):
+        if f.kind == "addon" and not _is_odoo_core_addon(f):
+            last_addon = f
+            rest = frames[i + 1:]
+            if rest and all(r.kind in ("third-party", "stdlib") for r in rest) and f.imports:
+                return f
+    return last_addon
 
 
 def _is_odoo_core_addon(f: Frame) -> bool:
@@ -174,7 +191,7 @@ def _addon_root_from_loader(frames: list[Frame]) -> None:
     """The frame after Odoo's ``__import__(qualname)`` is an addon's ``__init__.py``: its folder is
     an addons directory even when the path says nothing about addons (custom Windows paths)."""
     for i, f in enumerate(frames[:-1]):
-        if f.func == "load_openerp_module" or (f.code or "").startswith("__import__(qualname)"):
+        if _is_loader(f):
             init = frames[i + 1]
             sep = "\\" if "\\" in init.file and "/" not in init.file else "/"
             parts = init.file.replace("\\", "/").split("/")

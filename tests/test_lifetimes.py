@@ -1,0 +1,108 @@
+"""Lifetimes: PID reuse, interleaving, prefork workers and gevent child, crashes, mid-life starts."""
+
+from __future__ import annotations
+
+from helpers import records_of
+from logsleuth.lifetimes import LifetimeTracker
+
+
+def H(t: str, pid: int, msg: str, logger: str = "odoo.service.server", level: str = "INFO", db: str = "?") -> str:
+    return f"2025-01-01 10:{t},000 {pid} {level} {db} {logger}: {msg} \n"
+
+
+def banner(t: str, pid: int, version: str = "17.0") -> str:
+    return H(t, pid, f"Odoo version {version}", logger="odoo")
+
+
+def lifetimes(text: str):
+    tracker = LifetimeTracker()
+    for rec in records_of(text):
+        tracker.feed(rec)
+    return tracker.finish()
+
+
+def test_docker_pid_reuse_is_two_lifetimes():
+    lts = lifetimes(banner("00:00", 1) + H("00:01", 1, "Initiating shutdown") + banner("05:00", 1) + H("05:01", 1, "x"))
+    assert [(lt.pid, lt.start_line, lt.end_reason) for lt in lts] == [(1, 1, "shutdown"), (1, 3, "end-of-log")]
+
+
+def test_crash_is_a_lifetime_without_marker_followed_by_a_banner():
+    lts = lifetimes(banner("00:00", 10) + H("00:01", 10, "working") + banner("09:00", 11))
+    assert lts[0].end_reason == "crash" and lts[1].end_reason == "end-of-log"
+
+
+def test_same_pid_crash_restart_without_marker():
+    lts = lifetimes(banner("00:00", 1) + H("00:30", 1, "working") + banner("09:00", 1))
+    assert [lt.end_reason for lt in lts] == ["crash", "end-of-log"]
+
+
+def test_reload_keeps_pid_and_starts_a_new_lifetime():
+    lts = lifetimes(banner("00:00", 88) + H("00:10", 88, "Initiating server reload") + banner("00:11", 88))
+    assert [(lt.pid, lt.end_reason) for lt in lts] == [(88, "reload"), (88, "end-of-log")]
+
+
+def test_interleaved_processes_keep_their_own_lines():
+    text = (
+        banner("00:00", 100) + banner("00:01", 200)
+        + H("00:02", 100, "old still logging") + H("00:03", 200, "new") + H("00:04", 100, "Initiating shutdown")
+    )
+    lts = lifetimes(text)
+    assert [(lt.pid, lt.start_line, lt.end_line, lt.shutdown_line) for lt in lts] == [(100, 1, 5, 5), (200, 2, 4, None)]
+
+
+def test_mid_life_start_has_no_banner():
+    lts = lifetimes(H("00:00", 7, "something") + H("00:01", 7, "Initiating shutdown"))
+    assert lts[0].started_by_banner is False and lts[0].version is None and lts[0].end_reason == "shutdown"
+
+
+def test_records_before_the_banner_of_the_same_process_join_its_lifetime():
+    lts = lifetimes(H("00:00", 5, 'logger level set: ":INFO"', logger="odoo.netsvc", level="DEBUG") + banner("00:00", 5))
+    assert len(lts) == 1 and lts[0].started_by_banner and lts[0].start_line == 1
+
+
+def test_prefork_workers_and_gevent_child_belong_to_the_master():
+    text = (
+        banner("00:00", 1000, "18.0")
+        + H("00:01", 1000, "HTTP service (werkzeug) running on 0.0.0.0:8069")
+        + H("00:02", 1001, "Worker WorkerHTTP (1001) alive")
+        + H("00:02", 1002, "Worker WorkerCron (1002) alive")
+        + banner("00:03", 1003, "18.0")
+        + H("00:04", 1003, "Evented Service (longpolling) running on 0.0.0.0:8072")
+        + H("00:05", 1001, "Worker (1001) max request (5) reached.")
+        + H("00:05", 1001, "Worker (1001) exiting. request_count: 5, registry count: 1.")
+        + H("00:06", 1004, "Worker WorkerHTTP (1004) alive")
+        + H("00:07", 1000, "WorkerCron (1002) timeout after 6s", level="ERROR")
+        + H("00:08", 1000, "Stopping gracefully")
+        + H("00:08", 1004, "Worker (1004) exiting. request_count: 1, registry count: 1.")
+    )
+    (lt,) = lifetimes(text)
+    assert lt.pid == 1000 and lt.worker_pids == [1001, 1002, 1004] and lt.gevent_pids == [1003]
+    assert lt.killed_workers == [(1002, 10)] and lt.shutdown_line == 11 and lt.end_line == 12
+    assert lt.end_reason == "shutdown"
+
+
+def test_one_shot_run_is_stop_after_init():
+    text = (
+        banner("00:00", 9) + H("00:01", 9, "Modules loaded.", logger="odoo.modules.loading")
+        + H("00:02", 9, "Initiating shutdown") + H("00:02", 9, "Hit CTRL-C again or send a second signal to force the shutdown.")
+    )
+    assert lifetimes(text)[0].end_reason == "stop-after-init"
+
+
+def test_forced_shutdown_raw_line():
+    text = banner("00:00", 9) + H("00:05", 9, "Initiating shutdown") + "Forced shutdown.\n"
+    (lt,) = lifetimes(text)
+    assert lt.end_reason == "forced" and lt.end_line == 3 and lt.forced_line == 3
+
+
+def test_shutdown_window_is_strict_per_process():
+    tracker = LifetimeTracker()
+    recs = records_of(banner("00:00", 1) + banner("00:01", 2) + H("00:02", 1, "Initiating shutdown") + H("00:03", 2, "late error", level="ERROR"))
+    seqs = []
+    for r in recs:
+        lt = tracker.feed(r)
+        seqs.append((lt, tracker.seq))
+    lt2, seq = seqs[-1]
+    assert lt2.pid == 2 and not lt2.shutdown_before(seq)
+    lt1, seq1 = seqs[2]
+    assert lt1.pid == 1 and not lt1.shutdown_before(seq1) and lt1.shutdown_before(seq1 + 1)

@@ -1,0 +1,99 @@
+"""Traceback parser: frames, chains, Windows paths, classification, import chain and culprit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import SAMPLES
+from logsleuth.tracebacks import classify, Frame, imported_module, parse_traceback
+
+SEED = SAMPLES / "seed_ai_brain_odoo18.log"
+
+
+def seed_traceback():
+    lines = SEED.read_text().splitlines()
+    return parse_traceback(lines[214:309], first_number=215)
+
+
+def test_seed_chain_final_exception_and_line():
+    tb = seed_traceback()
+    assert [b.type for b in tb.blocks] == ["KeyError", "RuntimeError"]
+    assert tb.blocks[0].link == "context"
+    assert tb.final.message == "can't register atexit after shutdown" and tb.final.line == 309
+
+
+def test_seed_frames_are_classified_with_windows_paths():
+    tb = seed_traceback()
+    kinds = {(f.file.rsplit("\\", 1)[-1], f.kind, f.module) for f in tb.final.frames}
+    assert ("ai_vector_service.py", "addon", "ai_brain") in kinds
+    assert ("process.py", "stdlib", None) in kinds
+    assert ("configuration_utils.py", "third-party", "transformers") in kinds
+    assert ("http.py", "odoo", None) in kinds
+
+
+def test_seed_import_chain_and_culprit():
+    tb = seed_traceback()
+    addon_chain = [(f.file.rsplit("\\", 1)[-1], f.line) for f in tb.import_chain() if f.kind == "addon"]
+    assert addon_chain == [("__init__.py", 6), ("__init__.py", 109), ("ai_vector_service.py", 4)]
+    culprit = tb.culprit()
+    assert culprit.line == 4 and culprit.imports == "sentence_transformers" and culprit.log_line == 267
+    assert tb.loaded_addon() == "ai_brain"
+
+
+def test_culprit_when_the_addon_raises_itself():
+    tb = parse_traceback([
+        "Traceback (most recent call last):",
+        '  File "/srv/odoo/odoo/odoo/modules/module.py", line 384, in load_openerp_module',
+        "    __import__(qualname)",
+        '  File "/srv/odoo/custom_addons/ai_brain/models/vector_pool.py", line 20, in <module>',
+        "    _register_shutdown_hook()",
+        '  File "/srv/odoo/custom_addons/ai_brain/models/vector_pool.py", line 17, in _register_shutdown_hook',
+        '    raise RuntimeError("can\'t register atexit after shutdown")',
+        "RuntimeError: can't register atexit after shutdown",
+    ])
+    assert tb.culprit().line == 17 and tb.culprit().imports is None
+
+
+def test_multiline_exception_message_and_direct_cause():
+    tb = parse_traceback([
+        "Traceback (most recent call last):",
+        '  File "/a/odoo/tools/convert.py", line 698, in _tag_root',
+        "    f(rec)",
+        "ValueError: inner",
+        "",
+        "The above exception was the direct cause of the following exception:",
+        "",
+        "Traceback (most recent call last):",
+        '  File "/a/odoo/tools/convert.py", line 700, in parse',
+        "    raise ParseError(msg) from e",
+        "odoo.tools.convert.ParseError: while parsing /x/views.xml:3",
+        'Field "loyalty_tier" does not exist in model "res.partner"',
+    ])
+    assert tb.blocks[0].link == "cause"
+    assert tb.exception_type == "odoo.tools.convert.ParseError"
+    assert tb.exception_message.splitlines() == ["while parsing /x/views.xml:3", 'Field "loyalty_tier" does not exist in model "res.partner"']
+
+
+def test_classification_rules():
+    cases = {
+        "/usr/lib/python3/dist-packages/odoo/addons/sale/models/sale.py": ("addon", "sale"),
+        "/usr/lib/python3/dist-packages/odoo/models.py": ("odoo", None),
+        "/usr/lib/python3/dist-packages/psycopg2/__init__.py": ("third-party", "psycopg2"),
+        "/usr/lib/python3.11/threading.py": ("stdlib", None),
+        "/mnt/extra-addons/my_mod/models/x.py": ("addon", "my_mod"),
+        "/home/u/project/random.py": ("other", None),
+    }
+    for path, expected in cases.items():
+        f = Frame(path, 1, "f")
+        classify(f)
+        assert (f.kind, f.module) == expected, path
+    f = Frame(r"D:\custom\shop\models\x.py", 1, "f")
+    classify(f, [r"D:\\custom"])
+    assert (f.kind, f.module) == ("addon", "shop")
+
+
+def test_imported_module():
+    assert imported_module("from sentence_transformers import SentenceTransformer") == "sentence_transformers"
+    assert imported_module("import cv2") == "cv2"
+    assert imported_module("from . import ai_vector_service  # comment") == ".ai_vector_service"
+    assert imported_module("x = 1") is None

@@ -170,6 +170,7 @@ class Engine:
         out = [self._record(p, v, rec, occ, tb, stream) for p, v in matched]
         if tb is not None and rec.pid is not None:
             self._explain(rec, tb, out, seq)
+        _link_record(out)
         return out
 
     def _maybe_detail(self, rec: Record) -> bool:
@@ -252,12 +253,7 @@ class Engine:
             values.get("module") or (culprit.module if culprit else None) or (tb.loaded_addon() if tb else None)
             or _logger_module(rec.logger)
         )
-        exc_type = values.get("exception_type") or (tb.short_type if tb else None)
-        keys = p.group_by if p.group_by is not None else sorted(k for k in values if not k.startswith(("_", "frame_")))
-        masked = tuple(mask(str(values.get(k, ""))) for k in keys)
-        if p.fallback:
-            masked += (rec.logger, mask(rec.message))
-        key = (p.id, module, exc_type and exc_type.rsplit(".", 1)[-1], culprit.file if culprit else None, masked)
+        key = fingerprint(p, values, module, tb, culprit, rec)
         finding = self.findings.get(key)
         if finding is None:
             finding = Finding(p, key, values, module, occ, rec.text.split("\n")[:MAX_SAMPLE_LINES], message=rec.message)
@@ -298,6 +294,21 @@ class Engine:
             _link(symptom, cause)
             del self._orphans[(source, pid)]
 
+    def _variant(self, finding: Finding, tb: Traceback) -> Finding:
+        """Move the last occurrence of ``finding`` to the finding of its own explanation."""
+        occ = finding.occurrences.pop() if finding.occurrences else finding.first
+        finding.count -= 1
+        culprit = tb.culprit()
+        key = finding.key + (tb.short_type, culprit.file if culprit else None)
+        variant = self.findings.get(key)
+        if variant is None:
+            variant = Finding(finding.pattern, key, finding.values, finding.module, occ, finding.sample, message=finding.message)
+            self.findings[key] = variant
+        variant.count += 1
+        if len(variant.occurrences) < MAX_OCCURRENCES:
+            variant.occurrences.append(occ)
+        return variant
+
     def _explain(self, rec: Record, tb: Traceback, matched: list[Finding], seq: int) -> None:
         """Link a traceback to the module failure of the same PID that it explains."""
         assert rec.pid is not None
@@ -312,6 +323,8 @@ class Engine:
         if module and module not in tb.addon_modules() and loaded != module and not (tb.imports_an_addon() and loaded is None):
             return
         del self._awaiting[(rec.source, rec.pid)]
+        if finding.explained_by is not None and _differs(finding, tb):
+            finding = self._variant(finding, tb)
         if finding.explained_by is None:
             finding.explained_by = (rec.source, rec.first_line)
             finding.traceback = tb
@@ -333,9 +346,53 @@ def _logger_module(logger: str | None) -> str | None:
     return None
 
 
+def fingerprint(
+    p: Pattern, values: dict[str, str], module: str | None, tb: Traceback | None, culprit: Frame | None, rec: Record
+) -> tuple[Any, ...]:
+    """What makes two records "the same failure".
+
+    A pattern's ``group_by`` names it exactly. Otherwise: the module, the exception type and
+    its masked message, the culprit and the addon/Odoo frames of the stack without line
+    numbers, and the masked values (and, for unclassified errors, the masked message).
+    """
+    if p.group_by is not None:
+        return (p.id, tuple(mask(str(values.get(k, ""))) for k in p.group_by))
+    keys = sorted(k for k in values if not k.startswith(("_", "frame_")))
+    parts: tuple[Any, ...] = (p.id, module, tuple(mask(str(values[k])) for k in keys))
+    if tb is not None:
+        parts += (tb.short_type, mask(tb.exception_message.split("\n", 1)[0]), culprit.file if culprit else None, tb.stack_shape())
+    if p.fallback:
+        parts += (rec.logger, mask(rec.message))
+    return parts
+
+
 def mask(text: str) -> str:
     """Fingerprint text: numbers, quoted values and hex ids do not make errors different."""
     return _MASK_NUMBERS.sub("N", _MASK_QUOTED.sub("'…'", text))[:300]
+
+
+def _differs(finding: Finding, tb: Traceback) -> bool:
+    """A later occurrence explained by another exception or culprit is another failure."""
+    culprit = tb.culprit()
+    old = finding.culprit.file if finding.culprit else None
+    new = culprit.file if culprit else None
+    exc = finding.exception.type if finding.exception else None
+    return (exc, old) != (tb.exception_type, new)
+
+
+def _link_record(found: list[Finding]) -> None:
+    """Findings of one record tell one story: its unlinked symptoms follow from the cause
+    found in the same record, or from whatever another of its findings was linked to."""
+    if len(found) < 2:
+        return
+    cause = next((f for f in found if f.pattern.role == "cause" and f.linked_to is None), None)
+    if cause is None:
+        cause = next((f.linked_to for f in found if f.linked_to is not None), None)
+    if cause is None:
+        return
+    for f in found:
+        if f is not cause and f.linked_to is None and f.pattern.role == "symptom":
+            _link(f, cause)
 
 
 def _link(finding: Finding, cause: Finding) -> None:

@@ -159,6 +159,21 @@ def _is_raw_traceback(current: Record | None) -> bool:
     return has_tb and bool(_EXC_LINE.match(last))
 
 
+_PERF_SUFFIX = re.compile(r" (?:-|\d+) (?:-|\d+\.\d+) (?:-|\d+\.\d+)(?: \S+)?$")
+
+
+def _finish(rec: Record) -> Record:
+    """werkzeug appends the perf columns after the whole message, traceback included: put them
+    back where they belong instead of leaving them on the exception line."""
+    if rec.logger == "werkzeug" and rec.extra:
+        lines = rec.tail if rec.tail is not None else rec.extra
+        last = lines[-1]
+        m = _PERF_SUFFIX.search(last)
+        if m is not None:
+            lines[-1] = last[: m.start()]
+    return rec
+
+
 def parse_records(sources: Iterable[Source]) -> Iterator[Record]:
     """Yield the records of the sources, in file order. Each source keeps its own numbering."""
     header = HEADER.match
@@ -172,13 +187,13 @@ def parse_records(sources: Iterable[Source]) -> Iterator[Record]:
             m = header(text)
             if m is not None:
                 if current is not None:
-                    yield current
+                    yield _finish(current) if current.extra else current
                 ts, pid, level, db, logger, message = m.groups()
                 current = Record(name, number, ts, int(pid), level, db, logger, message.rstrip())
                 continue
             if raw_start(text) or (text == _TRACEBACK_START and _is_raw_traceback(current)):
                 if current is not None:
-                    yield current
+                    yield _finish(current)
                 current = Record(name, number, None, None, None, None, None, text.rstrip(), kind="raw")
                 continue
             if current is None:
@@ -186,4 +201,4 @@ def parse_records(sources: Iterable[Source]) -> Iterator[Record]:
                 continue
             current.add(text, number)
         if current is not None:
-            yield current
+            yield _finish(current)

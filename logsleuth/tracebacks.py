@@ -121,6 +121,13 @@ class Traceback:
         chain = [f for f in self.import_chain() if f.kind == "addon"]
         return chain[0].module if chain else None
 
+    def stack_shape(self) -> tuple[tuple[str, str], ...]:
+        """The addon and Odoo frames of the final traceback, without line numbers: the part of
+        a fingerprint that survives edits elsewhere in the same files."""
+        return tuple(
+            (f.file.replace("\\", "/").rsplit("/", 1)[-1], f.func) for f in self.final.frames if f.kind in ("addon", "odoo")
+        )
+
     def imports_an_addon(self) -> bool:
         """True when Odoo's module loader is on the stack (an addon import failed)."""
         return any(_is_loader(f) for f in self.final.frames)
@@ -141,8 +148,12 @@ def _block_culprit(frames: list[Frame]) -> Frame | None:
     return last_addon
 
 
+FRAMEWORK_ADDONS = frozenset({"base", "web", "bus", "http_routing", "web_editor"})
+"""Odoo's own dispatching machinery: their frames carry requests, they are rarely the culprit."""
+
+
 def _is_odoo_core_addon(f: Frame) -> bool:
-    return f.module in ("base", "web") and bool(re.search(r"[/\\]odoo[/\\]addons[/\\]", f.file))
+    return f.module in FRAMEWORK_ADDONS
 
 
 def imported_module(code: str | None) -> str | None:

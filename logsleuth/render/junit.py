@@ -1,8 +1,10 @@
 """JUnit XML for GitLab, Jenkins and GitHub test reporters, written with a real XML library.
 
 One ``testsuite`` per Odoo module with its test cases, a ``odoo.log`` suite for log records
-that fail the gate, and a ``test-run`` case when the run crashed before its summary. Text from
-the log is stripped of characters XML 1.0 cannot carry; ElementTree escapes the rest.
+that fail the gate, and a ``test-run`` case when the run crashed before its summary. Only the
+elements and attributes of the strictest common schema (Jenkins' junit-10) are used, so the
+test's ``file:line`` goes first in the failure text. Text from the log is stripped of characters
+XML 1.0 cannot carry; ElementTree escapes the rest.
 """
 
 from __future__ import annotations
@@ -38,16 +40,14 @@ def render(report: Report, gate: Gate) -> str:
             cls, _, method = case.name.rpartition(".")
             el = ET.SubElement(suite(module), "testcase", classname=x(f"odoo.addons.{module}.{cls}" if cls else module),
                                name=x(method or case.name))
-            if case.file:
-                el.set("file", x(case.file))
-                el.set("line", str(case.file_line or 0))
             counts[module]["tests"] += 1
             if case.status in ("fail", "error"):
                 tag = "failure" if case.status == "fail" else "error"
                 counts[module]["failures" if tag == "failure" else "errors"] += 1
                 first = case.message.splitlines()[0] if case.message else case.status
                 child = ET.SubElement(el, tag, message=x(first[:500]), type=x(first.split(":", 1)[0][:100]))
-                child.text = x(f"{case.source}:{case.line}\n{case.traceback or case.message}")
+                where = f"{case.file}:{case.file_line}\n" if case.file else ""
+                child.text = x(f"{where}log {case.source}:{case.line}\n{case.traceback or case.message}")
             elif case.status == "skip":
                 counts[module]["skipped"] += 1
                 ET.SubElement(el, "skipped", message=x(case.message[:500]))
@@ -67,7 +67,7 @@ def render(report: Report, gate: Gate) -> str:
         for key, value in counts[name].items():
             el.set(key, str(value))
             totals[key] += value
-    for key, value in totals.items():
-        root.set(key, str(value))
+    for key in ("tests", "failures", "errors"):
+        root.set(key, str(totals[key]))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

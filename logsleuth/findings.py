@@ -94,6 +94,7 @@ class Finding:
         ctx["pid"] = self.first.pid
         ctx["count"] = self.count
         ctx["logger_name"] = self.values.get("_logger")
+        ctx.setdefault("db", self.values.get("_db"))
         if self.exception:
             ctx.setdefault("exception_type", self.exception.type)
             ctx.setdefault("exception", f"{self.exception.type}: {self.exception.message}".strip(": "))
@@ -159,9 +160,10 @@ class Engine:
             tb = parse_traceback(lines, first, lt.addons_paths if lt else ())
         if not has_tb and self._maybe_detail(rec):
             return []
-        matched = [(p, v) for p in primary if (v := self._match(p, rec, tb)) is not None]
+        text: list[str] = []
+        matched = [(p, v) for p in primary if (v := self._match(p, rec, tb, text)) is not None]
         if not matched:
-            matched = [(p, v) for p in fallback if (v := self._match(p, rec, tb)) is not None]
+            matched = [(p, v) for p in fallback if (v := self._match(p, rec, tb, text)) is not None]
         matched.sort(key=lambda pv: pv[0].role != "cause")
         occ = Occurrence(
             rec.source, rec.first_line, rec.last_line, rec.pid, lt, seq, rec.timestamp,
@@ -190,16 +192,19 @@ class Engine:
             return True
         return False
 
-    def _match(self, p: Pattern, rec: Record, tb: Traceback | None) -> dict[str, str] | None:
+    def _match(self, p: Pattern, rec: Record, tb: Traceback | None, text: list[str]) -> dict[str, str] | None:
+        """Values of the named groups when ``p`` matches ``rec``; ``text`` caches the record text."""
         values: dict[str, str] = {}
-        for rx, text in ((p.message, rec.message), (p.raw, rec.message)):
+        for rx in (p.message, p.raw):
             if rx is not None:
-                m = _search(rx, text)
+                m = _search(rx, rec.message)
                 if m is None:
                     return None
                 values.update({k: v for k, v in m.groupdict().items() if v is not None})
         if p.text is not None:
-            m = _search(p.text, rec.text)
+            if not text:
+                text.append(rec.text)
+            m = _search(p.text, text[0])
             if m is None:
                 return None
             values.update({k: v for k, v in m.groupdict().items() if v is not None})
@@ -207,6 +212,7 @@ class Engine:
             if tb is None or not self._match_traceback(p, tb, values):
                 return None
         values["_logger"] = rec.logger or ""
+        values["_db"] = rec.db or ""
         return values
 
     def _match_traceback(self, p: Pattern, tb: Traceback, values: dict[str, str]) -> bool:
@@ -267,8 +273,8 @@ class Engine:
                 cause = next((self._latest[c] for c in p.symptom_of if c in self._latest), None)
                 if cause is not None and cause is not finding:
                     _link(finding, cause)
-                elif rec.pid is not None:
-                    self._orphans[(rec.source, rec.pid)] = (finding, occ.seq)
+        if p.symptom_of and finding.linked_to is None and rec.pid is not None:
+            self._orphans[(rec.source, rec.pid)] = (finding, occ.seq)
         if rec.pid is not None and self._orphans:
             self._adopt_orphan(finding, p, rec.source, rec.pid, occ.seq)
         finding.count += 1
@@ -356,7 +362,7 @@ def fingerprint(
     numbers, and the masked values (and, for unclassified errors, the masked message).
     """
     if p.group_by is not None:
-        return (p.id, tuple(mask(str(values.get(k, ""))) for k in p.group_by))
+        return (p.id, tuple(mask(str(values.get(k, values.get("_" + k, "")))) for k in p.group_by))
     keys = sorted(k for k in values if not k.startswith(("_", "frame_")))
     parts: tuple[Any, ...] = (p.id, module, tuple(mask(str(values[k])) for k in keys))
     if tb is not None:

@@ -25,6 +25,9 @@ CATEGORIES = (
 )
 ROLES = ("cause", "symptom")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_LEVELS = ("WARNING", "ERROR", "CRITICAL")
+"""Levels a pattern looks at when it names none: INFO and DEBUG records (almost every line of a
+log) only reach patterns that ask for them, which keeps the per-line cost low."""
 REGEX_TIMEOUT = 0.25
 """Seconds one pattern regex may run on one record before it is abandoned (user patterns)."""
 
@@ -58,6 +61,7 @@ class Pattern:
     culprit_imports: Any = None
     chain_code: Any = None
     fallback: bool = False
+    default_levels: bool = False
     priority: int = 0
     summary: str = ""
     fix: str = ""
@@ -81,8 +85,11 @@ class Pattern:
         if self.raw is not None:
             if kind != "raw":
                 return False
-        elif kind != "record" and (self.logger or self.logger_prefix or self.levels or self.message):
-            return False
+        elif kind != "record":
+            # console output has no logger or level: only text and traceback patterns apply
+            if self.logger or self.logger_prefix or self.message or not self.default_levels:
+                return False
+            return not (self.needs_traceback and not has_tb)
         if self.needs_traceback and not has_tb:
             return False
         if self.logger is not None and logger != self.logger:
@@ -157,6 +164,9 @@ def _pattern_from_dict(data: dict[str, Any], where: str) -> Pattern:
         levels = list(LEVELS[LEVELS.index(match["min_level"]):])
     if levels is not None and (not isinstance(levels, list) or not all(isinstance(x, str) for x in levels)):
         raise PatternError("field match.level must be a level name or a list of them", where)
+    default_levels = levels is None and "raw" not in match
+    if default_levels:
+        levels = list(DEFAULT_LEVELS)
     explain = data.get("explain", {})
     if not isinstance(explain, dict):
         raise PatternError("[explain] must be a table", where)
@@ -180,6 +190,7 @@ def _pattern_from_dict(data: dict[str, Any], where: str) -> Pattern:
         culprit_imports=_compile(match.get("culprit_imports"), where, "culprit_imports"),
         chain_code=_compile(match.get("chain_code"), where, "chain_code"),
         fallback=bool(data.get("fallback", False)),
+        default_levels=default_levels,
         priority=int(data.get("priority", 0)),
         summary=explain.get("summary", ""), fix=explain.get("fix", ""), code=explain.get("code", ""),
         verify=verify,

@@ -338,7 +338,10 @@ def _title(f: Finding) -> str:
     p = f.pattern
     bits = [f.module] if f.module else []
     keys = p.group_by if p.group_by is not None else [k for k in f.values if not k.startswith(("_", "frame_"))]
-    shown = [str(f.values[k]) for k in keys if k in f.values and k not in ("module", "exception", "exception_type")]
+    shown = [
+        str(f.values.get(k, f.values.get("_" + k))) for k in keys
+        if (k in f.values or "_" + k in f.values) and k not in ("module", "exception", "exception_type")
+    ]
     if shown:
         bits.append(", ".join(shown)[:120])
     if f.exception and f.exception.type and (p.awaits_traceback or p.fallback or not shown):
@@ -393,7 +396,9 @@ def _verdict(r: Report) -> str:
     life = f"{n} process lifetime{'s' if n != 1 else ''}"
     actionable = [rc for rc in r.root_causes if SEVERITY_RANK[rc.severity] >= SEVERITY_RANK["medium"]]
     if not actionable:
-        extra = f" and {len(r.root_causes)} minor finding(s)" if r.root_causes else ""
+        extra = ""
+        if r.root_causes:
+            extra = f" and {len(r.root_causes)} minor finding(s): " + "; ".join(rc.title for rc in r.root_causes[:3])
         return f"No failure that needs action: {life}, {r.summary['errors']} error record(s){extra}."
     top = actionable[0]
     f = top.findings[0]

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 TRACEBACK_START = "Traceback (most recent call last):"
+MAX_MESSAGE_LINES = 80
+MAX_MESSAGE_CHARS = 4000
 CHAIN_MARKERS = {
     "During handling of the above exception, another exception occurred:": "context",
     "The above exception was the direct cause of the following exception:": "cause",
@@ -259,12 +261,16 @@ def parse_traceback(
                 block.line = number
                 expecting_exc = False
                 i += 1
-                # multi-line exception messages run until a blank line or a chain marker
-                while i < n and lines[i].strip() and lines[i].strip() not in CHAIN_MARKERS \
-                        and not lines[i].startswith(TRACEBACK_START):
-                    if len(block.message) < 2000:
-                        block.message += "\n" + lines[i].rstrip()
+                # a multi-line message (blank lines included) runs until a chain marker
+                extra: list[str] = []
+                while i < n and lines[i].strip() not in CHAIN_MARKERS and not lines[i].startswith(TRACEBACK_START):
+                    if len(extra) < MAX_MESSAGE_LINES:
+                        extra.append(lines[i].rstrip())
                     i += 1
+                while extra and not extra[-1].strip():
+                    extra.pop()
+                if extra:
+                    block.message = (block.message + "\n" + "\n".join(extra))[:MAX_MESSAGE_CHARS]
                 continue
         i += 1
     blocks = [b for b in blocks if b.frames or b.type]

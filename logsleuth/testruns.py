@@ -67,6 +67,8 @@ class TestCollector:
 
     def feed(self, rec: Record) -> None:
         logger = rec.logger or ""
+        if logger == "werkzeug":
+            return
         msg = rec.message
         tm = _TEST_LOGGER.match(logger)
         if tm is not None:

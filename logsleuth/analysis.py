@@ -20,6 +20,7 @@ from logsleuth.testruns import TestCollector
 
 MAX_WINDOW_ITEMS = 200
 MAX_FAILED_REQUESTS = 50
+MAX_DATABASES = 1000
 
 
 @dataclass
@@ -48,6 +49,8 @@ class Scan:
     last_timestamp: str | None = None
     odoo_records: int = 0
     module_last_seen: dict[str, tuple[str, int]] = field(default_factory=dict)
+    databases: set[str] = field(default_factory=set)
+    """Database names seen in the db column (bounded): redaction masks them everywhere."""
 
 
 class Stage(Protocol):
@@ -75,6 +78,7 @@ def scan(
     result = Scan([s for g in groups for s in g], [], engine, {}, tests)
     levels = result.levels
     activity = result.activity
+    databases = result.databases
     for stream, group in enumerate(groups):
         tracker = LifetimeTracker(stream)
         for rec in parse_records(group):
@@ -91,6 +95,8 @@ def scan(
                     result.first_timestamp = rec.timestamp
                 result.last_timestamp = rec.timestamp
                 logger = rec.logger or ""
+                if rec.db not in databases and len(databases) < MAX_DATABASES:
+                    databases.add(rec.db)  # type: ignore[arg-type]
                 if logger == "werkzeug" and lt is not None:
                     _request(rec, lt, seq, activity)
                 elif lt is not None and logger.startswith("odoo.modules") and lt.shutdown_before(seq):

@@ -38,6 +38,7 @@ class Format(str, Enum):
     text = "text"
     markdown = "markdown"
     json = "json"
+    html = "html"
 
 
 class LifetimeFormat(str, Enum):
@@ -77,6 +78,17 @@ def _root(
 FILES = typer.Argument(..., help="Log files (plain, .gz, .bz2, .xz), '-' for stdin; a rotated set is read oldest first.")
 PATTERNS = typer.Option(None, "--patterns", help="A directory of extra pattern files (*.toml); repeatable.")
 OUTPUT = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically) instead of stdout.")
+REDACT = typer.Option(False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms).")
+
+
+def _redact(result: Scan, *objects: object) -> None:
+    from logsleuth.redact import Redactor
+
+    names = set(result.databases)
+    names.update(f.values.get("db", "") for f in result.engine.findings.values())
+    redactor = Redactor(names)
+    for obj in objects:
+        redactor.apply(obj)
 
 
 def _check(files: list[str]) -> None:
@@ -154,15 +166,18 @@ def guarded(command: Callable[..., None]) -> Callable[..., None]:
 @guarded
 def analyze(
     files: list[str] = FILES,
-    fmt: Format = typer.Option(Format.text, "--format", "-f", help="text (terminal), markdown (tickets) or json (the contract)."),
+    fmt: Format = typer.Option(Format.text, "--format", "-f", help="text (terminal), markdown or html (tickets), json (the contract)."),
     output: Optional[Path] = OUTPUT,
     patterns: Optional[list[str]] = PATTERNS,
     fail_on: FailOn = typer.Option(FailOn.none, "--fail-on", help="Exit 1 when a finding is at or above this severity."),
+    redact: bool = REDACT,
 ) -> None:
     """The forensic report: lifetimes, failures, root causes with evidence, fixes, verification."""
     result = _scan(files, patterns)
     _damage_warnings(result)
     report = build_report(result)
+    if redact:
+        _redact(result, report)
     if fmt is Format.text and output is None and sys.stdout.isatty():
         from rich.console import Console
 
@@ -184,11 +199,14 @@ def lifetimes(
     files: list[str] = FILES,
     fmt: LifetimeFormat = typer.Option(LifetimeFormat.table, "--format", "-f", help="table or json."),
     output: Optional[Path] = OUTPUT,
+    redact: bool = REDACT,
 ) -> None:
     """The process lifetimes of the log: PIDs, workers, start, end, shutdown and how each ended."""
     result = _scan(files, None, with_patterns=False)
     _damage_warnings(result)
     report = build_report(result)
+    if redact:
+        _redact(result, report)
     if fmt is LifetimeFormat.json:
         import json
 
@@ -231,6 +249,7 @@ def ci(
     echo: bool = typer.Option(False, "--echo", help="Pass the log through to stdout while reading it (for pipes)."),
     fail_on_skipped: Optional[bool] = typer.Option(None, "--fail-on-skipped/--no-fail-on-skipped", help="Fail when tests were skipped."),
     patterns: Optional[list[str]] = PATTERNS,
+    redact: bool = REDACT,
 ) -> None:
     """Verdict for a test run (--test-enable): failing tests with file:line, JUnit XML, annotations."""
     settings = load_config(config)
@@ -249,6 +268,8 @@ def ci(
     _damage_warnings(result)
     report = build_report(result)
     verdict = decide(gate, report.tests)
+    if redact:
+        _redact(result, report, gate)
     from logsleuth.render.ci_summary import render as summary
 
     if junit is not None:

@@ -80,6 +80,20 @@ class Report:
         return "?" if lt is None else f"{lt.index} (PID {lt.pid})"
 
 
+def smoking_guns(r: Report, limit: int = 8) -> list[tuple[Finding, list[Finding]]]:
+    """The records that prove the root causes, each once (several findings can rest on one record)."""
+    by_record: dict[tuple[str, int], tuple[Finding, list[Finding]]] = {}
+    for f in r.findings:
+        if f.linked_to is not None and f.pattern.role != "cause":
+            continue
+        key = (f.first.source, f.first.line)
+        if key in by_record:
+            by_record[key][1].append(f)
+        elif len(by_record) < limit:
+            by_record[key] = (f, [])
+    return list(by_record.values())
+
+
 def _order(f: Finding) -> tuple[int, int, str, int]:
     return (-SEVERITY_RANK[f.severity], f.pattern.role != "cause", f.first.source, f.first.line)
 

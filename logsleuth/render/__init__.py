@@ -19,6 +19,8 @@ def get_renderer(name: str) -> Renderer:
         from logsleuth.render.markdown import render
     elif name == "text":
         from logsleuth.render.text import render
+    elif name == "html":
+        from logsleuth.render.html import render
     else:
         raise KeyError(name)
     return render

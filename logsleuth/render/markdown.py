@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 
-from logsleuth.report import Report
+from logsleuth.report import Report, smoking_guns
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
+_SPECIAL = re.compile(r"([\\`*_{}\[\]|#!~])")
 
 
 def esc(text: object) -> str:
-    """Escape text for a Markdown paragraph or table cell (one line)."""
-    s = str(text).replace("&", "&amp;").replace("\r", " ").replace("\n", " ")
+    """Escape text for a Markdown paragraph or table cell (one line): HTML as entities,
+    Markdown punctuation with a backslash, so a log line renders as the text it is."""
+    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", " ").replace("\n", " ")
     return _SPECIAL.sub(r"\\\1", s)
 
 
@@ -60,11 +61,12 @@ def render(r: Report) -> str:
             ev = ", ".join(map(str, rc.evidence_lines[:8]))
             out.append(f"| {rc.rank} | {esc(rc.title)} | **{rc.severity.upper()}** | {rc.category} | {esc(rc.impact)} | {rc.confidence} | {ev} |")
         out.append("")
-    smoking = [f for f in r.findings if f.linked_to is None or f.pattern.role == "cause"][:6]
+    smoking = smoking_guns(r, 6)
     if smoking:
         out += ["## Smoking guns", ""]
-        for f in smoking:
-            out += [f"### {esc(f.id)} · {esc(f.pattern.title)} — line {f.first.line}" + (f" (PID {f.first.pid})" if f.first.pid else ""), ""]
+        for f, others in smoking:
+            also = f" (also {', '.join(o.id for o in others)})" if others else ""
+            out += [f"### {esc(f.id)}{esc(also)} · {esc(f.pattern.title)} — line {f.first.line}" + (f" (PID {f.first.pid})" if f.first.pid else ""), ""]
             sample = f.sample[:1]
             if f.exception and f.exception.line:
                 sample.append(f"… line {f.exception.line}: {f.exception.type}: {f.exception.message}".split("\n")[0])

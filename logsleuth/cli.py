@@ -19,7 +19,7 @@ import typer
 from logsleuth import __version__
 from logsleuth.analysis import Scan, scan
 from logsleuth.ci import Gate, GateConfig, decide, load_config
-from logsleuth.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, LogsleuthError, UsageError
+from logsleuth.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, LogsleuthError, UsageError
 from logsleuth.output import write_output
 from logsleuth.patterns import SEVERITIES, load_patterns
 from logsleuth.report import SEVERITY_RANK, build_report
@@ -311,3 +311,8 @@ def main(argv: list[str] | None = None) -> None:
             raise
         sys.stderr.write(f"logsleuth: error: {exc}\n")
         sys.exit(exc.exit_code)
+    except Exception as exc:  # a bug: still one line, the traceback only on request
+        if "--debug" in args:
+            raise
+        sys.stderr.write(f"logsleuth: error: internal error: {type(exc).__name__}: {exc} (run again with --debug and report it)\n")
+        sys.exit(EXIT_USAGE)

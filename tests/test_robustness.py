@@ -1,0 +1,111 @@
+"""Bad input gets a clear answer: no crash, no hang, no traceback, bounded memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import write_log
+from logsleuth.cli import main
+from logsleuth.findings import Engine
+from logsleuth.patterns import load_patterns
+from logsleuth.lifetimes import LifetimeTracker
+from helpers import records_of
+
+HEADER = "2025-01-01 10:00:00,000 1 INFO ? odoo: Odoo version 17.0 \n"
+
+
+def run(args, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    cap = capsys.readouterr()
+    return done.value.code, cap.out, cap.err
+
+
+def test_empty_file(tmp_path, capsys):
+    code, out, err = run(["analyze", write_log(tmp_path, ""), "-f", "json"], capsys)
+    assert code == 0 and err == "" and json.loads(out)["summary"]["lines"] == 0
+
+
+def test_nul_bytes_and_mixed_encodings(tmp_path, capsys):
+    path = tmp_path / "odoo.log"
+    path.write_bytes(b"\x00" * 4096 + HEADER.encode() + "2025-01-01 10:00:01,000 1 ERROR ? odoo.http: caf\xe9 \xff\n".encode("latin-1")
+                     + "2025-01-01 10:00:02,000 1 ERROR ? odoo.http: café ☕\n".encode())
+    code, out, err = run(["analyze", str(path), "-f", "json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and err == "" and data["summary"]["errors"] == 2 and data["lifetimes"][0]["version"] == "17.0"
+
+
+def test_timestamps_going_backwards(tmp_path, capsys):
+    text = HEADER + "2024-12-31 23:59:59,000 1 ERROR ? odoo.http: earlier clock \n" + "2025-01-01 10:00:05,000 1 INFO ? odoo.service.server: Initiating shutdown \n"
+    code, out, _ = run(["analyze", write_log(tmp_path, text), "-f", "json"], capsys)
+    (lt,) = json.loads(out)["lifetimes"]
+    assert code == 0 and lt["end_reason"] == "shutdown" and lt["end_line"] == 3
+
+
+def test_huge_line_and_no_newline_stay_bounded(tmp_path):
+    path = tmp_path / "big.log"
+    with open(path, "wb") as fh:
+        fh.write(HEADER.encode())
+        fh.write(b"2025-01-01 10:00:01,000 1 ERROR ? odoo.http: " + b"A" * (50 * 1024 * 1024) + b"\n")
+        fh.write(b"x" * (20 * 1024 * 1024))  # and a last line without newline
+    code = ("import resource, runpy, sys; sys.argv=['logsleuth','analyze',%r,'-f','json','-o',%r]\n"
+            "try:\n    runpy.run_module('logsleuth', run_name='__main__')\nexcept SystemExit as e:\n    rc = e.code\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, rc)") % (str(path), str(tmp_path / "r.json"))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    rss_mb, rc = proc.stdout.split()
+    assert rc == "0", proc.stderr
+    assert int(rss_mb) < 150, f"peak RSS {rss_mb} MB for a 70 MB file of two lines"
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["sources"][0]["cut_lines"] == 2
+    assert any("over-long lines were cut" in n["text"] for n in data["notes"])
+
+
+def test_pathological_user_pattern_cannot_hang(tmp_path):
+    (tmp_path / "slow.toml").write_text(
+        'id = "slow"\ntitle = "t"\nseverity = "low"\ncategory = "runtime"\n[match]\nmessage = \'^(a+)+$\'\n'
+        '[explain]\nsummary = "s"\nfix = "f"\nverify = ["v"]\n'
+    )
+    patterns = [p for p in load_patterns([str(tmp_path)]) if p.id == "slow"]
+    engine = Engine(patterns)
+    tracker = LifetimeTracker()
+    started = time.perf_counter()
+    for rec in records_of(("2025-01-01 10:00:00,000 1 ERROR ? odoo.http: " + "a" * 40 + "b\n") * 3):
+        engine.feed(rec, tracker.feed(rec), tracker.seq)
+    assert time.perf_counter() - started < 5
+
+
+def test_internal_errors_are_one_line(monkeypatch, tmp_path, capsys):
+    import logsleuth.cli as cli
+
+    def boom(*a, **k):
+        raise ZeroDivisionError("simulated bug")
+
+    monkeypatch.setattr(cli, "build_report", boom)
+    code, out, err = run(["analyze", write_log(tmp_path, HEADER)], capsys)
+    assert code == 2 and err.count("\n") == 1 and "internal error: ZeroDivisionError" in err and "Traceback" not in err
+    with pytest.raises(ZeroDivisionError):
+        main(["--debug", "analyze", write_log(tmp_path, HEADER)])
+
+
+def test_ctrl_c_exits_130_without_partial_output(tmp_path):
+    log = tmp_path / "big.log"
+    with open(log, "w") as fh:
+        line = '2025-01-01 10:00:00,000 7 INFO db werkzeug: 10.0.0.1 - - [01/Jan/2025 10:00:00] "GET /web HTTP/1.1" 200 - 3 0.001 0.002\n'
+        fh.write(HEADER + line * 600_000)
+    out = tmp_path / "report.json"
+    proc = subprocess.Popen([sys.executable, "-m", "logsleuth", "analyze", str(log), "-f", "json", "-o", str(out)],
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.strip() == "logsleuth: interrupted"
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".report")]

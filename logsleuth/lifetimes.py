@@ -140,12 +140,14 @@ class LifetimeTracker:
             if lt is not None and lt.pid == pid and _pre_banner_output(lt, rec):
                 lt.started_by_banner = True
             else:
-                if lt is not None and lt.pid == pid:
-                    lt.closed = True
-                    lt.replaced_by_same_pid = True
-                elif lt is not None:
-                    self._forget_worker(lt, pid)
+                old = lt
+                if old is not None and old.pid != pid:
+                    self._forget_worker(old, pid)
                 lt = self._start(rec, banner=True)
+                if old is not None and old.pid == pid:
+                    old.closed = True
+                    old.replaced_by_same_pid = True
+                    self._adopt_children(old, lt)
             lt.version = msg.split(" version ", 1)[1].strip() or None
         elif lt is None:
             lt = self._adopt(rec)
@@ -198,6 +200,14 @@ class LifetimeTracker:
             self.by_pid[rec.pid] = master
             return master
         return self._start(rec, banner=False)
+
+    def _adopt_children(self, old: Lifetime, new: Lifetime) -> None:
+        """Same master PID, new banner (execve reload, v19 graceful reload): workers still alive
+        carry on under the new lifetime, so lifetimes of one PID never overlap."""
+        for child, owner in list(self.by_pid.items()):
+            if owner is old and child != old.pid:
+                self.by_pid[child] = new
+                new.add_worker(child)
 
     def _forget_worker(self, lt: Lifetime, pid: int) -> None:
         if self.by_pid.get(pid) is lt and pid != lt.pid:

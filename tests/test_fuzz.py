@@ -19,7 +19,7 @@ from logsleuth.render.json import report_dict
 from logsleuth.report import build_report
 from logsleuth.sources import Source
 
-EXAMPLES = int(os.environ.get("LOGSLEUTH_FUZZ_EXAMPLES", "1500"))
+EXAMPLES = int(os.environ.get("LOGSLEUTH_FUZZ_EXAMPLES", "1000"))
 PATTERNS = load_patterns()
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

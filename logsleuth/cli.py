@@ -78,6 +78,12 @@ def _root(
 FILES = typer.Argument(..., help="Log files (plain, .gz, .bz2, .xz), '-' for stdin; a rotated set is read oldest first.")
 PATTERNS = typer.Option(None, "--patterns", help="A directory of extra pattern files (*.toml); repeatable.")
 OUTPUT = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically) instead of stdout.")
+SINCE = typer.Option(None, "--since", help="Start of the window: '2025-10-18 03:20', '03:20' (on the log's date), 'yesterday 14:00', '2h ago', ISO 8601 (UTC, like Odoo).")
+UNTIL = typer.Option(None, "--until", help="End of the window (same forms as --since).")
+DB = typer.Option(None, "--db", help="Only records of this database.")
+PID = typer.Option(None, "--pid", help="Only records of this process (a master PID includes its workers' lifetime).")
+LIFETIME = typer.Option(None, "--lifetime", help="Only lifetime K (its index in the lifetimes table).")
+LEVEL = typer.Option(None, "--level", help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR, CRITICAL).")
 REDACT = typer.Option(False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms).")
 
 
@@ -113,6 +119,18 @@ def _progress(files: list[str]) -> tuple[Callable[[int], None] | None, Callable[
     task = progress.add_task("reading", total=total)
     progress.start()
     return (lambda done: progress.update(task, completed=done)), progress.stop
+
+
+def _focus(files: list[str], since: str | None, until: str | None, db: str | None, pid: int | None,
+           lifetime: int | None, level: str | None) -> dict[str, object]:
+    """Window and selection from the options (a bare time of day is on the log's first date)."""
+    from logsleuth.window import Selection, Window, first_timestamp, parse_when
+
+    reference = first_timestamp(files[0]) if (since or until) and files else None
+    window = Window(parse_when(since, reference) if since else None, parse_when(until, reference) if until else None)
+    if window.since and window.until and window.since > window.until:
+        raise UsageError("--since is after --until")
+    return {"window": window, "selection": Selection(db, pid, lifetime, level)}
 
 
 def _scan(files: list[str], patterns_dirs: list[str] | None, with_patterns: bool = True, **kwargs: object) -> Scan:
@@ -171,9 +189,16 @@ def analyze(
     patterns: Optional[list[str]] = PATTERNS,
     fail_on: FailOn = typer.Option(FailOn.none, "--fail-on", help="Exit 1 when a finding is at or above this severity."),
     redact: bool = REDACT,
+    since: Optional[str] = SINCE,
+    until: Optional[str] = UNTIL,
+    db: Optional[str] = DB,
+    pid: Optional[int] = PID,
+    lifetime: Optional[int] = LIFETIME,
+    level: Optional[str] = LEVEL,
 ) -> None:
     """The forensic report: lifetimes, failures, root causes with evidence, fixes, verification."""
-    result = _scan(files, patterns)
+    _check(files)
+    result = _scan(files, patterns, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
     report = build_report(result)
     if redact:
@@ -200,9 +225,16 @@ def lifetimes(
     fmt: LifetimeFormat = typer.Option(LifetimeFormat.table, "--format", "-f", help="table or json."),
     output: Optional[Path] = OUTPUT,
     redact: bool = REDACT,
+    since: Optional[str] = SINCE,
+    until: Optional[str] = UNTIL,
+    db: Optional[str] = DB,
+    pid: Optional[int] = PID,
+    lifetime: Optional[int] = LIFETIME,
+    level: Optional[str] = LEVEL,
 ) -> None:
     """The process lifetimes of the log: PIDs, workers, start, end, shutdown and how each ended."""
-    result = _scan(files, None, with_patterns=False)
+    _check(files)
+    result = _scan(files, None, with_patterns=False, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
     report = build_report(result)
     if redact:
@@ -250,21 +282,28 @@ def ci(
     fail_on_skipped: Optional[bool] = typer.Option(None, "--fail-on-skipped/--no-fail-on-skipped", help="Fail when tests were skipped."),
     patterns: Optional[list[str]] = PATTERNS,
     redact: bool = REDACT,
+    since: Optional[str] = SINCE,
+    until: Optional[str] = UNTIL,
+    db: Optional[str] = DB,
+    pid: Optional[int] = PID,
+    lifetime: Optional[int] = LIFETIME,
+    level: Optional[str] = LEVEL,
 ) -> None:
     """Verdict for a test run (--test-enable): failing tests with file:line, JUnit XML, annotations."""
     settings = load_config(config)
-    level = (fail_on or settings.get("fail_on") or "error").upper()
-    if level not in ("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL", "NONE"):
+    gate_level = str(fail_on or settings.get("fail_on") or "error").upper()
+    if gate_level not in ("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL", "NONE"):
         raise UsageError(f"--fail-on must be a log level, not {fail_on!r}")
     gate_config = GateConfig(
-        fail_on="WARNING" if level == "WARN" else level,
+        fail_on="WARNING" if gate_level == "WARN" else gate_level,
         ignore=[*settings.get("ignore", []), *(ignore or [])],
         fail_on_skipped=fail_on_skipped if fail_on_skipped is not None else bool(settings.get("fail_on_skipped", False)),
         err_if_empty=bool(settings.get("err_if_empty", True)),
     )
     gate = Gate(gate_config)
     chosen = annotations.value if annotations is not None else str(settings.get("annotations", "none"))
-    result = _scan(files, patterns, stages=[gate], echo=echo)
+    _check(files)
+    result = _scan(files, patterns, stages=[gate], echo=echo, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
     report = build_report(result)
     verdict = decide(gate, report.tests)

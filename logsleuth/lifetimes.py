@@ -84,6 +84,9 @@ class Lifetime:
     stop_after_init: bool = False
     end_reason: str = "end-of-log"
     index: int = 0
+    selected: bool = True
+    """False when --db/--pid/--lifetime/--level left none of its records in the analysis."""
+    picked: bool = False
 
     @property
     def in_shutdown(self) -> bool:
@@ -120,8 +123,9 @@ def _pre_banner_output(lt: Lifetime, banner: Record) -> bool:
 class LifetimeTracker:
     """Assigns every record of one stream to a lifetime; bounded by the number of processes."""
 
-    def __init__(self, stream: int = 0) -> None:
+    def __init__(self, stream: int = 0, index_base: int = 0) -> None:
         self.stream = stream
+        self.index_base = index_base
         self.lifetimes: list[Lifetime] = []
         self.by_pid: dict[int, Lifetime] = {}
         self.last: Lifetime | None = None
@@ -180,6 +184,7 @@ class LifetimeTracker:
             started_by_banner=banner, stream=self.stream, start_seq=self.seq,
         )
         self.lifetimes.append(lt)
+        lt.index = self.index_base + len(self.lifetimes)  # final once finish() ran
         self.by_pid[rec.pid] = lt
         return lt
 
@@ -261,7 +266,10 @@ class LifetimeTracker:
             lt.records += child.records
             if child.end_seq > lt.end_seq:
                 lt.end_line, lt.end, lt.end_source, lt.end_seq = child.end_line, child.end, child.end_source, child.end_seq
+            at = self.lifetimes.index(child)
             self.lifetimes.remove(child)
+            for later in self.lifetimes[at:]:
+                later.index -= 1
             self.by_pid[child.pid] = lt
             if self.last is child:
                 self.last = lt

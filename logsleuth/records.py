@@ -174,31 +174,47 @@ def _finish(rec: Record) -> Record:
     return rec
 
 
+class RecordParser:
+    """Turns numbered lines of one source into records; ``flush`` ends the pending record
+    (end of file, or a pause while following a growing log)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.current: Record | None = None
+
+    def feed(self, number: int, text: str) -> Record | None:
+        """Take one physical line; return the record it completed, if any."""
+        current = self.current
+        m = HEADER.match(text)
+        if m is not None:
+            ts, pid, level, db, logger, message = m.groups()
+            self.current = Record(self.source, number, ts, int(pid), level, db, logger, message.rstrip())
+            return None if current is None else _finish(current) if current.extra else current
+        if RAW_START.match(text) or (text == _TRACEBACK_START and _is_raw_traceback(current)):
+            self.current = Record(self.source, number, None, None, None, None, None, text.rstrip(), kind="raw")
+            return None if current is None else _finish(current)
+        if current is None:
+            self.current = Record(self.source, number, None, None, None, None, None, text.rstrip(), kind="unparsed")
+            return None
+        current.add(text, number)
+        return None
+
+    def flush(self) -> Record | None:
+        current, self.current = self.current, None
+        return None if current is None else _finish(current)
+
+
 def parse_records(sources: Iterable[Source]) -> Iterator[Record]:
     """Yield the records of the sources, in file order. Each source keeps its own numbering."""
-    header = HEADER.match
-    raw_start = RAW_START.match
     for source in sources:
-        name = source.name
-        current: Record | None = None
-        number = 0
+        parser = RecordParser(source.name)
+        feed = parser.feed
+        number = source.first_line - 1
         for text in read_lines(source):
             number += 1
-            m = header(text)
-            if m is not None:
-                if current is not None:
-                    yield _finish(current) if current.extra else current
-                ts, pid, level, db, logger, message = m.groups()
-                current = Record(name, number, ts, int(pid), level, db, logger, message.rstrip())
-                continue
-            if raw_start(text) or (text == _TRACEBACK_START and _is_raw_traceback(current)):
-                if current is not None:
-                    yield _finish(current)
-                current = Record(name, number, None, None, None, None, None, text.rstrip(), kind="raw")
-                continue
-            if current is None:
-                current = Record(name, number, None, None, None, None, None, text.rstrip(), kind="unparsed")
-                continue
-            current.add(text, number)
-        if current is not None:
-            yield _finish(current)
+            rec = feed(number, text)
+            if rec is not None:
+                yield rec
+        rec = parser.flush()
+        if rec is not None:
+            yield rec

@@ -102,7 +102,7 @@ def build_report(scan: Scan) -> Report:
     findings = sorted(scan.engine.findings.values(), key=_order)
     for i, f in enumerate(findings, 1):
         f.id = f"F{i}"
-    lifetimes = scan.lifetimes
+    lifetimes = [lt for lt in scan.lifetimes if lt.selected]
     window_requests: list[tuple[Lifetime, Request]] = []
     window_totals: dict[int, int] = {}
     window_loading: list[tuple[Lifetime, str, int, str]] = []
@@ -124,6 +124,8 @@ def build_report(scan: Scan) -> Report:
     notes.extend(_shutdown_timing(findings))
     notes.extend(_silences(findings, scan))
     notes.extend(_symptom_notes(findings, scan))
+    if len({lt.stream for lt in scan.lifetimes}) > 1:
+        notes.extend(_across_hosts(findings, scan.lifetimes))
     root_causes = _root_causes(findings, notes)
     tests = build_test_run(scan.tests)
     levels = scan.levels
@@ -241,6 +243,51 @@ def _shutdown_timing(findings: list[Finding]) -> list[Note]:
             + (f"; {f.pattern.title.lower()} is expected while a server stops." if f.pattern.shutdown_severity else "."),
             [(o.source, o.line) for o in f.occurrences[:8]] + [(lt.shutdown_source or lt.source, lt.shutdown_line or 0)],
         ))
+    return out
+
+
+CROSS_HOST_SECONDS = 120.0
+
+
+def _across_hosts(findings: list[Finding], lifetimes: list[Lifetime]) -> list[Note]:
+    """Line up several logs (one per server) on one time axis: the same failure on several
+    hosts, and a restart on one host shortly before errors on another."""
+    out = []
+    for f in findings:
+        if f.linked_to is not None:
+            continue
+        first_by_source: dict[str, tuple[str | None, int]] = {}
+        for o in f.occurrences:
+            first_by_source.setdefault(o.source, (o.timestamp, o.line))
+        if len(first_by_source) < 2:
+            continue
+        items = sorted(first_by_source.items(), key=lambda kv: kv[1][0] or "")
+        spread = _seconds_between(items[0][1][0], items[-1][1][0])
+        within = f" within {spread:.1f}s" if spread is not None else ""
+        out.append(Note(
+            "across-hosts",
+            f"{f.id} ({f.pattern.title.lower()}{', ' + f.module if f.module else ''}) happened on {len(items)} logs{within}: "
+            + "; ".join(f"{src} line {line} at {ts or '?'}" for src, (ts, line) in items) + ".",
+            [(src, line) for src, (_, line) in items],
+        ))
+    serious = [f for f in findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK["medium"] and f.linked_to is None]
+    first_of_stream = {min((x for x in lifetimes if x.stream == s), key=lambda x: x.start_seq).index for s in {x.stream for x in lifetimes}}
+    for lt in lifetimes:
+        if not lt.started_by_banner or lt.index in first_of_stream:
+            continue
+        for f in serious:
+            o = next((o for o in f.occurrences if o.lifetime is not None and o.lifetime.stream != lt.stream), None)
+            if o is None:
+                continue
+            gap = _seconds_between(lt.start, o.timestamp)
+            if gap is not None and 0 <= gap <= CROSS_HOST_SECONDS:
+                out.append(Note(
+                    "across-hosts",
+                    f"PID {lt.pid} on {lt.source} (re)started at {lt.start} (line {lt.start_line}), {gap:.1f}s before "
+                    f"{f.id} ({f.pattern.title.lower()}) on {o.source} line {o.line}.",
+                    [(lt.source, lt.start_line), (o.source, o.line)],
+                ))
+                break
     return out
 
 

@@ -55,6 +55,10 @@ class Source:
     damage: str | None = None
     prefix: str | None = None
     echo: bool = False
+    start_offset: int = 0
+    """Byte offset to start reading at (a time window on a plain file seeks there)."""
+    first_line: int = 1
+    """Line number of the line at ``start_offset``."""
     _stdin: BinaryIO | None = field(default=None, repr=False)
 
     @property
@@ -69,6 +73,8 @@ class Source:
         else:
             try:
                 buffered = open(self.path, "rb")  # noqa: SIM115 - closed by read_lines
+                if self.start_offset:
+                    buffered.seek(self.start_offset)
             except PermissionError:
                 raise InputError("permission denied", self.path) from None
             except OSError as exc:

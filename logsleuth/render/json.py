@@ -68,6 +68,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "exception": exc,
         "culprit": culprit,
         "occurrences": [o.line for o in f.occurrences],
+        "occurrence_sources": sorted({o.source for o in f.occurrences}),
         "count": f.count,
         "recurring_across_restarts": len({id(o.lifetime) for o in f.occurrences if o.lifetime is not None}) > 1,
         "occurrences_in_shutdown_window": in_window,
@@ -118,7 +119,8 @@ def report_dict(r: Report) -> dict[str, Any]:
              "confidence": rc.confidence, "confidence_reason": rc.confidence_reason}
             for rc in r.root_causes
         ],
-        "notes": [{"kind": n.kind, "text": n.text, "lines": [ln for _, ln in n.lines]} for n in r.notes],
+        "notes": [{"kind": n.kind, "text": n.text, "lines": [ln for _, ln in n.lines],
+                   "citations": [{"source": src, "line": ln} for src, ln in n.lines]} for n in r.notes],
         "cascade": [{"step": s.label, "detail": s.detail, "source": s.source, "line": s.line} for s in r.cascade],
         "tests": tests_dict(r.tests),
     }

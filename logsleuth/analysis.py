@@ -50,6 +50,7 @@ class Scan:
     last_timestamp: str | None = None
     odoo_records: int = 0
     module_last_seen: dict[str, tuple[str, int]] = field(default_factory=dict)
+    window: Window | None = None
     seeked: bool = False
     """True when a time window was reached by seeking instead of reading from the start."""
     databases: set[str] = field(default_factory=set)
@@ -75,6 +76,7 @@ class Pipeline:
     ) -> None:
         self.engine = Engine(patterns)
         self.result = Scan([], [], self.engine, {}, TestCollector())
+        self.result.window = window if window is not None and window.active else None
         self.extra = stages or []
         self.window = window if window is not None and window.active else None
         self.in_window = WindowFilter(window) if self.window is not None else None
@@ -163,7 +165,7 @@ class Pipeline:
                       self.result.tests, sum(s.lines for s in self.result.sources), self.result.records,
                       self.result.unparsed_lines, self.result.levels, self.result.first_timestamp,
                       self.result.last_timestamp, self.result.odoo_records, self.result.module_last_seen,
-                      self.result.seeked, self.result.databases)
+                      self.result.window, self.result.seeked, self.result.databases)
         for i, lt in enumerate(result.lifetimes, 1):
             lt.index = i
         return result

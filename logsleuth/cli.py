@@ -329,6 +329,82 @@ def ci(
     raise typer.Exit(EXIT_FINDINGS if verdict.failed else EXIT_OK)
 
 
+@app.command()
+def watch(
+    file: str = typer.Argument(..., help="The log to follow (it may not exist yet; rotation and truncation are followed)."),
+    from_start: bool = typer.Option(False, "--from-start", help="Analyse what the file already holds first (default: only new lines)."),
+    jsonl: Optional[str] = typer.Option(None, "--jsonl", help="Append each new finding to this file as a JSON line."),
+    on_finding: Optional[str] = typer.Option(None, "--on-finding", help="Run this shell command for each new finding (JSON on stdin, LOGSLEUTH_* variables)."),
+    min_severity: FailOn = typer.Option(FailOn.low, "--min-severity", help="Announce findings at or above this severity."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="Stop after this many seconds (default: until Ctrl-C)."),
+    patterns: Optional[list[str]] = PATTERNS,
+    report_format: Format = typer.Option(Format.text, "--report-format", help="Format of the report printed when watching stops."),
+) -> None:
+    """Follow a growing log (like tail -F) and print each new finding the moment it is made."""
+    from logsleuth.watch import WatchOptions, Watcher
+
+    if os.path.isdir(file):
+        raise UsageError("is a directory, not a log file", file)
+    warnings: list[str] = []
+    found = load_patterns(patterns, warnings)
+    floor = "info" if min_severity is FailOn.none else min_severity.value
+    watcher = Watcher(WatchOptions(file, from_start, jsonl, on_finding, timeout, min_severity=floor), found)
+    live = sys.stdout.isatty()
+    tick = None
+    if live:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+
+        def tick(snapshot: Scan, announced: int) -> None:
+            lts = snapshot.lifetimes
+            current = f"PID {lts[-1].pid}" if lts else "no process yet"
+            console.print(f"[dim]{snapshot.lines} lines · {len(lts)} lifetime(s), {current} · {announced} finding(s)[/dim]", end="\r")
+
+    result = watcher.run(tick)
+    report = build_report(result)
+    from logsleuth.render import get_renderer
+
+    sys.stdout.write("\n" if live else "")
+    sys.stdout.write(get_renderer(report_format.value)(report))
+    sys.stdout.flush()
+
+
+@app.command()
+@guarded
+def show(
+    files: list[str] = FILES,
+    finding: str = typer.Option(..., "--finding", help="The finding id from a report (F1, F2…)."),
+    context: int = typer.Option(3, "--context", "-C", help="Lines of context around each occurrence."),
+    occurrences: int = typer.Option(5, "--occurrences", help="How many occurrences to print (0: all kept)."),
+    patterns: Optional[list[str]] = PATTERNS,
+    since: Optional[str] = SINCE,
+    until: Optional[str] = UNTIL,
+    db: Optional[str] = DB,
+    pid: Optional[int] = PID,
+    lifetime: Optional[int] = LIFETIME,
+    level: Optional[str] = LEVEL,
+    redact: bool = REDACT,
+) -> None:
+    """Print the exact lines a finding rests on, with context, ready to paste into a ticket."""
+    from logsleuth.evidence import print_evidence
+
+    _check(files)
+    if "-" in files:
+        raise UsageError("show reads the log twice: give a file, not stdin")
+    result = _scan(files, patterns, **_focus(files, since, until, db, pid, lifetime, level))
+    report = build_report(result)
+    chosen = next((f for f in report.findings if f.id.lower() == finding.lower()), None)
+    if chosen is None:
+        raise UsageError(f"no finding {finding} in this report (it has F1…F{len(report.findings)})")
+    redactor = None
+    if redact:
+        from logsleuth.redact import Redactor
+
+        redactor = Redactor(set(result.databases))
+    print_evidence(chosen, context, occurrences, sys.stdout, redactor)
+
+
 @app.command("patterns")
 def list_patterns(patterns: Optional[list[str]] = PATTERNS) -> None:
     """List the known error signatures (built-in and --patterns DIR)."""

@@ -62,7 +62,8 @@ class Finding:
     traceback: Traceback | None = None
     exception: ExceptionInfo | None = None
     culprit: Frame | None = None
-    explained_by: tuple[str, int] | None = None
+    explained_by: tuple[str, int, int] | None = None
+    """The record whose traceback explains this failure: source, first and last line."""
     trigger_request: tuple[str, int, str] | None = None
     occurrences: list[Occurrence] = field(default_factory=list)
     count: int = 0
@@ -332,7 +333,7 @@ class Engine:
         if finding.explained_by is not None and _differs(finding, tb):
             finding = self._variant(finding, tb)
         if finding.explained_by is None:
-            finding.explained_by = (rec.source, rec.first_line)
+            finding.explained_by = (rec.source, rec.first_line, rec.last_line)
             finding.traceback = tb
             block = tb.final
             if finding.exception is None or finding.exception.type is None:

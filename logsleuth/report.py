@@ -117,6 +117,12 @@ def build_report(scan: Scan) -> Report:
             notes.append(Note("input", f"{src.name}: {src.damage}; the report covers the {src.lines} lines read before it."))
         if src.cut_lines:
             notes.append(Note("input", f"{src.name}: {src.cut_lines} over-long lines were cut ({src.cut_bytes} bytes not analysed)."))
+    if scan.window is not None:
+        w = scan.window
+        read_from = ", ".join(f"{src.name} from line {src.first_line}" for src in scan.sources if src.first_line > 1)
+        notes.append(Note("scope", f"Window {w.since or 'start'} → {w.until or 'end'} (UTC, like Odoo's timestamps): only records "
+                          "inside it were analysed; a lifetime cut by it starts without its banner."
+                          + (f" Reached by seeking: {read_from}." if scan.seeked and read_from else "")))
     if scan.records and not scan.odoo_records:
         notes.append(Note("input", "No Odoo log record was found: this does not look like an Odoo server log."))
     notes.extend(_shutdown_window_notes(lifetimes, scan))
@@ -384,7 +390,7 @@ def _root_causes(findings: list[Finding], notes: list[Note]) -> list[RootCause]:
         if f.linked:
             impact += "; leads to " + ", ".join(sorted({g.pattern.title.lower() for g in f.linked if g.pattern.role == 'symptom'}) or {"related findings"})
         out.append(RootCause(
-            rank, _title(f), f.severity, f.pattern.category, impact, [f], sorted(set(evidence)), f.first.source,
+            rank, finding_title(f), f.severity, f.pattern.category, impact, [f], sorted(set(evidence)), f.first.source,
             _fill(f.pattern.fix, ctx),
             _fill(f.pattern.code, ctx).strip("\n"), [_fill(v, ctx) for v in f.pattern.verify], confidence, reason,
         ))
@@ -395,7 +401,8 @@ def _fill(template: str, ctx: dict[str, Any]) -> str:
     return fill(template, ctx)
 
 
-def _title(f: Finding) -> str:
+def finding_title(f: Finding) -> str:
+    """A finding in one line: the pattern title and what identifies this occurrence of it."""
     p = f.pattern
     bits = [f.module] if f.module else []
     keys = p.group_by if p.group_by is not None else [k for k in f.values if not k.startswith(("_", "frame_"))]

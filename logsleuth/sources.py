@@ -18,7 +18,7 @@ import stat
 import sys
 import zlib
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from logsleuth.errors import InputError
 
@@ -176,6 +176,55 @@ def _looks_binary(head: bytes) -> bool:
     return bad > len(text) * 0.3
 
 
+class LineCleaner:
+    """Bytes of one physical line → clean text: decoded (invalid UTF-8 replaced), without the
+    line end, ANSI codes, NUL bytes and console prefixes. The prefix kind is detected on the
+    first lines of a source and then applied to all of them."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.mode: str | None = None
+        self.probing = True
+        self.seen = 0
+
+    def __call__(self, raw: bytes) -> str:
+        text = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if "\x1b" in text:
+            text = _ANSI.sub("", text)
+        if "\x00" in text:
+            text = text.replace("\x00", "")
+        if self.probing:
+            self.seen += 1
+            found = _detect_prefix(text)
+            if found:
+                self.mode = self.source.prefix = found
+                self.probing = False
+            elif self.seen >= _PREFIX_PROBE_LINES:
+                self.probing = False
+        if self.mode:
+            text = _strip_prefix(text, self.mode)
+        return text
+
+
+def read_bounded_line(readline: Callable[[int], bytes], source: Source) -> bytes:
+    """One physical line of at most MAX_LINE_BYTES; the rest of a longer line is read and
+    dropped (counted on ``source``). Returns b"" at the end of the input."""
+    raw = readline(MAX_LINE_BYTES)
+    if raw[-1:] != b"\n" and len(raw) == MAX_LINE_BYTES:
+        dropped = 0
+        while True:
+            more = readline(_READ_CHUNK)
+            if not more:
+                break
+            dropped += len(more)
+            if more[-1:] == b"\n":
+                break
+        source.cut_lines += 1
+        source.cut_bytes += dropped
+        source.bytes += dropped
+    return raw
+
+
 def read_lines(source: Source) -> Iterator[str]:
     """Yield the physical lines of ``source`` as text, without line ends or console prefixes.
 
@@ -183,8 +232,6 @@ def read_lines(source: Source) -> Iterator[str]:
     ``source.damage`` says what happened.
     """
     stream = source.open_binary()
-    mode: str | None = None
-    probing = True
     try:
         try:
             head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
@@ -194,49 +241,21 @@ def read_lines(source: Source) -> Iterator[str]:
         if _looks_binary(head):
             raise InputError("binary data, not a text log", source.name)
         readline = stream.readline
+        clean = LineCleaner(source)
         echo = sys.stdout.write if source.echo else None
         while True:
             try:
-                raw = readline(MAX_LINE_BYTES)
-                if not raw:
-                    break
-                size = len(raw)
-                if raw[-1:] != b"\n" and size == MAX_LINE_BYTES:
-                    # an over-long line: drop the rest of it, keep the first MAX_LINE_BYTES
-                    dropped = 0
-                    while True:
-                        more = readline(_READ_CHUNK)
-                        if not more:
-                            break
-                        dropped += len(more)
-                        if more[-1:] == b"\n":
-                            break
-                    size += dropped
-                    source.cut_lines += 1
-                    source.cut_bytes += dropped
+                raw = read_bounded_line(readline, source)
             except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
                 source.damage = f"damaged {source.compression or 'input'} after line {source.lines}: {exc}"
                 break
+            if not raw:
+                break
             source.lines += 1
-            source.bytes += size
-            text = raw.decode("utf-8", "replace").rstrip("\r\n")
+            source.bytes += len(raw)
             if echo is not None:
-                echo(text + "\n")
-            if "\x1b" in text:
-                text = _ANSI.sub("", text)
-            if "\x00" in text:
-                text = text.replace("\x00", "")
-            if probing:
-                found = _detect_prefix(text)
-                if found:
-                    mode = found
-                    source.prefix = found
-                    probing = False
-                elif source.lines >= _PREFIX_PROBE_LINES:
-                    probing = False
-            if mode:
-                text = _strip_prefix(text, mode)
-            yield text
+                echo(raw.decode("utf-8", "replace").rstrip("\r\n") + "\n")
+            yield clean(raw)
     finally:
         if source.path != "-":
             stream.close()

@@ -1,0 +1,61 @@
+"""``logsleuth show``: the exact lines a finding rests on, with context, grep-style.
+
+The log is read a second time, streaming, printing only the wanted ranges: the record of each
+occurrence (``NNN:``) with context lines around it (``NNN-``) and ``--`` between groups.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from logsleuth.findings import Finding
+from logsleuth.redact import Redactor
+from logsleuth.render.text import clean
+from logsleuth.sources import Source, read_lines
+
+
+def evidence_ranges(f: Finding, context: int, limit: int) -> dict[str, list[tuple[int, int, int, int]]]:
+    """Per source: (from, to, record_first, record_last), merged where they overlap."""
+    wanted: dict[str, list[tuple[int, int, int, int]]] = {}
+    occurrences = f.occurrences if limit <= 0 else f.occurrences[:limit]
+    spans = [(o.source, o.line, o.last_line) for o in occurrences]
+    if f.explained_by is not None:
+        spans.append(f.explained_by)
+    for source, first, last in spans:
+        wanted.setdefault(source, []).append((max(1, first - context), last + context, first, last))
+    for source, items in wanted.items():
+        items.sort()
+        merged: list[tuple[int, int, int, int]] = []
+        for item in items:
+            if merged and item[0] <= merged[-1][1] + 1:
+                a, b, c, d = merged[-1]
+                merged[-1] = (a, max(b, item[1]), min(c, item[2]), max(d, item[3]))
+            else:
+                merged.append(item)
+        wanted[source] = merged
+    return wanted
+
+
+def print_evidence(f: Finding, context: int, limit: int, out: TextIO, redactor: Redactor | None = None) -> None:
+    title = f"{f.id} {f.pattern.title} — {f.count} occurrence(s)"
+    out.write(clean(redactor.text(title) if redactor else title) + "\n")
+    records = {(o.source, n) for o in f.occurrences for n in range(o.line, o.last_line + 1)}
+    if f.explained_by is not None:
+        src, a, b = f.explained_by
+        records.update((src, n) for n in range(a, b + 1))
+    for source, ranges in evidence_ranges(f, context, limit).items():
+        out.write(f"== {clean(redactor.text(source) if redactor else source)}\n")
+        idx = 0
+        number = 0
+        for text in read_lines(Source(source)):
+            number += 1
+            while idx < len(ranges) and number > ranges[idx][1]:
+                idx += 1
+                if idx < len(ranges):
+                    out.write("--\n")
+            if idx >= len(ranges):
+                break
+            if number >= ranges[idx][0]:
+                mark = ":" if (source, number) in records else "-"
+                line = redactor.text(text) if redactor else text
+                out.write(f"{number}{mark}{clean(line)}\n")

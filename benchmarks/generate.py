@@ -74,7 +74,7 @@ class Writer:
         self.rec(pid, "INFO", "?", "odoo.service.server", "HTTP service (werkzeug) running on 0.0.0.0:8069")
 
 
-def generate(out, size: int, seed: int = 42) -> int:
+def generate(out, size: int, seed: int = 42, every: int = 20000) -> int:
     w = Writer(out, seed)
     rng = w.rng
     master = 1
@@ -85,7 +85,7 @@ def generate(out, size: int, seed: int = 42) -> int:
         w.rec(pid, "INFO", "prod", "odoo.service.server", f"Worker WorkerHTTP ({pid}) alive")
     w.rec(99, "INFO", "prod", "odoo.service.server", "Worker WorkerCron (99) alive")
     events = 0
-    special_every = 20000
+    special_every = every
     while w.written < size:
         events += 1
         if events % special_every:

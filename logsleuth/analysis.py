@@ -179,8 +179,13 @@ def scan(
     echo: bool = False,
     window: Window | None = None,
     selection: Selection | None = None,
+    fast: bool = True,
 ) -> Scan:
-    """Read every input once and collect everything the reports are built from."""
+    """Read every input once and collect everything the reports are built from.
+
+    ``fast`` lets routine request lines take the hot path (same result, see fastpath.py)."""
+    from logsleuth.fastpath import run_stream
+
     pipeline = Pipeline(patterns, stages, window, selection)
     sources: list[Source] = []
     for group in group_sources(paths):
@@ -188,6 +193,8 @@ def scan(
             source.echo = echo
         pipeline.start_stream(group)
         sources.extend(group)
+        if fast and run_stream(pipeline, group, progress):
+            continue
         feed = pipeline.feed
         count = 0
         for rec in parse_records(group):

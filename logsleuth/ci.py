@@ -67,6 +67,11 @@ class Gate:
         except regex.error as exc:
             raise UsageError(f"invalid --ignore regex: {exc}") from None
 
+    @property
+    def routine_ok(self) -> bool:
+        """INFO request lines cannot fail this gate: the hot path may just count them."""
+        return "INFO" not in self._levels
+
     def feed(self, rec: Record) -> None:
         if rec.kind != "record":
             return

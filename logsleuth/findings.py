@@ -126,7 +126,8 @@ class Engine:
         self._candidates: dict[tuple[Any, ...], tuple[list[Pattern], list[Pattern]]] = {}
         self._awaiting: dict[tuple[str, int], tuple[Finding, int, str]] = {}
         self._pending_request: dict[tuple[str, int], Finding] = {}
-        self._latest: dict[str, Finding] = {}
+        self._latest: dict[tuple[int, str], Finding] = {}
+        """The latest finding of each pattern, per stream: a symptom follows from a cause of its own log."""
         self._orphans: dict[tuple[str, int], tuple[Finding, int]] = {}
         self.tracebacks = 0
 
@@ -271,7 +272,7 @@ class Engine:
                 finding.culprit = culprit
             self.findings[key] = finding
             if p.symptom_of:
-                cause = next((self._latest[c] for c in p.symptom_of if c in self._latest), None)
+                cause = next((self._latest[(stream, c)] for c in p.symptom_of if (stream, c) in self._latest), None)
                 if cause is not None and cause is not finding:
                     _link(finding, cause)
         if p.symptom_of and finding.linked_to is None and rec.pid is not None:
@@ -281,7 +282,7 @@ class Engine:
         finding.count += 1
         if len(finding.occurrences) < MAX_OCCURRENCES:
             finding.occurrences.append(occ)
-        self._latest[p.id] = finding
+        self._latest[(stream, p.id)] = finding
         if p.awaits_traceback and tb is None and rec.pid is not None:
             self._awaiting[(rec.source, rec.pid)] = (finding, occ.seq, module or "")
         return finding

@@ -130,6 +130,8 @@ class LifetimeTracker:
         self.by_pid: dict[int, Lifetime] = {}
         self.last: Lifetime | None = None
         self.seq = 0
+        self.version = 0
+        """Bumped whenever a PID's lifetime or a shutdown window changes (the fast path caches on it)."""
 
     def feed(self, rec: Record) -> Lifetime | None:
         """Attribute ``rec`` to a lifetime (``None`` for console text outside any process)."""
@@ -186,6 +188,7 @@ class LifetimeTracker:
         self.lifetimes.append(lt)
         lt.index = self.index_base + len(self.lifetimes)  # final once finish() ran
         self.by_pid[rec.pid] = lt
+        self.version += 1
         return lt
 
     def _open_master(self) -> Lifetime | None:
@@ -203,6 +206,7 @@ class LifetimeTracker:
         if master is not None and (is_worker_line or master.worker_count):
             master.add_worker(rec.pid)
             self.by_pid[rec.pid] = master
+            self.version += 1
             return master
         return self._start(rec, banner=False)
 
@@ -213,10 +217,12 @@ class LifetimeTracker:
             if owner is old and child != old.pid:
                 self.by_pid[child] = new
                 new.add_worker(child)
+        self.version += 1
 
     def _forget_worker(self, lt: Lifetime, pid: int) -> None:
         if self.by_pid.get(pid) is lt and pid != lt.pid:
             del self.by_pid[pid]
+            self.version += 1
 
     def _master_record(self, lt: Lifetime, rec: Record) -> None:
         msg = rec.message
@@ -224,6 +230,7 @@ class LifetimeTracker:
         if kind is not None and rec.logger and "server" in rec.logger:
             if lt.shutdown_line is None:
                 lt.shutdown_line = rec.first_line
+                self.version += 1
                 lt.shutdown_source = rec.source
                 lt.shutdown_time = rec.timestamp
                 lt.shutdown_marker = msg
@@ -271,6 +278,7 @@ class LifetimeTracker:
             for later in self.lifetimes[at:]:
                 later.index -= 1
             self.by_pid[child.pid] = lt
+            self.version += 1
             if self.last is child:
                 self.last = lt
             return

@@ -21,7 +21,7 @@ from logsleuth.records import RecordParser
 from logsleuth.sources import MAX_LINE_BYTES, LineCleaner, Source, _looks_binary, read_bounded_line
 
 BLOCK = 1024 * 1024
-_ROUTINE = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (\d+) INFO (\S+) werkzeug: ")
+_ROUTINE = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (\d+ INFO \S+) werkzeug: ")
 _HEADERISH = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ [A-Z_]{3,10} \S+ [^\s:]+:")
 _DAMAGE = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
@@ -155,8 +155,9 @@ def run_stream(pipeline, group: list[Source], progress=None) -> bool:
 
 
 def _run_source(pipeline, source: Source, progress=None) -> None:
-    """The hot loop. Locals instead of attributes; the counters are written back before the
-    general path sees the next record, so both paths see the same state in the same order.
+    """The hot loop. Consecutive routine lines of one lifetime form a *run* kept in locals and
+    written back in one go (before the general path sees the next record, or when the lifetime
+    changes), so both paths see the same state in the same order.
 
     A routine line is held until the next line shows it has no continuation (the common case:
     the next line is a header); otherwise it goes through the record parser like any other."""
@@ -172,37 +173,46 @@ def _run_source(pipeline, source: Source, progress=None) -> None:
     routine = _ROUTINE.match
     header = HEADER.match
     raw_start = RAW_START.match
-    cache: dict[str, object] = {}
+    tb_start = "Traceback (most recent call last):"
+    cache: dict[str, tuple] = {}
     version = -1
     number = source.first_line - 1
-    counts = [0, None]  # routine records not yet written back, and the last of their timestamps
-    held = None  # (number, text, match, lifetime) of a routine line waiting for the next line
+    # the current run: its lifetime, how many lines, the last one, the last master line
+    run_lt = None
+    run_count = 0
+    run_n = 0
+    run_m = None
+    run_master = None
+    unsynced = 0  # routine records not yet written to the pipeline's counters
+    last_m = None
+    held_m = None  # a routine line waiting for the next line: its match, number, text, cache entry
+    held_n = 0
+    held_text = ""
+    held_entry: tuple = ()
 
-    def account(item) -> None:
-        n, text, m, lt = item
-        ts = m.group(1)
-        tracker.seq += 1
-        lt.end_line = n
+    def close_run() -> None:
+        nonlocal run_lt, run_count, run_master
+        lt = run_lt
+        tracker.seq += run_count
+        lt.end_line = run_n
         lt.end_source = name
         lt.end_seq = tracker.seq
-        lt.end = ts
-        lt.lines += 1
-        lt.records += 1
-        lt.requests += 1
-        if lt.pid == int(m.group(2)):
-            lt.last_master_message = text[m.end():].rstrip()
+        lt.end = run_m.group(1)
+        lt.lines += run_count
+        lt.records += run_count
+        lt.requests += run_count
+        if run_master is not None:
+            lt.last_master_message = run_master
         tracker.last = lt
-        db = m.group(3)
-        if db not in databases and len(databases) < 1000:
-            databases.add(db)
-        if result.first_timestamp is None:
-            result.first_timestamp = ts
-        counts[0] += 1
-        counts[1] = ts
+        run_lt, run_count, run_master = None, 0, None
 
     def general(rec) -> None:
-        if counts[0]:
-            _sync(pipeline, counts)
+        nonlocal unsynced, last_m
+        if run_lt is not None:
+            close_run()
+        if unsynced:
+            _sync(pipeline, unsynced, last_m.group(1))
+            unsynced, last_m = 0, None
         feed(rec)
 
     for lines in read_blocks(source):
@@ -211,54 +221,72 @@ def _run_source(pipeline, source: Source, progress=None) -> None:
         for text in lines:
             number += 1
             m = routine(text)
-            if held is not None:
+            if held_m is not None:
                 if m is not None or header(text) or raw_start(text) or (
                     # as the record parser decides: a bare traceback after a request line is console output
-                    text == "Traceback (most recent call last):" and held[1][held[2].end():][:1].isdigit()
+                    text == tb_start and held_text[held_m.end():][:1].isdigit()
                 ):
-                    account(held)
-                    held = None
+                    lt, is_master = held_entry
+                    if lt is not run_lt:
+                        if run_lt is not None:
+                            close_run()
+                        run_lt = lt
+                    run_count += 1
+                    run_n = held_n
+                    run_m = held_m
+                    if is_master:
+                        run_master = held_text[held_m.end():].rstrip()
+                    unsynced += 1
+                    last_m = held_m
+                    held_m = None
                 else:  # a continuation of the routine line: let the parser build that record
-                    parser.feed(held[0], held[1])
-                    held = None
+                    parser.feed(held_n, held_text)
+                    held_m = None
                     parser.feed(number, text)
                     continue
             if m is not None and '" 5' not in text and not engine._pending_request:
-                pending = parser.flush()
-                if pending is not None:
-                    general(pending)
+                if parser.current is not None:
+                    general(parser.flush())
                 if tracker.version != version:
+                    if run_lt is not None:
+                        close_run()
                     cache.clear()
                     version = tracker.version
-                pid = m.group(2)
-                lt = cache.get(pid)
-                if lt is None:
-                    found = tracker.by_pid.get(int(pid))
+                entry = cache.get(m.group(2))
+                if entry is None:
+                    key = m.group(2)
+                    pid_text, _, db = key.partition(" INFO ")
+                    pid = int(pid_text)
+                    found = tracker.by_pid.get(pid)
                     if found is not None and found.shutdown_seq is None:
-                        cache[pid] = lt = found
-                if lt is not None:
-                    held = (number, text, m, lt)
+                        if db not in databases and len(databases) < 1000:
+                            databases.add(db)
+                        entry = cache[key] = (found, found.pid == pid)
+                        if result.first_timestamp is None:
+                            result.first_timestamp = m.group(1)
+                if entry is not None:
+                    held_m, held_n, held_text, held_entry = m, number, text, entry
                     continue
             rec = parser.feed(number, text)
             if rec is not None:
                 general(rec)
-    if held is not None:
-        account(held)
+    if held_m is not None:
+        parser.feed(held_n, held_text)
     rec = parser.flush()
     if rec is not None:
         general(rec)
-    elif counts[0]:
-        _sync(pipeline, counts)
+    if run_lt is not None:
+        close_run()
+    if unsynced:
+        _sync(pipeline, unsynced, last_m.group(1))
 
 
-def _sync(pipeline, counts: list) -> None:
+def _sync(pipeline, count: int, last_timestamp: str) -> None:
     """Write the fast path's counters back before the general path sees the next record."""
     result = pipeline.result
-    n, last_ts = counts
-    result.levels["INFO"] = result.levels.get("INFO", 0) + n
-    result.records += n
-    result.odoo_records += n
-    result.last_timestamp = last_ts
+    result.levels["INFO"] = result.levels.get("INFO", 0) + count
+    result.records += count
+    result.odoo_records += count
+    result.last_timestamp = last_timestamp
     for gate in pipeline.extra:
-        gate.odoo_records += n
-    counts[0], counts[1] = 0, None
+        gate.odoo_records += count

@@ -49,7 +49,8 @@ class Scan:
     first_timestamp: str | None = None
     last_timestamp: str | None = None
     odoo_records: int = 0
-    module_last_seen: dict[str, tuple[str, int]] = field(default_factory=dict)
+    module_last_seen: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(source, addon) → the line of its last record: the silence of a failed module."""
     window: Window | None = None
     seeked: bool = False
     """True when a time window was reached by seeking instead of reading from the start."""
@@ -134,7 +135,7 @@ class Pipeline:
                 if len(act.window_loading) < MAX_WINDOW_ITEMS:
                     act.window_loading.append((rec.source, rec.first_line, rec.message))
             if logger.startswith("odoo.addons."):
-                result.module_last_seen[logger.split(".", 3)[2]] = (rec.source, rec.first_line)
+                result.module_last_seen[(rec.source, logger.split(".", 3)[2])] = rec.first_line
             result.tests.feed(rec)
         elif rec.kind == "unparsed":
             result.unparsed_lines += rec.last_line - rec.first_line + 1

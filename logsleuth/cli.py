@@ -84,6 +84,7 @@ DB = typer.Option(None, "--db", help="Only records of this database.")
 PID = typer.Option(None, "--pid", help="Only records of this process (a master PID includes its workers' lifetime).")
 LIFETIME = typer.Option(None, "--lifetime", help="Only lifetime K (its index in the lifetimes table).")
 LEVEL = typer.Option(None, "--level", help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR, CRITICAL).")
+JOBS = typer.Option("1", "--jobs", "-j", help="Analyse several files (streams) in parallel: a number, or 'auto' for one per core.")
 REDACT = typer.Option(False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms).")
 
 
@@ -133,15 +134,21 @@ def _focus(files: list[str], since: str | None, until: str | None, db: str | Non
     return {"window": window, "selection": Selection(db, pid, lifetime, level)}
 
 
-def _scan(files: list[str], patterns_dirs: list[str] | None, with_patterns: bool = True, **kwargs: object) -> Scan:
+def _scan(files: list[str], patterns_dirs: list[str] | None, with_patterns: bool = True, jobs: str = "1",
+          gate: Gate | None = None, **kwargs: object) -> Scan:
     _check(files)
     warnings: list[str] = []
     patterns = load_patterns(patterns_dirs, warnings) if with_patterns else []
     for w in warnings:
         typer.echo(f"logsleuth: warning: pattern skipped: {w}", err=True)
+    from logsleuth.parallel import resolve_jobs, scan_streams
+
+    workers = resolve_jobs(jobs)
+    if workers > 1:
+        return scan_streams(files, patterns, workers, gate, **kwargs)
     update, stop = _progress(files)
     try:
-        return scan(files, patterns, progress=update, **kwargs)  # type: ignore[arg-type]
+        return scan(files, patterns, progress=update, stages=[gate] if gate else None, **kwargs)  # type: ignore[arg-type]
     finally:
         stop()
 
@@ -195,10 +202,11 @@ def analyze(
     pid: Optional[int] = PID,
     lifetime: Optional[int] = LIFETIME,
     level: Optional[str] = LEVEL,
+    jobs: str = JOBS,
 ) -> None:
     """The forensic report: lifetimes, failures, root causes with evidence, fixes, verification."""
     _check(files)
-    result = _scan(files, patterns, **_focus(files, since, until, db, pid, lifetime, level))
+    result = _scan(files, patterns, jobs=jobs, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
     report = build_report(result)
     if redact:
@@ -231,10 +239,11 @@ def lifetimes(
     pid: Optional[int] = PID,
     lifetime: Optional[int] = LIFETIME,
     level: Optional[str] = LEVEL,
+    jobs: str = JOBS,
 ) -> None:
     """The process lifetimes of the log: PIDs, workers, start, end, shutdown and how each ended."""
     _check(files)
-    result = _scan(files, None, with_patterns=False, **_focus(files, since, until, db, pid, lifetime, level))
+    result = _scan(files, None, with_patterns=False, jobs=jobs, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
     report = build_report(result)
     if redact:
@@ -288,6 +297,7 @@ def ci(
     pid: Optional[int] = PID,
     lifetime: Optional[int] = LIFETIME,
     level: Optional[str] = LEVEL,
+    jobs: str = JOBS,
 ) -> None:
     """Verdict for a test run (--test-enable): failing tests with file:line, JUnit XML, annotations."""
     settings = load_config(config)
@@ -303,7 +313,7 @@ def ci(
     gate = Gate(gate_config)
     chosen = annotations.value if annotations is not None else str(settings.get("annotations", "none"))
     _check(files)
-    result = _scan(files, patterns, stages=[gate], echo=echo, **_focus(files, since, until, db, pid, lifetime, level))
+    result = _scan(files, patterns, jobs=jobs, gate=gate, echo=echo, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
     report = build_report(result)
     verdict = decide(gate, report.tests)

@@ -32,6 +32,17 @@ _TB_MARK = "Traceback (most recent call last):"
 
 
 @dataclass
+class Wait:
+    """A failure waiting for the traceback of its PID that explains it."""
+
+    finding: "Finding"
+    since: int
+    module: str
+    stream: int
+    linked: list["Finding"] = field(default_factory=list)
+
+
+@dataclass
 class Occurrence:
     source: str
     line: int
@@ -124,7 +135,7 @@ class Engine:
         self.fallbacks = [p for p in patterns if p.fallback]
         self.findings: dict[tuple[Any, ...], Finding] = {}
         self._candidates: dict[tuple[Any, ...], tuple[list[Pattern], list[Pattern]]] = {}
-        self._awaiting: dict[tuple[str, int], tuple[Finding, int, str]] = {}
+        self._awaiting: dict[tuple[str, int], Wait] = {}
         self._pending_request: dict[tuple[str, int], Finding] = {}
         self._latest: dict[tuple[int, str], Finding] = {}
         """The latest finding of each pattern, per stream: a symptom follows from a cause of its own log."""
@@ -185,7 +196,7 @@ class Engine:
         waiting = self._awaiting.get((rec.source, rec.pid))
         if waiting is None:
             return False
-        finding, _, _ = waiting
+        finding = waiting.finding
         if (
             finding.exception is None and rec.level == "CRITICAL"
             and rec.logger == finding.values.get("_logger") and not finding.pattern.message.search(rec.message)
@@ -274,33 +285,43 @@ class Engine:
             if p.symptom_of:
                 cause = next((self._latest[(stream, c)] for c in p.symptom_of if (stream, c) in self._latest), None)
                 if cause is not None and cause is not finding:
-                    _link(finding, cause)
+                    self._link(finding, cause, rec)
         if p.symptom_of and finding.linked_to is None and rec.pid is not None:
             self._orphans[(rec.source, rec.pid)] = (finding, occ.seq)
         if rec.pid is not None and self._orphans:
-            self._adopt_orphan(finding, p, rec.source, rec.pid, occ.seq)
+            self._adopt_orphan(finding, p, rec, occ.seq)
         finding.count += 1
         if len(finding.occurrences) < MAX_OCCURRENCES:
             finding.occurrences.append(occ)
         self._latest[(stream, p.id)] = finding
         if p.awaits_traceback and tb is None and rec.pid is not None:
-            self._awaiting[(rec.source, rec.pid)] = (finding, occ.seq, module or "")
+            self._awaiting[(rec.source, rec.pid)] = Wait(finding, occ.seq, module or "", stream)
         return finding
 
-    def _adopt_orphan(self, cause: Finding, p: Pattern, source: str, pid: int, seq: int) -> None:
+    def _link(self, symptom: Finding, cause: Finding, rec: Record) -> None:
+        """Link, remembering links made to a failure still waiting for its traceback: if that
+        traceback turns out to be another failure, its symptoms move with it."""
+        _link(symptom, cause)
+        if rec.pid is not None:
+            waiting = self._awaiting.get((rec.source, rec.pid))
+            if waiting is not None and waiting.finding is cause:
+                waiting.linked.append(symptom)
+
+    def _adopt_orphan(self, cause: Finding, p: Pattern, rec: Record, seq: int) -> None:
         """Odoo sometimes logs the consequence first ("Failed to load registry", then the record
         with the traceback): a symptom still unlinked links to a cause of its PID right after it."""
-        waiting = self._orphans.get((source, pid))
+        source, pid = rec.source, rec.pid
+        waiting = self._orphans.get((source, pid))  # type: ignore[arg-type]
         if waiting is None:
             return
         symptom, since = waiting
         if symptom is cause or seq - since > ORPHAN_RECORDS:
             if seq - since > ORPHAN_RECORDS:
-                del self._orphans[(source, pid)]
+                del self._orphans[(source, pid)]  # type: ignore[index]
             return
         if p.id in symptom.pattern.symptom_of and symptom.linked_to is None:
-            _link(symptom, cause)
-            del self._orphans[(source, pid)]
+            self._link(symptom, cause, rec)
+            del self._orphans[(source, pid)]  # type: ignore[index]
 
     def _variant(self, finding: Finding, tb: Traceback) -> Finding:
         """Move the last occurrence of ``finding`` to the finding of its own explanation."""
@@ -323,7 +344,7 @@ class Engine:
         waiting = self._awaiting.get((rec.source, rec.pid))
         if waiting is None:
             return
-        finding, since, module = waiting
+        finding, since, module = waiting.finding, waiting.since, waiting.module
         if seq - since > AWAIT_RECORDS:
             del self._awaiting[(rec.source, rec.pid)]
             return
@@ -332,7 +353,12 @@ class Engine:
             return
         del self._awaiting[(rec.source, rec.pid)]
         if finding.explained_by is not None and _differs(finding, tb):
-            finding = self._variant(finding, tb)
+            base, finding = finding, self._variant(finding, tb)
+            self._latest[(waiting.stream, finding.pattern.id)] = finding
+            for symptom in waiting.linked:
+                if symptom.linked_to is base:
+                    base.linked.remove(symptom)
+                    _link(symptom, finding)
         if finding.explained_by is None:
             finding.explained_by = (rec.source, rec.first_line, rec.last_line)
             finding.traceback = tb

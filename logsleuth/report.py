@@ -309,15 +309,14 @@ def _silences(findings: list[Finding], scan: Scan) -> list[Note]:
     for f in findings:
         if f.pattern.id != "module-load-failure" or not f.module:
             continue
-        seen = scan.module_last_seen.get(f.module)
-        after = seen is not None and seen[0] == f.first.source and seen[1] > f.first.line
-        if after:
+        seen = scan.module_last_seen.get((f.first.source, f.module))
+        if seen is not None and seen > f.first.line:
             continue
-        last = f" (its last record is line {seen[1]})" if seen else ""
+        last = f" (its last record is line {seen})" if seen else ""
         out.append(Note(
             "silence",
             f"No record from odoo.addons.{f.module} after the failure at line {f.first.line}{last}: none of its code ran again.",
-            [(f.first.source, f.first.line)] + ([seen] if seen else []),
+            [(f.first.source, f.first.line)] + ([(f.first.source, seen)] if seen else []),
         ))
     return out
 

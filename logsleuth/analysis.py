@@ -181,6 +181,7 @@ def scan(
     window: Window | None = None,
     selection: Selection | None = None,
     fast: bool = True,
+    jobs: int = 1,
 ) -> Scan:
     """Read every input once and collect everything the reports are built from.
 
@@ -194,7 +195,7 @@ def scan(
             source.echo = echo
         pipeline.start_stream(group)
         sources.extend(group)
-        if fast and run_stream(pipeline, group, progress):
+        if fast and run_stream(pipeline, group, progress, jobs):
             continue
         feed = pipeline.feed
         count = 0

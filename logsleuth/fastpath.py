@@ -22,13 +22,18 @@ from logsleuth.sources import MAX_LINE_BYTES, LineCleaner, Source, _looks_binary
 
 BLOCK = 1024 * 1024
 _ROUTINE = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (\d+ INFO \S+) werkzeug: ")
+_LIFECYCLE = ("Worker", "HTTP service", "Evented Service")
+"""werkzeug messages the lifetime tracker would act on: never routine (the general path takes them)."""
 _HEADERISH = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ [A-Z_]{3,10} \S+ [^\s:]+:")
 _DAMAGE = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
-def read_blocks(source: Source) -> Iterator[list[str]]:
-    """Lists of clean lines, equal to what ``read_lines`` yields one by one."""
-    stream = source.open_binary()
+def read_blocks(source: Source, stream=None, probe: bool = True) -> Iterator[list[str]]:
+    """Lists of clean lines, equal to what ``read_lines`` yields one by one. ``stream`` reads
+    part of a file (a range of a split file, whose prefix probe the caller did: ``probe``)."""
+    own = stream is None
+    if stream is None:
+        stream = source.open_binary()
     try:
         try:
             head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
@@ -38,6 +43,7 @@ def read_blocks(source: Source) -> Iterator[list[str]]:
         if _looks_binary(head):
             raise InputError("binary data, not a text log", source.name)
         clean = LineCleaner(source)
+        clean.probing = probe
         read = getattr(stream, "read1", stream.read)
         carry = b""
         while True:
@@ -66,7 +72,7 @@ def read_blocks(source: Source) -> Iterator[list[str]]:
             body, carry = data[: cut + 1], data[cut + 1:]
             yield _bytes_lines(body, source, clean)
     finally:
-        if source.path != "-":
+        if own and source.path != "-":
             stream.close()
 
 
@@ -142,82 +148,121 @@ class _Prepend:
         pass
 
 
-def run_stream(pipeline, group: list[Source], progress=None) -> bool:
+def run_stream(pipeline, group: list[Source], progress=None, jobs: int = 1) -> bool:
     """Feed one stream through the pipeline using the fast path; False when it does not apply
-    (the caller then uses the general path for the whole stream)."""
+    (the caller then uses the general path for the whole stream). With ``jobs`` > 1 a large
+    plain file is read by several processes (split.py)."""
     if pipeline.in_window is not None or pipeline.select is not None or any(s.echo for s in group):
         return False
     if not all(getattr(stage, "routine_ok", False) for stage in pipeline.extra):
         return False
     for source in group:
+        if jobs > 1:
+            from logsleuth.split import run_split, splittable
+
+            if splittable(source):
+                run_split(pipeline, source, jobs)
+                continue
         _run_source(pipeline, source, progress)
     return True
 
 
 def _run_source(pipeline, source: Source, progress=None) -> None:
-    """The hot loop. Consecutive routine lines of one lifetime form a *run* kept in locals and
-    written back in one go (before the general path sees the next record, or when the lifetime
-    changes), so both paths see the same state in the same order.
+    loop = HotLoop(pipeline, source.name)
+    number = source.first_line - 1
+    for lines in read_blocks(source):
+        if progress is not None:
+            progress(sum(s.bytes for s in pipeline.result.sources))
+        loop.feed_lines(lines, number + 1)
+        number += len(lines)
+    loop.finish()
+
+
+class HotLoop:
+    """The hot loop over the lines of one source. Consecutive routine lines of one lifetime form
+    a *run* kept in locals and written back in one go (before the general path sees the next
+    record, or when the lifetime changes), so both paths see the same state in the same order.
 
     A routine line is held until the next line shows it has no continuation (the common case:
     the next line is a header); otherwise it goes through the record parser like any other."""
-    from logsleuth.records import HEADER, RAW_START
 
-    name = source.name
-    parser = RecordParser(name)
-    feed = pipeline.feed
-    tracker = pipeline.tracker
-    engine = pipeline.engine
-    result = pipeline.result
-    databases = result.databases
-    routine = _ROUTINE.match
-    header = HEADER.match
-    raw_start = RAW_START.match
-    tb_start = "Traceback (most recent call last):"
-    cache: dict[str, tuple] = {}
-    version = -1
-    number = source.first_line - 1
-    # the current run: its lifetime, how many lines, the last one, the last master line
-    run_lt = None
-    run_count = 0
-    run_n = 0
-    run_m = None
-    run_master = None
-    unsynced = 0  # routine records not yet written to the pipeline's counters
-    last_m = None
-    held_m = None  # a routine line waiting for the next line: its match, number, text, cache entry
-    held_n = 0
-    held_text = ""
-    held_entry: tuple = ()
+    def __init__(self, pipeline, name: str) -> None:
+        self.pipeline = pipeline
+        self.name = name
+        self.path = name
+        self.parser = RecordParser(name)
+        self.cache: dict[str, tuple] = {}
+        self.version = -1
+        self.run_lt = None  # the current run: its lifetime, size, last line and match, last master line
+        self.run_count = 0
+        self.run_n = 0
+        self.run_m = None
+        self.run_master: str | None = None
+        self.unsynced = 0  # routine records not yet written to the pipeline's counters
+        self.last_m = None  # the match of the last of them
+        self.held = None  # (match, number, text, cache entry) of a routine line waiting for the next line
 
-    def close_run() -> None:
-        nonlocal run_lt, run_count, run_master
-        lt = run_lt
-        tracker.seq += run_count
-        lt.end_line = run_n
-        lt.end_source = name
+    def close_run(self) -> None:
+        lt = self.run_lt
+        tracker = self.pipeline.tracker
+        tracker.seq += self.run_count
+        lt.end_line = self.run_n
+        lt.end_source = self.name
         lt.end_seq = tracker.seq
-        lt.end = run_m.group(1)
-        lt.lines += run_count
-        lt.records += run_count
-        lt.requests += run_count
-        if run_master is not None:
-            lt.last_master_message = run_master
+        m = self.run_m
+        lt.end = m.group(1)
+        lt.lines += self.run_count
+        lt.records += self.run_count
+        lt.requests += self.run_count
+        if self.run_master is not None:  # the text of the run's last line logged by the master itself
+            lt.last_master_message = self.run_master[_ROUTINE.match(self.run_master).end():].rstrip()
         tracker.last = lt
-        run_lt, run_count, run_master = None, 0, None
+        self.run_lt, self.run_count, self.run_master = None, 0, None
 
-    def general(rec) -> None:
-        nonlocal unsynced, last_m
-        if run_lt is not None:
-            close_run()
-        if unsynced:
-            _sync(pipeline, unsynced, last_m.group(1))
-            unsynced, last_m = 0, None
-        feed(rec)
+    def sync(self) -> None:
+        """Write everything held in locals back before the general path sees a record."""
+        if self.run_lt is not None:
+            self.close_run()
+        if self.unsynced:
+            _sync(self.pipeline, self.unsynced, self.last_m.group(1))
+            self.unsynced, self.last_m = 0, None
 
-    for lines in read_blocks(source):
-        if progress is not None:
-            progress(sum(s.bytes for s in result.sources))
+    def general(self, rec) -> None:
+        self.sync()
+        self.pipeline.feed(rec)
+
+    def feed_lines(self, lines: list[str], number: int) -> None:
+        """Feed consecutive lines, the first of which has line number ``number``.
+
+        The run state lives in locals here (this loop is the hot path) and is stored back on
+        ``self`` around the rare calls that need it; timestamps and messages of a run are only
+        extracted from its last match when the run is written back."""
+        from logsleuth.records import HEADER, RAW_START
+
+        pipeline = self.pipeline
+        parser = self.parser
+        tracker = pipeline.tracker
+        pending_requests = pipeline.engine._pending_request
+        result = pipeline.result
+        databases = result.databases
+        routine = _ROUTINE.match
+        header = HEADER.match
+        raw_start = RAW_START.match
+        tb_start = "Traceback (most recent call last):"
+        cache = self.cache
+        if self.held is not None:
+            held_m, held_n, held_text, held_entry = self.held
+        else:
+            held_m = None
+            held_n, held_text, held_entry = 0, "", None
+        run_lt, run_count, run_n, run_m, run_master = self.run_lt, self.run_count, self.run_n, self.run_m, self.run_master
+        unsynced, last_m = self.unsynced, self.last_m
+
+        def store() -> None:
+            self.run_lt, self.run_count, self.run_n, self.run_m, self.run_master = run_lt, run_count, run_n, run_m, run_master
+            self.unsynced, self.last_m = unsynced, last_m
+
+        number -= 1
         for text in lines:
             number += 1
             m = routine(text)
@@ -226,16 +271,19 @@ def _run_source(pipeline, source: Source, progress=None) -> None:
                     # as the record parser decides: a bare traceback after a request line is console output
                     text == tb_start and held_text[held_m.end():][:1].isdigit()
                 ):
-                    lt, is_master = held_entry
+                    lt = held_entry[0]
                     if lt is not run_lt:
                         if run_lt is not None:
-                            close_run()
+                            store()
+                            self.close_run()
+                            run_master = None
+                            run_count = 0
                         run_lt = lt
                     run_count += 1
                     run_n = held_n
                     run_m = held_m
-                    if is_master:
-                        run_master = held_text[held_m.end():].rstrip()
+                    if held_entry[1]:
+                        run_master = held_text
                     unsynced += 1
                     last_m = held_m
                     held_m = None
@@ -244,44 +292,84 @@ def _run_source(pipeline, source: Source, progress=None) -> None:
                     held_m = None
                     parser.feed(number, text)
                     continue
-            if m is not None and '" 5' not in text and not engine._pending_request:
-                if parser.current is not None:
-                    general(parser.flush())
-                if tracker.version != version:
-                    if run_lt is not None:
-                        close_run()
-                    cache.clear()
-                    version = tracker.version
-                entry = cache.get(m.group(2))
-                if entry is None:
+            if m is not None and '" 5' not in text and not text.startswith(_LIFECYCLE, m.end()):
+                if parser.current is not None or tracker.version != self.version:
+                    store()
+                    if parser.current is not None:
+                        self.general(parser.flush())
+                    if tracker.version != self.version:
+                        if self.run_lt is not None:
+                            self.close_run()
+                        cache.clear()
+                        self.version = tracker.version
+                    run_lt, run_count, run_n, run_m, run_master = self.run_lt, self.run_count, self.run_n, self.run_m, self.run_master
+                    unsynced, last_m = self.unsynced, self.last_m
+                # checked after the flush: the record just fed may await this very request line
+                if not pending_requests:
                     key = m.group(2)
-                    pid_text, _, db = key.partition(" INFO ")
-                    pid = int(pid_text)
-                    found = tracker.by_pid.get(pid)
-                    if found is not None and found.shutdown_seq is None:
-                        if db not in databases and len(databases) < 1000:
-                            databases.add(db)
-                        entry = cache[key] = (found, found.pid == pid)
-                        if result.first_timestamp is None:
-                            result.first_timestamp = m.group(1)
-                if entry is not None:
-                    held_m, held_n, held_text, held_entry = m, number, text, entry
-                    continue
+                    entry = cache.get(key)
+                    if entry is None:
+                        pid_text, _, db = key.partition(" INFO ")
+                        pid = int(pid_text)
+                        found = tracker.by_pid.get(pid)
+                        if found is not None and found.shutdown_seq is None:
+                            if db not in databases and len(databases) < 1000:
+                                databases.add(db)
+                            entry = cache[key] = (found, found.pid == pid)
+                            if result.first_timestamp is None:
+                                result.first_timestamp = m.group(1)
+                    if entry is not None:
+                        held_m, held_n, held_text, held_entry = m, number, text, entry
+                        continue
             rec = parser.feed(number, text)
             if rec is not None:
-                general(rec)
-    if held_m is not None:
-        parser.feed(held_n, held_text)
-    rec = parser.flush()
-    if rec is not None:
-        general(rec)
-    if run_lt is not None:
-        close_run()
-    if unsynced:
-        _sync(pipeline, unsynced, last_m.group(1))
+                store()
+                self.general(rec)
+                run_lt, run_count, run_n, run_m, run_master = self.run_lt, self.run_count, self.run_n, self.run_m, self.run_master
+                unsynced, last_m = self.unsynced, self.last_m
+        self.held = (held_m, held_n, held_text, held_entry) if held_m is not None else None
+        store()
+
+    def feed_record(self, rec) -> None:
+        """A record parsed elsewhere (a parallel reader): it ends whatever is held here."""
+        self.release()
+        pending = self.parser.flush()
+        if pending is not None:
+            self.general(pending)
+        self.general(rec)
+
+    def release(self) -> None:
+        """A held routine line is complete when a record header follows it."""
+        if self.held is not None:
+            self.account(self.held)
+            self.held = None
+
+    def account(self, held: tuple) -> None:
+        """Add a complete routine line to the current run."""
+        m, number, text, (lt, is_master) = held
+        if lt is not self.run_lt:
+            if self.run_lt is not None:
+                self.close_run()
+            self.run_lt = lt
+        self.run_count += 1
+        self.run_n = number
+        self.run_m = m
+        if is_master:
+            self.run_master = text
+        self.unsynced += 1
+        self.last_m = m
+
+    def finish(self) -> None:
+        if self.held is not None:
+            self.parser.feed(self.held[1], self.held[2])
+            self.held = None
+        rec = self.parser.flush()
+        if rec is not None:
+            self.general(rec)
+        self.sync()
 
 
-def _sync(pipeline, count: int, last_timestamp: str) -> None:
+def _sync(pipeline, count: int, last_timestamp: str | None) -> None:
     """Write the fast path's counters back before the general path sees the next record."""
     result = pipeline.result
     result.levels["INFO"] = result.levels.get("INFO", 0) + count

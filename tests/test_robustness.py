@@ -99,16 +99,19 @@ def test_internal_errors_are_one_line(monkeypatch, tmp_path, capsys):
 
 
 def test_ctrl_c_exits_130_without_partial_output(tmp_path):
-    log = tmp_path / "big.log"
-    with open(log, "w") as fh:
-        line = '2025-01-01 10:00:00,000 7 INFO db werkzeug: 10.0.0.1 - - [01/Jan/2025 10:00:00] "GET /web HTTP/1.1" 200 - 3 0.001 0.002\n'
-        fh.write(HEADER + line * 600_000)
+    """Interrupted while reading a pipe that is still being written: deterministic timing."""
     out = tmp_path / "report.json"
-    proc = subprocess.Popen([sys.executable, "-m", "logsleuth", "analyze", str(log), "-f", "json", "-o", str(out)],
-                            stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)
+    proc = subprocess.Popen([sys.executable, "-m", "logsleuth", "analyze", "-", "-f", "json", "-o", str(out)],
+                            stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = '2025-01-01 10:00:00,000 7 INFO db werkzeug: 10.0.0.1 - - [01/Jan/2025 10:00:00] "GET /web HTTP/1.1" 200 - 3 0.001 0.002\n'
+    proc.stdin.write(HEADER + line * 1000)
+    proc.stdin.flush()
+    time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
     assert proc.returncode == 130, err
     assert "Traceback" not in err and err.strip() == "logsleuth: interrupted"
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".report")]

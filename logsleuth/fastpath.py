@@ -12,20 +12,16 @@ lines, a time window, filters, echo) makes it step aside.
 from __future__ import annotations
 
 import re
-import zlib
-import lzma
 from typing import Iterator
 
-from logsleuth.errors import InputError
 from logsleuth.records import RecordParser
-from logsleuth.sources import MAX_LINE_BYTES, LineCleaner, Source, _looks_binary, read_bounded_line
+from logsleuth.sources import DAMAGE_ERRORS, MAX_LINE_BYTES, LineCleaner, Source, bounded_lines, check_head, note_damage
 
 BLOCK = 1024 * 1024
 _ROUTINE = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (\d+ INFO \S+) werkzeug: ")
 _LIFECYCLE = ("Worker", "HTTP service", "Evented Service")
 """werkzeug messages the lifetime tracker would act on: never routine (the general path takes them)."""
 _HEADERISH = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ [A-Z_]{3,10} \S+ [^\s:]+:")
-_DAMAGE = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
 def read_blocks(source: Source, stream=None, probe: bool = True) -> Iterator[list[str]]:
@@ -35,13 +31,8 @@ def read_blocks(source: Source, stream=None, probe: bool = True) -> Iterator[lis
     if stream is None:
         stream = source.open_binary()
     try:
-        try:
-            head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
-        except _DAMAGE as exc:
-            source.damage = f"damaged {source.compression or 'input'}: {exc}"
+        if not check_head(source, stream):
             return
-        if _looks_binary(head):
-            raise InputError("binary data, not a text log", source.name)
         clean = LineCleaner(source)
         clean.probing = probe
         read = getattr(stream, "read1", stream.read)
@@ -49,8 +40,8 @@ def read_blocks(source: Source, stream=None, probe: bool = True) -> Iterator[lis
         while True:
             try:
                 data = read(BLOCK)
-            except _DAMAGE as exc:
-                source.damage = f"damaged {source.compression or 'input'} after line {source.lines}: {exc}"
+            except DAMAGE_ERRORS as exc:
+                note_damage(source, exc)
                 return
             if not data:
                 if carry:  # a last line without a newline: count only the bytes that are there
@@ -107,17 +98,8 @@ def _rest_per_line(data: bytes, stream, source: Source, clean: LineCleaner) -> I
     import io
 
     chained = io.BufferedReader(_Prepend(data, stream), buffer_size=BLOCK)  # type: ignore[arg-type]
-    while True:
-        try:
-            raw = read_bounded_line(chained.readline, source)
-        except _DAMAGE as exc:
-            source.damage = f"damaged {source.compression or 'input'} after line {source.lines}: {exc}"
-            return
-        if not raw:
-            return
-        source.lines += 1
-        source.bytes += len(raw)
-        yield [clean(raw)]
+    for text in bounded_lines(chained.readline, source, clean):
+        yield [text]
 
 
 class _Prepend:

@@ -225,6 +225,44 @@ def read_bounded_line(readline: Callable[[int], bytes], source: Source) -> bytes
     return raw
 
 
+DAMAGE_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
+
+
+def note_damage(source: Source, exc: BaseException) -> None:
+    """A truncated or corrupt archive: say where, keep what was read before."""
+    where = f" after line {source.lines}" if source.lines else ""
+    source.damage = f"damaged {source.compression or 'input'}{where}: {exc}"
+
+
+def check_head(source: Source, stream: BinaryIO) -> bool:
+    """Refuse binary data; False when the input is damaged before its first line."""
+    try:
+        head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
+    except DAMAGE_ERRORS as exc:
+        note_damage(source, exc)
+        return False
+    if _looks_binary(head):
+        raise InputError("binary data, not a text log", source.name)
+    return True
+
+
+def bounded_lines(readline: Callable[[int], bytes], source: Source, clean: LineCleaner, echo=None) -> Iterator[str]:
+    """Clean lines one by one, each cut to MAX_LINE_BYTES, counted on ``source``."""
+    while True:
+        try:
+            raw = read_bounded_line(readline, source)
+        except DAMAGE_ERRORS as exc:
+            note_damage(source, exc)
+            return
+        if not raw:
+            return
+        source.lines += 1
+        source.bytes += len(raw)
+        if echo is not None:
+            echo(raw.decode("utf-8", "replace").rstrip("\r\n") + "\n")
+        yield clean(raw)
+
+
 def read_lines(source: Source) -> Iterator[str]:
     """Yield the physical lines of ``source`` as text, without line ends or console prefixes.
 
@@ -233,29 +271,9 @@ def read_lines(source: Source) -> Iterator[str]:
     """
     stream = source.open_binary()
     try:
-        try:
-            head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
-        except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
-            source.damage = f"damaged {source.compression or 'input'}: {exc}"
-            return
-        if _looks_binary(head):
-            raise InputError("binary data, not a text log", source.name)
-        readline = stream.readline
-        clean = LineCleaner(source)
-        echo = sys.stdout.write if source.echo else None
-        while True:
-            try:
-                raw = read_bounded_line(readline, source)
-            except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
-                source.damage = f"damaged {source.compression or 'input'} after line {source.lines}: {exc}"
-                break
-            if not raw:
-                break
-            source.lines += 1
-            source.bytes += len(raw)
-            if echo is not None:
-                echo(raw.decode("utf-8", "replace").rstrip("\r\n") + "\n")
-            yield clean(raw)
+        if check_head(source, stream):
+            echo = sys.stdout.write if source.echo else None
+            yield from bounded_lines(stream.readline, source, LineCleaner(source), echo)
     finally:
         if source.path != "-":
             stream.close()

@@ -113,53 +113,80 @@ def _read_range(path: str, start: int, end: int) -> tuple[list, dict]:
             lines.extend(block)
     finally:
         raw.close()
-    routine = _ROUTINE.match
-    header = HEADER.match
-    raw_start = RAW_START.match
-    events: list = []
-    batch: list[str] = []
-    batch_first = 1
-    seg: Segment | None = None
-    count = len(lines)
-    for i, text in enumerate(lines):
-        m = routine(text)
-        ok = m is not None and '" 5' not in text and not text.startswith(_LIFECYCLE, m.end())
-        if ok and i + 1 < count:
-            # held until the next line shows it is complete, as in the serial hot loop
-            nxt = lines[i + 1]
-            ok = bool(routine(nxt) or header(nxt) or raw_start(nxt) or (nxt == _TB and text[m.end():][:1].isdigit()))
-        if ok:
-            if batch:
-                events.append(("L", batch_first, batch))
-                batch = []
-            if seg is None:
-                seg = Segment(i + 1, start, first_text=text)
-            key = m.group(2)
-            entry = seg.keys.get(key)
-            if entry is None:
-                seg.keys[key] = [1, seg.count, i + 1, text]
-            else:
-                entry[0] += 1
-                entry[1] = seg.count
-                entry[2] = i + 1
-                entry[3] = text
-            seg.count += 1
-            seg.last_key = key
-            seg.last_text = text
-        else:
-            if seg is not None:
-                events.append(("S", seg))
-                seg = None
-            if not batch:
-                batch_first = i + 1
-            batch.append(text)
-    if batch:
-        events.append(("L", batch_first, batch))
-    if seg is not None:
-        events.append(("S", seg))
+    events = _events(lines, start)
     stats = {"lines": source.lines, "bytes": source.bytes, "cut_lines": source.cut_lines, "cut_bytes": source.cut_bytes,
              "damage": source.damage}
     return events, stats
+
+
+def _events(lines: list[str], start: int) -> list:
+    """Batches of lines for the hot loop and segments of complete routine request lines (a
+    routine line followed by a line that shows it is complete, as the serial hot loop decides
+    before it accounts a held line). One tight loop: this runs on every line."""
+    header = HEADER.match
+    raw_start = RAW_START.match
+    match = _ROUTINE.match
+    events: list = []
+    batch_from = 0  # first line not yet in an event
+    seg_from = -1  # first line of the open segment
+    keys: dict[str, list] = {}
+    held = -1  # index of a routine line waiting for the next one
+    held_key = ""
+    held_end = 0
+
+    def close_segment(until: int) -> None:
+        seg = Segment(seg_from + 1, start, first_text=lines[seg_from])
+        seg.count = until - seg_from
+        seg.keys = {key: [n, last - seg_from, last + 1, lines[last]] for key, (n, last) in keys.items()}
+        seg.last_key = _ROUTINE.match(lines[until - 1]).group(2)
+        seg.last_text = lines[until - 1]
+        events.append(("S", seg))
+
+    for i, text in enumerate(lines):
+        m = match(text)
+        if held >= 0:
+            if m is not None or header(text) or raw_start(text) or (text == _TB and lines[held][held_end:][:1].isdigit()):
+                if seg_from < 0:
+                    if held > batch_from:
+                        events.append(("L", batch_from + 1, lines[batch_from:held]))
+                    seg_from = held
+                    keys = {}
+                entry = keys.get(held_key)
+                if entry is None:
+                    keys[held_key] = [1, held]
+                else:
+                    entry[0] += 1
+                    entry[1] = held
+                batch_from = held + 1
+            elif seg_from >= 0:
+                close_segment(held)
+                seg_from = -1
+            held = -1
+        if m is not None and '" 5' not in text and not text.startswith(_LIFECYCLE, m.end()):
+            held, held_key, held_end = i, m.group(2), m.end()
+            continue
+        if seg_from >= 0:
+            close_segment(i)
+            seg_from = -1
+    n = len(lines)
+    if held >= 0:  # the last line of a range is followed by a header (the next range) or the end
+        if seg_from < 0:
+            if held > batch_from:
+                events.append(("L", batch_from + 1, lines[batch_from:held]))
+            seg_from = held
+            keys = {}
+        entry = keys.get(held_key)
+        if entry is None:
+            keys[held_key] = [1, held]
+        else:
+            entry[0] += 1
+            entry[1] = held
+        batch_from = held + 1
+    if seg_from >= 0:
+        close_segment(batch_from)
+    if batch_from < n:
+        events.append(("L", batch_from + 1, lines[batch_from:]))
+    return events
 
 
 def run_split(pipeline, source: Source, jobs: int) -> None:

@@ -357,27 +357,32 @@ def watch(
         raise UsageError("is a directory, not a log file", file)
     warnings: list[str] = []
     found = load_patterns(patterns, warnings)
+    for w in warnings:
+        typer.echo(f"logsleuth: warning: pattern skipped: {w}", err=True)
     floor = "info" if min_severity is FailOn.none else min_severity.value
     watcher = Watcher(WatchOptions(file, from_start, jsonl, on_finding, timeout, min_severity=floor), found)
     live = sys.stdout.isatty()
-    tick = None
-    if live:
-        from rich.console import Console
-
-        console = Console(stderr=True)
-
-        def tick(snapshot: Scan, announced: int) -> None:
-            lts = snapshot.lifetimes
-            current = f"PID {lts[-1].pid}" if lts else "no process yet"
-            console.print(f"[dim]{snapshot.lines} lines · {len(lts)} lifetime(s), {current} · {announced} finding(s)[/dim]", end="\r")
-
-    result = watcher.run(tick)
+    result = watcher.run(_live_summary() if live else None)
     report = build_report(result)
     from logsleuth.render import get_renderer
 
     sys.stdout.write("\n" if live else "")
     sys.stdout.write(get_renderer(report_format.value)(report))
     sys.stdout.flush()
+
+
+def _live_summary() -> Callable[[Scan, int], None]:
+    """A one-line summary on stderr, redrawn while ``watch`` waits for new lines."""
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False)
+
+    def tick(snapshot: Scan, announced: int) -> None:
+        lts = snapshot.lifetimes
+        current = f"PID {lts[-1].pid}" if lts else "no process yet"
+        console.print(f"[dim]{snapshot.lines} lines · {len(lts)} lifetime(s), {current} · {announced} finding(s)[/dim]", end="\r")
+
+    return tick
 
 
 @app.command()

@@ -212,13 +212,16 @@ class HotLoop:
     def general(self, rec) -> None:
         self.sync()
         self.pipeline.feed(rec)
+        if self.pipeline.tracker.version != self.version:
+            self.refresh()
 
     def feed_lines(self, lines: list[str], number: int) -> None:
         """Feed consecutive lines, the first of which has line number ``number``.
 
         The run state lives in locals here (this loop is the hot path) and is stored back on
         ``self`` around the rare calls that need it; timestamps and messages of a run are only
-        extracted from its last match when the run is written back."""
+        extracted from its last match when the run is written back. The lifetime cache can only
+        go stale when the general path ran, so it is checked there, not on every line."""
         from logsleuth.records import HEADER, RAW_START
 
         pipeline = self.pipeline
@@ -230,8 +233,12 @@ class HotLoop:
         routine = _ROUTINE.match
         header = HEADER.match
         raw_start = RAW_START.match
+        lifecycle = _LIFECYCLE
         tb_start = "Traceback (most recent call last):"
         cache = self.cache
+        if tracker.version != self.version:
+            self.refresh()
+        busy = parser.current is not None  # the parser holds a record that the next header completes
         if self.held is not None:
             held_m, held_n, held_text, held_entry = self.held
         else:
@@ -273,17 +280,13 @@ class HotLoop:
                     parser.feed(held_n, held_text)
                     held_m = None
                     parser.feed(number, text)
+                    busy = True
                     continue
-            if m is not None and '" 5' not in text and not text.startswith(_LIFECYCLE, m.end()):
-                if parser.current is not None or tracker.version != self.version:
+            if m is not None and '" 5' not in text and not text.startswith(lifecycle, m.end()):
+                if busy:
                     store()
-                    if parser.current is not None:
-                        self.general(parser.flush())
-                    if tracker.version != self.version:
-                        if self.run_lt is not None:
-                            self.close_run()
-                        cache.clear()
-                        self.version = tracker.version
+                    self.general(parser.flush())
+                    busy = False
                     run_lt, run_count, run_n, run_m, run_master = self.run_lt, self.run_count, self.run_n, self.run_m, self.run_master
                     unsynced, last_m = self.unsynced, self.last_m
                 # checked after the flush: the record just fed may await this very request line
@@ -304,6 +307,7 @@ class HotLoop:
                         held_m, held_n, held_text, held_entry = m, number, text, entry
                         continue
             rec = parser.feed(number, text)
+            busy = True
             if rec is not None:
                 store()
                 self.general(rec)
@@ -312,16 +316,16 @@ class HotLoop:
         self.held = (held_m, held_n, held_text, held_entry) if held_m is not None else None
         store()
 
-    def feed_record(self, rec) -> None:
-        """A record parsed elsewhere (a parallel reader): it ends whatever is held here."""
-        self.release()
-        pending = self.parser.flush()
-        if pending is not None:
-            self.general(pending)
-        self.general(rec)
+    def refresh(self) -> None:
+        """Lifetimes changed (a banner, a worker, a shutdown marker): forget cached mappings."""
+        if self.run_lt is not None:
+            self.close_run()
+        self.cache.clear()
+        self.version = self.pipeline.tracker.version
 
     def release(self) -> None:
-        """A held routine line is complete when a record header follows it."""
+        """A held routine line is complete when a record header follows it (a segment of a
+        split file starts with one)."""
         if self.held is not None:
             self.account(self.held)
             self.held = None

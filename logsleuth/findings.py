@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import regex
-
 from logsleuth.lifetimes import Lifetime
 from logsleuth.patterns import REGEX_TIMEOUT, Pattern
 from logsleuth.records import Record

@@ -211,7 +211,7 @@ def _contradictions(findings: list[Finding], lifetimes: list[Lifetime]) -> list[
             text += (
                 f"but PID {first.pid} (lifetime {lt.index}, started at line {lt.start_line}"
                 + (f", {age:.1f}s earlier" if age is not None else "")
-                + f") had logged no shutdown marker before it: by its own log the process was running"
+                + ") had logged no shutdown marker before it: by its own log the process was running"
                 + (f" and {event}" if event else "") + "."
             )
             lines.append((lt.source, lt.start_line))

@@ -18,7 +18,7 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from logsleuth.fastpath import _LIFECYCLE, _ROUTINE, HotLoop, _bytes_lines, _sync
+from logsleuth.fastpath import _LIFECYCLE, _ROUTINE, HotLoop, _sync
 from logsleuth.records import HEADER, RAW_START
 from logsleuth.sources import _PREFIX_PROBE_LINES, LineCleaner, Source, _detect_prefix, _looks_binary
 

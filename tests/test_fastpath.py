@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import gzip
-import io
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from helpers import SAMPLES
 from logsleuth.tracebacks import classify, Frame, imported_module, parse_traceback
 

@@ -84,7 +84,7 @@ DB = typer.Option(None, "--db", help="Only records of this database.")
 PID = typer.Option(None, "--pid", help="Only records of this process (a master PID includes its workers' lifetime).")
 LIFETIME = typer.Option(None, "--lifetime", help="Only lifetime K (its index in the lifetimes table).")
 LEVEL = typer.Option(None, "--level", help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR, CRITICAL).")
-JOBS = typer.Option("1", "--jobs", "-j", help="Analyse several files (streams) in parallel: a number, or 'auto' for one per core.")
+JOBS = typer.Option("1", "--jobs", "-j", help="Use several cores (several files in parallel; one large plain file in byte ranges): a number, or 'auto'.")
 REDACT = typer.Option(False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms).")
 
 

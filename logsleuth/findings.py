@@ -183,6 +183,9 @@ class Engine:
         out = [self._record(p, v, rec, occ, tb, stream) for p, v in matched]
         if tb is not None and rec.pid is not None:
             self._explain(rec, tb, out, seq)
+            if out and rec.logger and rec.logger.endswith(".http") and out[0].trigger_request is None:
+                # the access line werkzeug logs next for this process is the failed request
+                self._pending_request.setdefault((rec.source, rec.pid), out[0])
         _link_record(out)
         return out
 

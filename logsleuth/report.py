@@ -447,6 +447,10 @@ def _cascade(root_causes: list[RootCause]) -> list[CascadeStep]:
                 packages.append(frame.module)
         if packages:
             steps.append(CascadeStep("third-party", " → ".join(packages)))
+        culprit = f.culprit
+        if culprit is not None and culprit.func != "<module>":
+            steps.append(CascadeStep("culprit", f"{culprit.file}:{culprit.line} in {culprit.func}  {culprit.code or ''}".rstrip(),
+                                     src, culprit.log_line))
         tail = [fr for fr in tb.final.frames[-3:] if fr.kind in ("stdlib", "other", "odoo")]
         for frame in tail:
             steps.append(CascadeStep("frame", f"{frame.file}:{frame.line}  {frame.code or ''}".rstrip(), src, frame.log_line))

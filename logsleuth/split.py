@@ -142,34 +142,9 @@ def _events(lines: list[str], start: int) -> list:
         seg.last_text = lines[until - 1]
         events.append(("S", seg))
 
-    for i, text in enumerate(lines):
-        m = match(text)
-        if held >= 0:
-            if m is not None or header(text) or raw_start(text) or (text == _TB and lines[held][held_end:][:1].isdigit()):
-                if seg_from < 0:
-                    if held > batch_from:
-                        events.append(("L", batch_from + 1, lines[batch_from:held]))
-                    seg_from = held
-                    keys = {}
-                entry = keys.get(held_key)
-                if entry is None:
-                    keys[held_key] = [1, held]
-                else:
-                    entry[0] += 1
-                    entry[1] = held
-                batch_from = held + 1
-            elif seg_from >= 0:
-                close_segment(held)
-                seg_from = -1
-            held = -1
-        if m is not None and '" 5' not in text and not text.startswith(_LIFECYCLE, m.end()):
-            held, held_key, held_end = i, m.group(2), m.end()
-            continue
-        if seg_from >= 0:
-            close_segment(i)
-            seg_from = -1
-    n = len(lines)
-    if held >= 0:  # the last line of a range is followed by a header (the next range) or the end
+    def take_held() -> None:
+        """The held routine line is complete: it joins (or opens) the current segment."""
+        nonlocal seg_from, keys, batch_from
         if seg_from < 0:
             if held > batch_from:
                 events.append(("L", batch_from + 1, lines[batch_from:held]))
@@ -182,9 +157,27 @@ def _events(lines: list[str], start: int) -> list:
             entry[0] += 1
             entry[1] = held
         batch_from = held + 1
+
+    for i, text in enumerate(lines):
+        m = match(text)
+        if held >= 0:
+            if m is not None or header(text) or raw_start(text) or (text == _TB and lines[held][held_end:][:1].isdigit()):
+                take_held()
+            elif seg_from >= 0:
+                close_segment(held)
+                seg_from = -1
+            held = -1
+        if m is not None and '" 5' not in text and not text.startswith(_LIFECYCLE, m.end()):
+            held, held_key, held_end = i, m.group(2), m.end()
+            continue
+        if seg_from >= 0:
+            close_segment(i)
+            seg_from = -1
+    if held >= 0:  # the last line of a range is followed by a header (the next range) or the end
+        take_held()
     if seg_from >= 0:
         close_segment(batch_from)
-    if batch_from < n:
+    if batch_from < len(lines):
         events.append(("L", batch_from + 1, lines[batch_from:]))
     return events
 

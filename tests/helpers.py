@@ -35,3 +35,13 @@ def write_log(tmp_path: Path, text: str, name: str = "odoo.log") -> str:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return str(path)
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
+    """Run the command line in-process: exit code, stdout, stderr."""
+    from logsleuth.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    cap = capsys.readouterr()
+    return done.value.code, cap.out, cap.err

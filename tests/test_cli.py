@@ -11,18 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SAMPLES, write_log
+from helpers import run_cli, SAMPLES, write_log
 from logsleuth import __version__
-from logsleuth.cli import main
 
 SEED = str(SAMPLES / "seed_ai_brain_odoo18.log")
 
 
-def run(args: list[str], capsys) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as done:
-        main(args)
-    cap = capsys.readouterr()
-    return done.value.code, cap.out, cap.err
+run = run_cli
 
 
 def test_version(capsys):

@@ -8,8 +8,7 @@ import re
 
 import pytest
 
-from helpers import CORPUS_GENERATED, CORPUS_REAL, needs_shared
-from logsleuth.cli import main
+from helpers import run_cli, CORPUS_GENERATED, CORPUS_REAL, needs_shared
 
 pytestmark = needs_shared
 
@@ -17,11 +16,7 @@ ALL = sorted(CORPUS_REAL.glob("*.log")) + sorted(CORPUS_GENERATED.glob("*.log"))
 BANNER = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (\d+) INFO \S+ odoo: Odoo version ")
 
 
-def run(args, capsys):
-    with pytest.raises(SystemExit) as done:
-        main(args)
-    cap = capsys.readouterr()
-    return done.value.code, cap.out, cap.err
+run = run_cli
 
 
 _cache: dict[str, dict] = {}

@@ -11,8 +11,7 @@ from datetime import datetime
 
 import pytest
 
-from helpers import SAMPLES, write_log
-from logsleuth.cli import main
+from helpers import run_cli, SAMPLES, write_log
 from logsleuth.errors import UsageError
 from logsleuth.sources import Source
 from logsleuth.window import SEEK_MIN_BYTES, parse_when, seek
@@ -21,11 +20,7 @@ NOW = datetime(2025, 10, 18, 12, 0, 0)
 SEED = str(SAMPLES / "seed_ai_brain_odoo18.log")
 
 
-def run(args, capsys):
-    with pytest.raises(SystemExit) as done:
-        main(args)
-    cap = capsys.readouterr()
-    return done.value.code, cap.out, cap.err
+run = run_cli
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import write_log
+from helpers import run_cli, write_log
 from logsleuth.cli import main
 from logsleuth.findings import Engine
 from logsleuth.patterns import load_patterns
@@ -21,11 +21,7 @@ from helpers import records_of
 HEADER = "2025-01-01 10:00:00,000 1 INFO ? odoo: Odoo version 17.0 \n"
 
 
-def run(args, capsys):
-    with pytest.raises(SystemExit) as done:
-        main(args)
-    cap = capsys.readouterr()
-    return done.value.code, cap.out, cap.err
+run = run_cli
 
 
 def test_empty_file(tmp_path, capsys):

@@ -12,18 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SAMPLES, write_log
-from logsleuth.cli import main
+from helpers import run_cli, SAMPLES, write_log
 from logsleuth.redact import Redactor
 
 SEED = str(SAMPLES / "seed_ai_brain_odoo18.log")
 
 
-def run(args, capsys):
-    with pytest.raises(SystemExit) as done:
-        main(args)
-    cap = capsys.readouterr()
-    return done.value.code, cap.out, cap.err
+run = run_cli
 
 
 def H(msg: str, level: str = "ERROR", logger: str = "odoo.http", pid: int = 42, db: str = "acme_prod", t: str = "10:00:01,000") -> str:

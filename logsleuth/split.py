@@ -161,7 +161,15 @@ def _events(lines: list[str], start: int) -> list:
     for i, text in enumerate(lines):
         m = match(text)
         if held >= 0:
-            if m is not None or header(text) or raw_start(text) or (text == _TB and lines[held][held_end:][:1].isdigit()):
+            if m is not None and seg_from >= 0:  # the common case, inline: a run goes on
+                entry = keys.get(held_key)
+                if entry is None:
+                    keys[held_key] = [1, held]
+                else:
+                    entry[0] += 1
+                    entry[1] = held
+                batch_from = held + 1
+            elif m is not None or header(text) or raw_start(text) or (text == _TB and lines[held][held_end:][:1].isdigit()):
                 take_held()
             elif seg_from >= 0:
                 close_segment(held)

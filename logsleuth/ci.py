@@ -74,6 +74,9 @@ class Gate:
 
     def feed(self, rec: Record) -> None:
         if rec.kind != "record":
+            # a traceback printed outside logging (a crash, an interrupted run) is an error too
+            if rec.kind == "raw" and rec.has_traceback and "ERROR" in self._levels:
+                self._check(rec, "ERROR", "console")
             return
         self.odoo_records += 1
         if rec.level not in self._levels:
@@ -81,8 +84,12 @@ class Gate:
         logger = rec.logger or ""
         if _TEST_BOOKKEEPING.search(rec.message) and (".tests" in logger or logger.startswith("odoo.modules")):
             return
+        self._check(rec, rec.level or "", logger)
+
+    def _check(self, rec: Record, level: str, logger: str) -> None:
+        """Count a record that fails the build, unless an ignore rule matches its whole text."""
         text = rec.text
-        for raw, rx in self._ignore:
+        for _, rx in self._ignore:
             try:
                 hit = rx.search(text, timeout=REGEX_TIMEOUT)
             except TimeoutError:
@@ -92,7 +99,8 @@ class Gate:
                 return
         self.failing_total += 1
         if len(self.failing) < MAX_GATE_RECORDS:
-            self.failing.append(GateRecord(rec.source, rec.first_line, rec.level or "", logger, rec.message))
+            message = rec.message if rec.kind == "record" else (rec.continuation[-1] if rec.continuation else rec.message)
+            self.failing.append(GateRecord(rec.source, rec.first_line, level, logger, message))
 
 
 @dataclass

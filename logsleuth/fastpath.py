@@ -256,10 +256,8 @@ class HotLoop:
             number += 1
             m = routine(text)
             if held_m is not None:
-                if m is not None or header(text) or raw_start(text) or (
-                    # as the record parser decides: a bare traceback after a request line is console output
-                    text == tb_start and held_text[held_m.end():][:1].isdigit()
-                ):
+                # as the record parser decides: a bare traceback after an INFO line is console output
+                if m is not None or header(text) or raw_start(text) or text == tb_start:
                     lt = held_entry[0]
                     if lt is not run_lt:
                         if run_lt is not None:

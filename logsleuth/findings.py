@@ -133,11 +133,12 @@ class Engine:
         self.fallbacks = [p for p in patterns if p.fallback]
         self.findings: dict[tuple[Any, ...], Finding] = {}
         self._candidates: dict[tuple[Any, ...], tuple[list[Pattern], list[Pattern]]] = {}
-        self._awaiting: dict[tuple[str, int], Wait] = {}
-        self._pending_request: dict[tuple[str, int], Finding] = {}
+        self._awaiting: dict[tuple[int, int], Wait] = {}
+        self._pending_request: dict[tuple[int, int], Finding] = {}
         self._latest: dict[tuple[int, str], Finding] = {}
         """The latest finding of each pattern, per stream: a symptom follows from a cause of its own log."""
-        self._orphans: dict[tuple[str, int], tuple[Finding, int]] = {}
+        self._orphans: dict[tuple[int, int], tuple[Finding, int]] = {}
+        self._stream = 0
         self.tracebacks = 0
 
     def candidates(self, rec: Record, has_tb: bool) -> tuple[list[Pattern], list[Pattern]]:
@@ -154,10 +155,13 @@ class Engine:
         return found
 
     def feed(self, rec: Record, lt: Lifetime | None, seq: int, stream: int = 0) -> list[Finding]:
-        """Match one record; returns the findings it contributed to."""
+        """Match one record; returns the findings it contributed to. Correlation keys are
+        (stream, PID): a rotated set is one stream, so a failure logged at the end of
+        ``odoo.log.1`` is still explained by the traceback at the top of ``odoo.log``."""
+        self._stream = stream
         has_tb = rec.has_traceback
         if rec.logger == "werkzeug" and self._pending_request and rec.pid is not None:
-            waiting = self._pending_request.pop((rec.source, rec.pid), None)
+            waiting = self._pending_request.pop((self._stream, rec.pid), None)
             if waiting is not None and waiting.trigger_request is None:
                 waiting.trigger_request = (rec.source, rec.first_line, rec.message)
         primary, fallback = self.candidates(rec, has_tb)
@@ -185,7 +189,7 @@ class Engine:
             self._explain(rec, tb, out, seq)
             if out and rec.logger and rec.logger.endswith(".http") and out[0].trigger_request is None:
                 # the access line werkzeug logs next for this process is the failed request
-                self._pending_request.setdefault((rec.source, rec.pid), out[0])
+                self._pending_request.setdefault((self._stream, rec.pid), out[0])
         _link_record(out)
         return out
 
@@ -194,7 +198,7 @@ class Engine:
         "Couldn't load module X": it is the exception message of that failure."""
         if not self._awaiting or rec.pid is None:
             return False
-        waiting = self._awaiting.get((rec.source, rec.pid))
+        waiting = self._awaiting.get((self._stream, rec.pid))
         if waiting is None:
             return False
         finding = waiting.finding
@@ -288,7 +292,7 @@ class Engine:
                 if cause is not None and cause is not finding:
                     self._link(finding, cause, rec)
         if p.symptom_of and finding.linked_to is None and rec.pid is not None:
-            self._orphans[(rec.source, rec.pid)] = (finding, occ.seq)
+            self._orphans[(self._stream, rec.pid)] = (finding, occ.seq)
         if rec.pid is not None and self._orphans:
             self._adopt_orphan(finding, p, rec, occ.seq)
         finding.count += 1
@@ -296,7 +300,7 @@ class Engine:
             finding.occurrences.append(occ)
         self._latest[(stream, p.id)] = finding
         if p.awaits_traceback and tb is None and rec.pid is not None:
-            self._awaiting[(rec.source, rec.pid)] = Wait(finding, occ.seq, module or "", stream)
+            self._awaiting[(self._stream, rec.pid)] = Wait(finding, occ.seq, module or "", stream)
         return finding
 
     def _link(self, symptom: Finding, cause: Finding, rec: Record) -> None:
@@ -304,25 +308,25 @@ class Engine:
         traceback turns out to be another failure, its symptoms move with it."""
         _link(symptom, cause)
         if rec.pid is not None:
-            waiting = self._awaiting.get((rec.source, rec.pid))
+            waiting = self._awaiting.get((self._stream, rec.pid))
             if waiting is not None and waiting.finding is cause:
                 waiting.linked.append(symptom)
 
     def _adopt_orphan(self, cause: Finding, p: Pattern, rec: Record, seq: int) -> None:
         """Odoo sometimes logs the consequence first ("Failed to load registry", then the record
         with the traceback): a symptom still unlinked links to a cause of its PID right after it."""
-        source, pid = rec.source, rec.pid
-        waiting = self._orphans.get((source, pid))  # type: ignore[arg-type]
+        pid = rec.pid
+        waiting = self._orphans.get((self._stream, pid))  # type: ignore[arg-type]
         if waiting is None:
             return
         symptom, since = waiting
         if symptom is cause or seq - since > ORPHAN_RECORDS:
             if seq - since > ORPHAN_RECORDS:
-                del self._orphans[(source, pid)]  # type: ignore[index]
+                del self._orphans[(self._stream, pid)]  # type: ignore[index]
             return
         if p.id in symptom.pattern.symptom_of and symptom.linked_to is None:
             self._link(symptom, cause, rec)
-            del self._orphans[(source, pid)]  # type: ignore[index]
+            del self._orphans[(self._stream, pid)]  # type: ignore[index]
 
     def _variant(self, finding: Finding, tb: Traceback) -> Finding:
         """Move the last occurrence of ``finding`` to the finding of its own explanation."""
@@ -342,17 +346,17 @@ class Engine:
     def _explain(self, rec: Record, tb: Traceback, matched: list[Finding], seq: int) -> None:
         """Link a traceback to the module failure of the same PID that it explains."""
         assert rec.pid is not None
-        waiting = self._awaiting.get((rec.source, rec.pid))
+        waiting = self._awaiting.get((self._stream, rec.pid))
         if waiting is None:
             return
         finding, since, module = waiting.finding, waiting.since, waiting.module
         if seq - since > AWAIT_RECORDS:
-            del self._awaiting[(rec.source, rec.pid)]
+            del self._awaiting[(self._stream, rec.pid)]
             return
         loaded = tb.loaded_addon()
         if module and module not in tb.addon_modules() and loaded != module and not (tb.imports_an_addon() and loaded is None):
             return
-        del self._awaiting[(rec.source, rec.pid)]
+        del self._awaiting[(self._stream, rec.pid)]
         if finding.explained_by is not None and _differs(finding, tb):
             base, finding = finding, self._variant(finding, tb)
             self._latest[(waiting.stream, finding.pattern.id)] = finding
@@ -368,7 +372,7 @@ class Engine:
                 finding.exception = ExceptionInfo(block.type, block.message, rec.source, block.line)
             finding.culprit = tb.culprit()
             if rec.logger and rec.logger.endswith(".http"):
-                self._pending_request[(rec.source, rec.pid)] = finding
+                self._pending_request[(self._stream, rec.pid)] = finding
         for other in matched:
             if other is not finding and other.linked_to is None:
                 _link(other, finding)

@@ -150,8 +150,10 @@ def _is_raw_traceback(current: Record | None) -> bool:
         return True
     lines = current.continuation
     if not lines:
-        # exc_info tracebacks follow their header at once; after a request line they cannot
-        return current.kind == "record" and current.logger == "werkzeug" and current.message[:1].isdigit()
+        # exc_info tracebacks follow their header at once, and come with warnings and errors:
+        # after an INFO or DEBUG record (a request line, "Initiating shutdown") a bare traceback
+        # is the interpreter printing to the console (KeyboardInterrupt, a crash at exit)
+        return current.kind == "record" and current.level in ("INFO", "DEBUG")
     last = next((x for x in reversed(lines[-3:]) if x.strip()), "")
     if last in _CHAIN_LINES:
         return False

@@ -132,7 +132,6 @@ def _events(lines: list[str], start: int) -> list:
     keys: dict[str, list] = {}
     held = -1  # index of a routine line waiting for the next one
     held_key = ""
-    held_end = 0
 
     def close_segment(until: int) -> None:
         seg = Segment(seg_from + 1, start, first_text=lines[seg_from])
@@ -169,14 +168,14 @@ def _events(lines: list[str], start: int) -> list:
                     entry[0] += 1
                     entry[1] = held
                 batch_from = held + 1
-            elif m is not None or header(text) or raw_start(text) or (text == _TB and lines[held][held_end:][:1].isdigit()):
+            elif m is not None or header(text) or raw_start(text) or text == _TB:
                 take_held()
             elif seg_from >= 0:
                 close_segment(held)
                 seg_from = -1
             held = -1
         if m is not None and '" 5' not in text and not text.startswith(_LIFECYCLE, m.end()):
-            held, held_key, held_end = i, m.group(2), m.end()
+            held, held_key = i, m.group(2)
             continue
         if seg_from >= 0:
             close_segment(i)

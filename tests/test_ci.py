@@ -194,3 +194,10 @@ def test_generated_testrun_matches_its_summary(tmp_path, capsys):
     assert "test_partner_rules.py:13" in out and "AssertionError: 0 != 1 : expected exactly one partner named 'Nobody Here'" in out
     assert "test_partner_rules.py:18" in out and "KeyError: 'DE'" in out
     SCHEMA.validate(str(junit))
+
+
+def test_a_traceback_printed_outside_logging_fails_the_build(tmp_path, capsys):
+    text = GREEN + "Traceback (most recent call last):\n  File \"/usr/bin/odoo\", line 8, in <module>\nKeyboardInterrupt\n"
+    code, out = run([write_log(tmp_path, text)], capsys)
+    assert code == 1 and "KeyboardInterrupt" in out
+    assert run([write_log(tmp_path, text), "--ignore", "KeyboardInterrupt"], capsys)[0] == 0

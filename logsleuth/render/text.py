@@ -82,12 +82,13 @@ def lifetime_rows(r: Report) -> list[list[str]]:
     from logsleuth.records import parse_timestamp
 
     rows = []
+    several = len({lt.source for lt in r.lifetimes}) > 1
     for lt in r.lifetimes:
         a, b = parse_timestamp(lt.start or ""), parse_timestamp(lt.end or "")
         duration = f"{(b - a).total_seconds():.1f}s" if a and b else "?"
         workers = str(lt.worker_count) + (f" +gevent {','.join(map(str, lt.gevent_pids))}" if lt.gevent_pids else "")
         rows.append([
-            str(lt.index), str(lt.pid), workers, f"{lt.start or '?'} (L{lt.start_line})", f"{lt.end or '?'} (L{lt.end_line})",
+            f"{lt.index} {lt.source}" if several else str(lt.index), str(lt.pid), workers, f"{lt.start or '?'} (L{lt.start_line})", f"{lt.end or '?'} (L{lt.end_line})",
             duration, (lt.version or "—") + ("" if lt.started_by_banner else " (no banner)"), str(lt.lines), lt.end_reason,
             str(lt.shutdown_line or "—"),
         ])

@@ -131,10 +131,15 @@ class Record:
 
     @property
     def iso_time(self) -> str | None:
-        return None if self.timestamp is None else self.timestamp.replace(" ", "T").replace(",", ".")
+        return iso(self.timestamp)
 
     def __repr__(self) -> str:
         return f"<Record {self.source}:{self.first_line}-{self.last_line} {self.kind} {self.level} {self.logger}: {self.message[:60]!r}>"
+
+
+def iso(ts: str | None) -> str | None:
+    """Odoo's ``2025-10-18 03:24:17,943`` as ISO 8601 (no zone: none is written in the log)."""
+    return None if ts is None else ts.replace(" ", "T").replace(",", ".")
 
 
 def parse_timestamp(ts: str) -> datetime | None:

@@ -16,7 +16,7 @@ from logsleuth.analysis import LifetimeActivity, Scan
 from logsleuth.findings import Finding
 from logsleuth.lifetimes import Lifetime
 from logsleuth.patterns import SEVERITIES, fill
-from logsleuth.records import parse_timestamp
+from logsleuth.records import iso, parse_timestamp
 from logsleuth.requests import Request
 from logsleuth.testruns import TestRun, build_test_run
 
@@ -138,8 +138,8 @@ def build_report(scan: Scan) -> Report:
     summary = {
         "lines": scan.lines,
         "records": scan.records,
-        "first_timestamp": _iso(scan.first_timestamp),
-        "last_timestamp": _iso(scan.last_timestamp),
+        "first_timestamp": iso(scan.first_timestamp),
+        "last_timestamp": iso(scan.last_timestamp),
         "lifetimes": len(lifetimes),
         "warnings": levels.get("WARNING", 0),
         "errors": levels.get("ERROR", 0),
@@ -156,10 +156,6 @@ def build_report(scan: Scan) -> Report:
     )
     report.verdict = _verdict(report)
     return report
-
-
-def _iso(ts: str | None) -> str | None:
-    return None if ts is None else ts.replace(" ", "T").replace(",", ".")
 
 
 def _seconds_between(a: str | None, b: str | None) -> float | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from logsleuth.findings import Finding
 from logsleuth.lifetimes import Lifetime
+from logsleuth.records import iso
 from logsleuth.report import Report
 from logsleuth.testruns import TestRun
 
@@ -19,8 +20,8 @@ def lifetime_dict(lt: Lifetime) -> dict[str, Any]:
         "worker_pids": lt.worker_pids,
         "start_line": lt.start_line,
         "end_line": lt.end_line,
-        "start": _iso(lt.start),
-        "end": _iso(lt.end),
+        "start": iso(lt.start),
+        "end": iso(lt.end),
         "version": lt.version,
         "started_by_banner": lt.started_by_banner,
         "shutdown_line": lt.shutdown_line,
@@ -33,10 +34,6 @@ def lifetime_dict(lt: Lifetime) -> dict[str, Any]:
         "lines": lt.lines,
         "requests": lt.requests,
     }
-
-
-def _iso(ts: str | None) -> str | None:
-    return None if ts is None else ts.replace(" ", "T").replace(",", ".")
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:

@@ -1,19 +1,24 @@
 """The hot path: most lines of a production log are routine request lines, handled here without
 building a Record for each.
 
-Blocks of the file are decoded at once and split into lines (C speed). A line that is a werkzeug
-INFO access line of a process whose lifetime is known and not shutting down, with a status
-below 500, only updates counters; every other line goes through the record parser and the full
-pipeline. The result is the same as the general path (a test compares them on every log we
-have); anything the fast path cannot reproduce exactly (console prefixes, ANSI codes, over-long
-lines, a time window, filters, echo) makes it step aside.
+Blocks of the file are decoded at once. A werkzeug INFO access line of a process whose
+lifetime is known and not shutting down, with a status below 500, only updates counters; every
+other line goes through the record parser and the full pipeline. Runs of such request lines are
+found by one regex search per run and accounted as a Segment (Folder), so most lines never cost
+a Python step; the lines around them go one by one through HotLoop.feed_lines. The result is
+the same as the general path (tests compare them on every log we have and on fuzzed ones);
+anything the fast path cannot reproduce exactly (a time window, filters, echo) makes it step
+aside, and blocks that need per-line cleaning (console prefixes, ANSI codes, over-long lines)
+are read one line at a time.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Iterator
 
+from logsleuth.analysis import MAX_DATABASES
 from logsleuth.records import RecordParser
 from logsleuth.sources import DAMAGE_ERRORS, MAX_LINE_BYTES, LineCleaner, Source, bounded_lines, check_head, note_damage
 
@@ -21,12 +26,14 @@ BLOCK = 1024 * 1024
 _ROUTINE = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (\d+ INFO \S+) werkzeug: ")
 _LIFECYCLE = ("Worker", "HTTP service", "Evented Service")
 """werkzeug messages the lifetime tracker would act on: never routine (the general path takes them)."""
-_HEADERISH = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ [A-Z_]{3,10} \S+ [^\s:]+:")
+_TB = "Traceback (most recent call last):"
 
 
-def read_blocks(source: Source, stream=None, probe: bool = True) -> Iterator[list[str]]:
-    """Lists of clean lines, equal to what ``read_lines`` yields one by one. ``stream`` reads
-    part of a file (a range of a split file, whose prefix probe the caller did: ``probe``)."""
+def read_blocks(source: Source, stream=None, probe: bool = True) -> Iterator[str]:
+    """The clean lines of a source, a block at a time, as one text of whole lines each ending
+    with a newline: the same lines ``read_lines`` yields one by one. The reader counts them in
+    ``source.lines`` (Folder.fold numbers them anyway). ``stream`` reads part of a file (a range
+    of a split file, whose prefix probe the caller did: ``probe``)."""
     own = stream is None
     if stream is None:
         stream = source.open_binary()
@@ -45,11 +52,11 @@ def read_blocks(source: Source, stream=None, probe: bool = True) -> Iterator[lis
                 return
             if not data:
                 if carry:  # a last line without a newline: count only the bytes that are there
-                    lines = _bytes_lines(carry + b"\n", source, clean)
+                    block = _block(carry + b"\n", source, clean)
                     source.bytes -= 1
                     if len(carry) >= MAX_LINE_BYTES:
                         source.cut_bytes -= 1
-                    yield lines
+                    yield block
                 return
             data = carry + data if carry else data
             cut = data.rfind(b"\n")
@@ -61,37 +68,47 @@ def read_blocks(source: Source, stream=None, probe: bool = True) -> Iterator[lis
                 carry = data
                 continue
             body, carry = data[: cut + 1], data[cut + 1:]
-            yield _bytes_lines(body, source, clean)
+            yield _block(body, source, clean)
     finally:
         if own and source.path != "-":
             stream.close()
 
 
-def _bytes_lines(body: bytes, source: Source, clean: LineCleaner) -> list[str]:
-    """Split a block that ends with a newline into clean lines, counting them on the source.
+_CR = re.compile("\r+\n")
 
-    Line by line (exactly as read_lines) while the console prefix is still being probed or
-    was found, when ANSI codes are present, or when a line may be over-long; as one block
-    otherwise."""
+
+def _block(body: bytes, source: Source, clean: LineCleaner) -> str:
+    """A block that ends with a newline as clean text, each line ending with a newline.
+
+    Cleaned line by line (exactly as read_lines) while the console prefix is still being probed
+    or was found, when ANSI codes are present, or when a line may be over-long; as one text
+    otherwise, the way LineCleaner cleans each line (trailing CRs, then NULs)."""
     text = body.decode("utf-8", "replace")
-    lines = text.split("\n")
-    lines.pop()
-    if clean.probing or clean.mode or "\x1b" in text or max(map(len, lines), default=0) > MAX_LINE_BYTES // 4:
-        lines = []
-        for raw in body.split(b"\n")[:-1]:
-            if len(raw) >= MAX_LINE_BYTES:
-                source.cut_lines += 1
-                source.cut_bytes += len(raw) + 1 - MAX_LINE_BYTES
-                raw = raw[:MAX_LINE_BYTES]
-            lines.append(clean(raw))
-    else:
-        if "\x00" in text:
-            lines = [x.replace("\x00", "") for x in lines]
-        if "\r" in text:
-            lines = [x.rstrip("\r") for x in lines]
-    source.lines += len(lines)
     source.bytes += len(body)
-    return lines
+    if not (clean.probing or clean.mode or "\x1b" in text or _has_long_line(text)):
+        if "\r" in text:
+            text = _CR.sub("\n", text)
+        if "\x00" in text:
+            text = text.replace("\x00", "")
+        return text
+    lines = []
+    for raw in body.split(b"\n")[:-1]:
+        if len(raw) >= MAX_LINE_BYTES:
+            source.cut_lines += 1
+            source.cut_bytes += len(raw) + 1 - MAX_LINE_BYTES
+            raw = raw[:MAX_LINE_BYTES]
+        lines.append(clean(raw))
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _has_long_line(text: str) -> bool:
+    """Whether a line may be longer than a quarter of the limit (a conservative bound: a line
+    of MAX_LINE_BYTES bytes has at least that many characters). A line that long covers a whole
+    aligned window of half that size, so one ``find`` per window answers."""
+    width = MAX_LINE_BYTES // 8
+    find = text.find
+    return any(find("\n", i, i + width) < 0 for i in range(0, len(text), width))
 
 
 def _rest_per_line(data: bytes, stream, source: Source, clean: LineCleaner) -> Iterator[list[str]]:
@@ -99,7 +116,7 @@ def _rest_per_line(data: bytes, stream, source: Source, clean: LineCleaner) -> I
 
     chained = io.BufferedReader(_Prepend(data, stream), buffer_size=BLOCK)  # type: ignore[arg-type]
     for text in bounded_lines(chained.readline, source, clean):
-        yield [text]
+        yield text + "\n"
 
 
 class _Prepend:
@@ -151,19 +168,192 @@ def run_stream(pipeline, group: list[Source], progress=None, jobs: int = 1) -> b
 
 def _run_source(pipeline, source: Source, progress=None) -> None:
     loop = HotLoop(pipeline, source.name)
-    number = source.first_line - 1
-    for lines in read_blocks(source):
+    folder = Folder()
+    number = source.first_line
+    for block in read_blocks(source):
         if progress is not None:
             progress(sum(s.bytes for s in pipeline.result.sources))
-        loop.feed_lines(lines, number + 1)
-        number += len(lines)
+        events, number = folder.fold(block, number)
+        source.lines = number - source.first_line
+        for event in events:
+            if type(event) is Segment:
+                loop.apply(event, 0)
+            else:
+                loop.feed_lines(event[1], event[0])
     loop.finish()
 
 
+@dataclass
+class Segment:
+    """Consecutive complete routine request lines, folded into what the pipeline needs of them:
+    how many, the ``pid INFO db`` keys among them, the first and the last line. ``text`` keeps
+    the block (serial reading) so the lines can be fed one by one when some process needs the
+    general path; a split file's worker leaves it out, and the lines are read again from
+    ``offset`` (the start of the range)."""
+
+    first: int
+    count: int
+    keys: tuple[str, ...]
+    first_text: str
+    last_text: str
+    text: str | None = None
+    start: int = 0
+    end: int = 0
+    path: str = ""
+    offset: int = 0
+
+    def lines(self) -> list[str]:
+        if self.text is None:
+            from logsleuth.split import reread
+
+            return reread(self)
+        return self.text[self.start:self.end].split("\n")[:-1]
+
+
+_TIME = "[0-9][0-9]:[0-9][0-9]:[0-9][0-9],[0-9][0-9][0-9] "
+_NOT_LIFECYCLE = "(?!" + "|".join(map(re.escape, _LIFECYCLE)) + ")"
+_5XX = re.compile('" 5')
+"""What makes a request line not routine (a 5xx status); a regex finds it faster than str.find."""
+_KEYS = re.compile(r"\n.{23} (\d+ INFO \S+) werkzeug: ")
+"""The key of each line of a segment found by the generic pattern (lines are known to be
+request lines, so only the position of the key matters)."""
+_COMPILED: dict[tuple[str, frozenset | None], re.Pattern] = {}
+MAX_KEYS = 8
+"""More keys than this in use at once (many workers times many databases) make the folder use a
+pattern without keys, and find the keys of each segment with one more regex."""
+MIN_PRUNE = 64
+"""A key absent from a segment at least this long leaves the pattern (it comes back, at the cost
+of one line read one by one, when it shows up again)."""
+MIN_SWITCH_BACK = 1024
+"""A segment at least this long with few keys brings the pattern with keys back."""
+
+
+class Folder:
+    """Finds runs of routine request lines without a Python step per line.
+
+    One regex, built for the current date and the ``pid INFO db`` keys seen lately, finds the
+    next line that is *not* such a request line (C speed, with literals where a generic pattern
+    has classes); that line and the last line before it go one by one through the hot loop, and
+    everything between becomes a Segment. A request line of a new key or date is read one by
+    one, then joins the pattern; past MAX_KEYS keys the pattern leaves them out. Lines with a
+    5xx status are found with one search per block. The pattern is stricter than ``_ROUTINE``;
+    whatever it leaves out is read one by one, so the result is the same."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, str] | None = {}  # key -> " pid INFO db werkzeug: "; None: no keys in the pattern
+        self.date = ""
+        self.pattern: re.Pattern | None = None
+
+    def learn(self, date: str, key: str) -> None:
+        keys = self.keys
+        if date == self.date and (keys is None or key in keys) and self.pattern is not None:
+            return
+        self.date = date
+        if keys is not None and key not in keys:
+            if len(keys) >= MAX_KEYS:
+                self.keys = None
+            else:
+                keys[key] = f" {key} werkzeug: "
+        self._compile()
+
+    def _compile(self) -> None:
+        keys = None if self.keys is None else frozenset(self.keys)
+        sig = (self.date, keys)
+        pattern = _COMPILED.get(sig)
+        if pattern is None:
+            if len(_COMPILED) >= 512:
+                _COMPILED.clear()
+            which = "[0-9]+ INFO \\S+" if keys is None else "(?:" + "|".join(map(re.escape, sorted(keys))) + ")"
+            pattern = _COMPILED[sig] = re.compile(
+                f"\\n(?!{re.escape(self.date)} {_TIME}{which} werkzeug: {_NOT_LIFECYCLE})")
+        self.pattern = pattern
+
+    def fold(self, text: str, number: int) -> tuple[list, int]:
+        """Events of a block of whole lines whose first line is ``number``: (number, lines)
+        to read one by one, and Segments; and the number of the line after the block."""
+        events: list = []
+        batch: list[str] = []
+        batch_from = number
+        routine = _ROUTINE.match
+        lifecycle = _LIFECYCLE
+        size = len(text)
+        pos = 0
+        find_5xx = _5XX.search
+        found = find_5xx(text)
+        fivexx = found.start() if found else size
+        while pos < size:
+            end = text.find("\n", pos)
+            line = text[pos:end]
+            m = routine(line)
+            if m is None or fivexx < end or line.startswith(lifecycle, m.end()):
+                batch.append(line)
+                number += 1
+                pos = end + 1
+                if fivexx < pos:
+                    found = find_5xx(text, pos)
+                    fivexx = found.start() if found else size
+                continue
+            self.learn(line[:10], m.group(2))
+            stop = self.pattern.search(text, end).start()  # type: ignore[union-attr]
+            if fivexx < stop:
+                stop = text.rfind("\n", pos, fivexx)
+            last = text.rfind("\n", pos, stop) + 1  # the stretch's last line is read one by one
+            if last > pos:
+                count = text.count("\n", pos, last)
+                seg = self._segment(text, pos, last, number, count)
+                if seg is not None:
+                    if batch:
+                        events.append((batch_from, batch))
+                        batch = []
+                    events.append(seg)
+                    batch_from = number = number + count
+                    pos = last
+                    continue
+                batch.extend(text[pos:last].split("\n")[:-1])
+                number += count
+                pos = last
+                continue
+            batch.append(line)
+            number += 1
+            pos = end + 1
+        if batch:
+            events.append((batch_from, batch))
+        return events, number
+
+    def _segment(self, text: str, start: int, end: int, number: int, count: int) -> Segment | None:
+        """The Segment of lines [start, end), or None when a key's first occurrence is not where
+        a header puts it (the key's text inside a message: the lines are read one by one)."""
+        find = text.find
+        if self.keys is None:
+            keys = set(_KEYS.findall(text, start - 1, end)) if start else set(_KEYS.findall("\n" + text[:end]))
+            if count >= MIN_SWITCH_BACK and len(keys) <= MAX_KEYS // 2:
+                self.keys = {key: f" {key} werkzeug: " for key in keys}
+                self._compile()
+        else:
+            keys = set()
+            absent = []
+            for key, marker in self.keys.items():
+                at = find(marker, start, end)
+                if at < 0:
+                    absent.append(key)
+                elif at != (text.rfind("\n", start, at) + 1 or start) + 23:
+                    return None
+                else:
+                    keys.add(key)
+            if absent and count >= MIN_PRUNE:
+                for key in absent:
+                    del self.keys[key]
+                self._compile()
+        last_start = text.rfind("\n", start, end - 1) + 1 or start
+        return Segment(number, count, tuple(keys), text[start:find("\n", start)], text[last_start:end - 1],
+                       text, start, end)
+
+
 class HotLoop:
-    """The hot loop over the lines of one source. Consecutive routine lines of one lifetime form
-    a *run* kept in locals and written back in one go (before the general path sees the next
-    record, or when the lifetime changes), so both paths see the same state in the same order.
+    """The per-line loop, for the lines around segments (and a segment's lines when it cannot be
+    applied in one step). Consecutive routine lines of one lifetime form a *run* kept in locals
+    and written back in one go (before the general path sees the next record, or when the
+    lifetime changes), so both paths see the same state in the same order.
 
     A routine line is held until the next line shows it has no continuation (the common case:
     the next line is a header); otherwise it goes through the record parser like any other."""
@@ -171,18 +361,16 @@ class HotLoop:
     def __init__(self, pipeline, name: str) -> None:
         self.pipeline = pipeline
         self.name = name
-        self.path = name
         self.parser = RecordParser(name)
-        self.cache: dict[str, tuple] = {}
+        self.cache: dict[str, object] = {}  # "pid INFO db" -> the lifetime its request lines count in
         self.version = -1
-        self.run_lt = None  # the current run: its lifetime, size, last line and match, last master line
+        self.run_lt = None  # the current run: its lifetime, size, last line number and match
         self.run_count = 0
         self.run_n = 0
         self.run_m = None
-        self.run_master: str | None = None
         self.unsynced = 0  # routine records not yet written to the pipeline's counters
         self.last_m = None  # the match of the last of them
-        self.held = None  # (match, number, text, cache entry) of a routine line waiting for the next line
+        self.held = None  # (match, number, text, lifetime) of a routine line waiting for the next line
 
     def close_run(self) -> None:
         lt = self.run_lt
@@ -191,15 +379,12 @@ class HotLoop:
         lt.end_line = self.run_n
         lt.end_source = self.name
         lt.end_seq = tracker.seq
-        m = self.run_m
-        lt.end = m.group(1)
+        lt.end = self.run_m.group(1)
         lt.lines += self.run_count
         lt.records += self.run_count
         lt.requests += self.run_count
-        if self.run_master is not None:  # the text of the run's last line logged by the master itself
-            lt.last_master_message = self.run_master[_ROUTINE.match(self.run_master).end():].rstrip()
         tracker.last = lt
-        self.run_lt, self.run_count, self.run_master = None, 0, None
+        self.run_lt, self.run_count = None, 0
 
     def sync(self) -> None:
         """Write everything held in locals back before the general path sees a record."""
@@ -216,12 +401,8 @@ class HotLoop:
             self.refresh()
 
     def feed_lines(self, lines: list[str], number: int) -> None:
-        """Feed consecutive lines, the first of which has line number ``number``.
-
-        The run state lives in locals here (this loop is the hot path) and is stored back on
-        ``self`` around the rare calls that need it; timestamps and messages of a run are only
-        extracted from its last match when the run is written back. The lifetime cache can only
-        go stale when the general path ran, so it is checked there, not on every line."""
+        """Feed consecutive lines, the first of which has line number ``number``. The lifetime
+        cache can only go stale when the general path ran, so it is checked there."""
         from logsleuth.records import HEADER, RAW_START
 
         pipeline = self.pipeline
@@ -233,86 +414,91 @@ class HotLoop:
         routine = _ROUTINE.match
         header = HEADER.match
         raw_start = RAW_START.match
-        lifecycle = _LIFECYCLE
-        tb_start = "Traceback (most recent call last):"
         cache = self.cache
         if tracker.version != self.version:
             self.refresh()
         busy = parser.current is not None  # the parser holds a record that the next header completes
-        if self.held is not None:
-            held_m, held_n, held_text, held_entry = self.held
-        else:
-            held_m = None
-            held_n, held_text, held_entry = 0, "", None
-        run_lt, run_count, run_n, run_m, run_master = self.run_lt, self.run_count, self.run_n, self.run_m, self.run_master
-        unsynced, last_m = self.unsynced, self.last_m
-
-        def store() -> None:
-            self.run_lt, self.run_count, self.run_n, self.run_m, self.run_master = run_lt, run_count, run_n, run_m, run_master
-            self.unsynced, self.last_m = unsynced, last_m
-
         number -= 1
         for text in lines:
             number += 1
             m = routine(text)
-            if held_m is not None:
+            held = self.held
+            if held is not None:
+                self.held = None
                 # as the record parser decides: a bare traceback after an INFO line is console output
-                if m is not None or header(text) or raw_start(text) or text == tb_start:
-                    lt = held_entry[0]
-                    if lt is not run_lt:
-                        if run_lt is not None:
-                            store()
-                            self.close_run()
-                            run_master = None
-                            run_count = 0
-                        run_lt = lt
-                    run_count += 1
-                    run_n = held_n
-                    run_m = held_m
-                    if held_entry[1]:
-                        run_master = held_text
-                    unsynced += 1
-                    last_m = held_m
-                    held_m = None
+                if m is not None or header(text) or raw_start(text) or text == _TB:
+                    self.account(held)
                 else:  # a continuation of the routine line: let the parser build that record
-                    parser.feed(held_n, held_text)
-                    held_m = None
+                    parser.feed(held[1], held[2])
                     parser.feed(number, text)
                     busy = True
                     continue
-            if m is not None and '" 5' not in text and not text.startswith(lifecycle, m.end()):
+            if m is not None and '" 5' not in text and not text.startswith(_LIFECYCLE, m.end()):
                 if busy:
-                    store()
                     self.general(parser.flush())
                     busy = False
-                    run_lt, run_count, run_n, run_m, run_master = self.run_lt, self.run_count, self.run_n, self.run_m, self.run_master
-                    unsynced, last_m = self.unsynced, self.last_m
                 # checked after the flush: the record just fed may await this very request line
                 if not pending_requests:
                     key = m.group(2)
-                    entry = cache.get(key)
-                    if entry is None:
-                        pid_text, _, db = key.partition(" INFO ")
-                        pid = int(pid_text)
-                        found = tracker.by_pid.get(pid)
+                    lt = cache.get(key)
+                    if lt is None:
+                        found = tracker.by_pid.get(int(key.partition(" ")[0]))
                         if found is not None and found.shutdown_seq is None:
-                            if db not in databases and len(databases) < 1000:
+                            db = key.partition(" INFO ")[2]
+                            if db not in databases and len(databases) < MAX_DATABASES:
                                 databases.add(db)
-                            entry = cache[key] = (found, found.pid == pid)
+                            lt = cache[key] = found
                             if result.first_timestamp is None:
                                 result.first_timestamp = m.group(1)
-                    if entry is not None:
-                        held_m, held_n, held_text, held_entry = m, number, text, entry
+                    if lt is not None:
+                        self.held = (m, number, text, lt)
                         continue
             rec = parser.feed(number, text)
             busy = True
             if rec is not None:
-                store()
                 self.general(rec)
-                run_lt, run_count, run_n, run_m, run_master = self.run_lt, self.run_count, self.run_n, self.run_m, self.run_master
-                unsynced, last_m = self.unsynced, self.last_m
-        self.held = (held_m, held_n, held_text, held_entry) if held_m is not None else None
-        store()
+
+    def apply(self, seg: Segment, base: int) -> None:
+        """Account a segment in one step, or line by line when a process in it needs the general
+        path (unknown, shutting down, awaited as the trigger of an explained failure), when it
+        spans several lifetimes, or when its databases would pass the cap. ``base`` is added to
+        its line numbers."""
+        pipeline = self.pipeline
+        tracker = pipeline.tracker
+        result = pipeline.result
+        databases = result.databases
+        self.release()
+        pending = self.parser.flush()
+        if pending is not None:
+            self.general(pending)
+        self.sync()
+        lt = None
+        if not pipeline.engine._pending_request:
+            new = {key.partition(" INFO ")[2] for key in seg.keys} - databases
+            if len(databases) + len(new) <= MAX_DATABASES:
+                for key in seg.keys:
+                    found = tracker.by_pid.get(int(key.partition(" ")[0]))
+                    if found is None or found.shutdown_seq is not None or (lt is not None and found is not lt):
+                        lt = None
+                        break
+                    lt = found
+        if lt is None:
+            self.feed_lines(seg.lines(), base + seg.first)
+            return
+        databases |= new
+        count = seg.count
+        lt.lines += count
+        lt.records += count
+        lt.requests += count
+        tracker.seq += count
+        lt.end_line = base + seg.first + count - 1
+        lt.end_source = self.name
+        lt.end_seq = tracker.seq
+        lt.end = seg.last_text[:23]
+        tracker.last = lt
+        if result.first_timestamp is None:
+            result.first_timestamp = seg.first_text[:23]
+        _sync(pipeline, count, seg.last_text[:23])
 
     def refresh(self) -> None:
         """Lifetimes changed (a banner, a worker, a shutdown marker): forget cached mappings."""
@@ -322,15 +508,15 @@ class HotLoop:
         self.version = self.pipeline.tracker.version
 
     def release(self) -> None:
-        """A held routine line is complete when a record header follows it (a segment of a
-        split file starts with one)."""
+        """A held routine line is complete when a record header follows it (a segment starts
+        with one)."""
         if self.held is not None:
             self.account(self.held)
             self.held = None
 
     def account(self, held: tuple) -> None:
         """Add a complete routine line to the current run."""
-        m, number, text, (lt, is_master) = held
+        m, number, _text, lt = held
         if lt is not self.run_lt:
             if self.run_lt is not None:
                 self.close_run()
@@ -338,8 +524,6 @@ class HotLoop:
         self.run_count += 1
         self.run_n = number
         self.run_m = m
-        if is_master:
-            self.run_master = text
         self.unsynced += 1
         self.last_m = m
 

@@ -257,7 +257,7 @@ class LifetimeTracker:
                 wpid = int(killed.group(2))
                 lt.killed_workers.append((wpid, rec.first_line))
                 self._forget_worker(lt, wpid)
-        if "Closed " not in msg or "connections" not in msg:
+        if rec.logger != "werkzeug" and ("Closed " not in msg or "connections" not in msg):
             lt.last_master_message = msg
 
     def _attach_gevent_child(self, child: Lifetime) -> None:

@@ -19,9 +19,15 @@ PATTERNS = load_patterns()
 
 
 def both(paths: list[str]) -> tuple[dict, dict]:
-    fast = report_dict(build_report(scan(paths, PATTERNS, fast=True)))
-    slow = report_dict(build_report(scan(paths, PATTERNS, fast=False)))
-    return fast, slow
+    """The JSON report of each path, plus what the scan keeps beyond it: the databases seen
+    (redaction uses them) and each lifetime's counters and sequence numbers."""
+    reports = []
+    for fast in (True, False):
+        result = scan(paths, PATTERNS, fast=fast)
+        state = [(lt.end_seq, lt.shutdown_seq, lt.end_line, lt.end, lt.lines, lt.records, lt.requests, lt.last_master_message)
+                 for lt in result.lifetimes]
+        reports.append(report_dict(build_report(result)) | {"databases": sorted(result.databases), "state": state})
+    return reports[0], reports[1]
 
 
 LOGS = sorted(SAMPLES.glob("*.log")) + (sorted(CORPUS_REAL.glob("*.log")) + sorted(CORPUS_GENERATED.glob("*.log")) if CORPUS_REAL.is_dir() else [])
@@ -77,3 +83,121 @@ def test_same_report_on_fuzzed_logs(tmp_path_factory, lines):
     path.write_bytes(("\n".join(lines) + "\n").encode("utf-8", "replace"))
     fast, slow = both([str(path)])
     assert fast == slow
+
+
+from hypothesis import strategies as st  # noqa: E402
+
+_REQUEST = '{ts} {pid} INFO {db} werkzeug: 10.0.0.{n} - - [01/Jan/2025 10:00:00] "{method} /{path} HTTP/1.1" {status} - 3 0.001 0.002'
+_ODD = [
+    "{ts} {pid} INFO {db} werkzeug: Worker WorkerHTTP ({pid}) alive",
+    "{ts} 1 INFO ? odoo: Odoo version 17.0",
+    "{ts} 1 INFO ? odoo.service.server: Initiating shutdown",
+    "{ts} {pid} INFO {db} odoo.service.server: Worker WorkerHTTP ({pid}) alive",
+    "{ts} {pid} INFO {db} odoo.service.server: Worker ({pid}) exiting. request_count: 1, registry count: 1.",
+    "{ts} {pid} ERROR {db} odoo.http: Exception during request handling.",
+    "{ts} {pid} WARNING {db} odoo.addons.base.models.ir_cron: a cron is late",
+    "continuation of the line above",
+    "Traceback (most recent call last):",
+    "{ts} {pid} INFO {db} odoo.modules.loading: Modules loaded.",
+]
+
+
+@st.composite
+def request_heavy_logs(draw) -> list[str]:
+    """Mostly request lines in runs, from several processes and databases, across date changes,
+    with 5xx statuses, lifecycle werkzeug messages, the header text of one process inside the
+    message of another, continuations, errors, restarts and workers coming and going."""
+    lines = ["2025-01-01 10:00:00,000 1 INFO ? odoo: Odoo version 17.0"]
+    second = 0
+    pids = [1, 101, 102, 103, 104]
+    dbs = draw(st.sampled_from([["db"], ["db", "db2", "?"], [f"t{i}" for i in range(12)]]))
+
+    def stamp() -> str:
+        day, rest = divmod(second, 86400)
+        return f"2025-01-{day % 28 + 1:02d} {rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d},{second % 1000:03d}"
+
+    for _ in range(draw(st.integers(1, 25))):
+        for _ in range(draw(st.integers(0, 60))):
+            second += draw(st.sampled_from([0, 1, 7, 300, 5000]))
+            pid = draw(st.sampled_from(pids))
+            status = draw(st.sampled_from([200, 200, 200, 304, 404, 500, 503]))
+            path = draw(st.sampled_from(["web", "web", "shop", "x 101 INFO db werkzeug: y", "a 1 INFO ? werkzeug: b"]))
+            lines.append(_REQUEST.format(ts=stamp(), pid=pid, db=draw(st.sampled_from(dbs)), n=pid % 250, method="GET",
+                                         path=path, status=status))
+        odd = draw(st.sampled_from(_ODD))
+        lines.append(odd.format(ts=stamp(), pid=draw(st.sampled_from(pids)), db=draw(st.sampled_from(dbs))))
+    return lines
+
+
+@settings(max_examples=max(EXAMPLES // 4, 50), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(lines=request_heavy_logs(), block=st.integers(64, 8192), keys=st.integers(1, 8), prune=st.integers(1, 80),
+       back=st.integers(1, 200))
+def test_same_report_on_request_heavy_logs(tmp_path_factory, lines, block, keys, prune, back):
+    """Runs of request lines cut by blocks anywhere, keys leaving and rejoining the pattern, the
+    pattern without keys and back."""
+    import logsleuth.fastpath as fastpath
+
+    path = tmp_path_factory.mktemp("heavy") / "odoo.log"
+    path.write_bytes(("\n".join(lines) + "\n").encode())
+    names = ("BLOCK", "MAX_KEYS", "MIN_PRUNE", "MIN_SWITCH_BACK")
+    saved = [getattr(fastpath, name) for name in names]
+    for name, value in zip(names, (block, keys, prune, back)):
+        setattr(fastpath, name, value)
+    try:
+        fast, slow = both([str(path)])
+    finally:
+        for name, value in zip(names, saved):
+            setattr(fastpath, name, value)
+    assert fast == slow
+
+
+def test_database_cap_is_the_same_on_both_paths(tmp_path):
+    """With the cap of databases reached, a run of request lines must not add one more."""
+    from logsleuth.analysis import MAX_DATABASES
+
+    line = '2025-01-01 10:00:00,000 1 INFO {db} werkzeug: 10.0.0.1 - - [01/Jan/2025 10:00:00] "GET /web HTTP/1.1" 200 - 3 0.001 0.002'
+    lines = ["2025-01-01 10:00:00,000 1 INFO ? odoo: Odoo version 17.0"]
+    lines += [line.format(db=f"db{i}") for i in range(MAX_DATABASES + 5)]
+    lines += [line.format(db="late")] * 20
+    path = tmp_path / "odoo.log"
+    path.write_text("\n".join(lines) + "\n")
+    fast, slow = both([str(path)])
+    assert fast == slow and len(fast["databases"]) == MAX_DATABASES
+
+
+def _fold(lines: list[str]) -> tuple[int, int]:
+    """Lines folded into segments, and lines left to read one by one."""
+    from logsleuth.fastpath import Folder, Segment
+
+    events, _ = Folder().fold("\n".join(lines) + "\n", 1)
+    folded = sum(e.count for e in events if type(e) is Segment)
+    return folded, sum(len(e[1]) for e in events if type(e) is not Segment)
+
+
+_LINE = '2025-01-{day:02d} 10:00:00,000 {pid} INFO {db} werkzeug: 10.0.0.1 - - [01/Jan/2025 10:00:00] "GET /web HTTP/1.1" {status} - 3 0.001 0.002'
+
+
+def test_folder_folds_runs_across_dates_and_many_processes_and_databases():
+    """The fast path is only fast if runs are folded: across a change of date, with more keys
+    than the pattern holds (many workers times many databases), and after keys come and go."""
+    days = [_LINE.format(day=1 + i // 500, pid=7, db="db", status=200) for i in range(2000)]
+    assert _fold(days)[1] <= 8
+    many = [_LINE.format(day=1, pid=100 + i % 6, db=f"db{i % 5}", status=200) for i in range(3000)]
+    folded, single = _fold(many)
+    assert folded >= 2900 and single <= 60
+    churn = [_LINE.format(day=1, pid=100 + i // 300, db="db", status=200) for i in range(6000)]
+    assert _fold(churn)[1] <= 60
+
+
+def test_folder_leaves_what_is_not_routine_to_the_line_reader():
+    lines = [_LINE.format(day=1, pid=7, db="db", status=200)] * 10
+    lines[4] = _LINE.format(day=1, pid=7, db="db", status=503)
+    lines[7] = lines[7].replace("GET /web", "Worker WorkerHTTP (7) alive").replace("werkzeug: 10.0.0.1 - - [01/Jan/2025 10:00:00] \"", "werkzeug: ")
+    lines.insert(9, "  continuation")
+    from logsleuth.fastpath import Folder, Segment
+
+    events, after = Folder().fold("\n".join(lines) + "\n", 1)
+    assert after == len(lines) + 1
+    single = [n for e in events if type(e) is not Segment for n in range(e[0], e[0] + len(e[1]))]
+    assert {5, 8, 10}.issubset(single) and 4 in single and 9 in single  # and the line before each
+    assert sorted(single + [n for e in events if type(e) is Segment for n in range(e.first, e.first + e.count)]) == list(range(1, 12))

@@ -80,6 +80,7 @@ def test_split_on_a_generated_production_log(tmp_path, monkeypatch):
 
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 from test_fuzz import log_lines  # noqa: E402
 
@@ -93,4 +94,21 @@ def test_split_equals_serial_on_fuzzed_logs(tmp_path_factory, monkeypatch, lines
     monkeypatch.setattr(split, "MIN_SPLIT_BYTES", 0)
     path = tmp_path_factory.mktemp("split") / "odoo.log"
     path.write_bytes(("\n".join(lines) + "\n").encode("utf-8", "replace"))
+    assert _report([str(path)], 2) == _report([str(path)], 1)
+
+
+from test_fastpath import request_heavy_logs  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+@given(lines=request_heavy_logs(), size=st.integers(200, 4000))
+def test_split_equals_serial_on_request_heavy_logs(tmp_path_factory, monkeypatch, lines, size):
+    """Cut points inside runs of request lines: segments end at range ends and are applied, or
+    read again, in the parent."""
+    import logsleuth.split as split
+
+    monkeypatch.setattr(split, "RANGE_BYTES", size)
+    monkeypatch.setattr(split, "MIN_SPLIT_BYTES", 0)
+    path = tmp_path_factory.mktemp("split") / "odoo.log"
+    path.write_bytes(("\n".join(lines) + "\n").encode())
     assert _report([str(path)], 2) == _report([str(path)], 1)

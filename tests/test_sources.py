@@ -116,3 +116,34 @@ def test_rotated_set_is_read_oldest_first_whatever_the_order():
 def test_unrelated_files_stay_separate_streams_in_given_order():
     groups = group_sources(["web2/odoo.log", "web1/odoo.log"])
     assert [[s.path for s in g] for g in groups] == [["web2/odoo.log"], ["web1/odoo.log"]]
+
+
+@pytest.fixture(params=["installed", "zlib"])
+def inflater(request, monkeypatch):
+    """Gzip input through the accelerated inflater where installed, and through zlib."""
+    import zlib
+
+    import logsleuth.sources as sources
+
+    if request.param == "zlib":
+        monkeypatch.setattr(sources, "_inflater", zlib)
+    return request.param
+
+
+def test_gzip_members_padding_and_damage(tmp_path: Path, inflater):
+    body = LOG * 3000
+    whole = gzip.compress(body.encode())
+    path = tmp_path / "multi.log.gz"
+    path.write_bytes(gzip.compress(body.encode()) + gzip.compress(body.encode()) + b"\0" * 300)
+    src = Source(str(path))
+    assert list(read_lines(src)) == (body * 2).splitlines() and src.damage is None
+    corrupt = bytearray(whole)
+    corrupt[-6] ^= 0xFF  # the CRC
+    path.write_bytes(bytes(corrupt))
+    src = Source(str(path))
+    list(read_lines(src))
+    assert src.damage and "gzip" in src.damage
+    path.write_bytes(whole + b"garbage after the member")
+    src = Source(str(path))
+    assert list(read_lines(src)) == body.splitlines()
+    assert src.damage and "gzip" in src.damage

@@ -17,6 +17,7 @@ import functools
 import typer
 
 from logsleuth import __version__
+from logsleuth.allocator import keep_freed_memory
 from logsleuth.analysis import Scan, scan
 from logsleuth.ci import Gate, GateConfig, decide, load_config
 from logsleuth.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, LogsleuthError, UsageError
@@ -434,6 +435,7 @@ def list_patterns(patterns: Optional[list[str]] = PATTERNS) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point. Option errors are reported by the parser (exit 2); ours are one line."""
     args = sys.argv[1:] if argv is None else argv
+    keep_freed_memory()
     try:
         app(args=args, prog_name="logsleuth")
     except LogsleuthError as exc:

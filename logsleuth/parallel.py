@@ -12,6 +12,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from logsleuth.allocator import keep_freed_memory
 from logsleuth.analysis import Scan, scan
 from logsleuth.ci import Gate, GateConfig
 from logsleuth.findings import MAX_OCCURRENCES, Finding, _differs
@@ -51,7 +52,7 @@ def scan_streams(
     if jobs <= 1 or len(groups) < 2 or options.get("echo"):
         return scan(paths, patterns, stages=[gate] if gate else None, jobs=jobs, **options)
     config = gate.config if gate is not None else None
-    with ProcessPoolExecutor(max_workers=min(jobs, len(groups))) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(groups)), initializer=keep_freed_memory) as pool:
         futures = [pool.submit(_worker, [s.path for s in group], patterns, config, options) for group in groups]
         parts = [f.result() for f in futures]
     return _merge(parts, gate)

@@ -17,6 +17,7 @@ import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 
+from logsleuth.allocator import keep_freed_memory
 from logsleuth.fastpath import Folder, HotLoop, Segment, read_blocks
 from logsleuth.sources import _PREFIX_PROBE_LINES, LineCleaner, Source, _detect_prefix, _looks_binary
 
@@ -93,16 +94,23 @@ def _read_range(path: str, start: int, end: int) -> tuple[list, dict]:
     folder = Folder()
     events: list = []
     number = 1
+    at = start  # the file offset of the block
     try:
         for block in read_blocks(source, stream, probe=False):
+            size = start + source.bytes - at
+            exact = size == len(block) and block.isascii()  # characters are bytes: offsets carry over
             folded, number = folder.fold(block, number)
             source.lines = number - 1
             for event in folded:
                 if type(event) is Segment:
                     event.text = None
                     event.path = path
-                    event.offset = start
+                    if exact:
+                        event.offset, event.skip = at + event.start, 0
+                    else:
+                        event.offset, event.skip = start, event.first - 1
                 events.append(event)
+            at += size
     finally:
         raw.close()
     stats = {"lines": source.lines, "bytes": source.bytes, "cut_lines": source.cut_lines, "cut_bytes": source.cut_bytes,
@@ -117,7 +125,7 @@ def run_split(pipeline, source: Source, jobs: int) -> None:
     ranges = list(zip(cuts, cuts[1:]))
     loop = HotLoop(pipeline, source.name)
     base = 0
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=keep_freed_memory) as pool:
         pending = []
         it = iter(ranges)
         for _ in range(jobs + 1):
@@ -145,7 +153,7 @@ def run_split(pipeline, source: Source, jobs: int) -> None:
 
 
 def reread(seg: Segment) -> list[str]:
-    """The lines of a segment, read again from its range (rare: see HotLoop.apply)."""
+    """The lines of a segment, read again from the file (rare: see HotLoop.apply)."""
     import io
     import itertools
 
@@ -157,6 +165,6 @@ def reread(seg: Segment) -> list[str]:
         reader = io.BufferedReader(fh, buffer_size=1024 * 1024)  # type: ignore[arg-type]
         from logsleuth.sources import read_bounded_line
 
-        for _ in range(seg.first - 1):
+        for _ in range(seg.skip):
             read_bounded_line(reader.readline, source)
         return [clean(read_bounded_line(reader.readline, source)) for _ in itertools.repeat(None, seg.count)]

@@ -95,6 +95,9 @@ _ODD = [
     "{ts} {pid} INFO {db} odoo.service.server: Worker WorkerHTTP ({pid}) alive",
     "{ts} {pid} INFO {db} odoo.service.server: Worker ({pid}) exiting. request_count: 1, registry count: 1.",
     "{ts} {pid} ERROR {db} odoo.http: Exception during request handling.",
+    "{ts} {pid} ERROR {db} odoo.http: Exception during request handling.\nTraceback (most recent call last):\n"
+    '  File "/opt/odoo/odoo/http.py", line 2104, in __call__\n    response = request._serve_db()\n'
+    "KeyError: 'ir.http'",
     "{ts} {pid} WARNING {db} odoo.addons.base.models.ir_cron: a cron is late",
     "continuation of the line above",
     "Traceback (most recent call last):",
@@ -201,3 +204,15 @@ def test_folder_leaves_what_is_not_routine_to_the_line_reader():
     single = [n for e in events if type(e) is not Segment for n in range(e[0], e[0] + len(e[1]))]
     assert {5, 8, 10}.issubset(single) and 4 in single and 9 in single  # and the line before each
     assert sorted(single + [n for e in events if type(e) is Segment for n in range(e.first, e.first + e.count)]) == list(range(1, 12))
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(words=st.frozensets(st.text(min_size=1, max_size=12), min_size=1, max_size=10), other=st.text(max_size=12))
+def test_factored_alternatives_match_exactly_their_words(words, other):
+    import re
+
+    from logsleuth.fastpath import _alternatives
+
+    pattern = re.compile(_alternatives(words))
+    assert all(pattern.fullmatch(word) for word in words)
+    assert bool(pattern.fullmatch(other)) == (other in words)

@@ -98,9 +98,11 @@ def test_split_equals_serial_on_fuzzed_logs(tmp_path_factory, monkeypatch, lines
 
 
 from test_fastpath import request_heavy_logs  # noqa: E402
+from test_fuzz import EXAMPLES  # noqa: E402
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+@settings(max_examples=max(EXAMPLES // 25, 40), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 @given(lines=request_heavy_logs(), size=st.integers(200, 4000))
 def test_split_equals_serial_on_request_heavy_logs(tmp_path_factory, monkeypatch, lines, size):
     """Cut points inside runs of request lines: segments end at range ends and are applied, or

@@ -24,4 +24,4 @@ def keep_freed_memory() -> None:
     except (OSError, AttributeError):
         return
     mallopt(_M_MMAP_THRESHOLD, 32 * 1024 * 1024)
-    mallopt(_M_TRIM_THRESHOLD, 128 * 1024 * 1024)
+    mallopt(_M_TRIM_THRESHOLD, 32 * 1024 * 1024)

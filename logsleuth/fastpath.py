@@ -8,8 +8,8 @@ found by one regex search per run and accounted as a Segment (Folder), so most l
 a Python step; the lines around them go one by one through HotLoop.feed_lines. The result is
 the same as the general path (tests compare them on every log we have and on fuzzed ones);
 anything the fast path cannot reproduce exactly (a time window, filters, echo) makes it step
-aside, and blocks that need per-line cleaning (console prefixes, ANSI codes, over-long lines)
-are read one line at a time.
+aside, and blocks that need per-line cleaning (ANSI codes, over-long lines, the first lines
+while a console prefix is probed) are cleaned one line at a time.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from typing import Iterator
 
 from logsleuth.analysis import MAX_DATABASES
 from logsleuth.records import RecordParser
-from logsleuth.sources import DAMAGE_ERRORS, MAX_LINE_BYTES, LineCleaner, Source, bounded_lines, check_head, note_damage
+from logsleuth.sources import (DAMAGE_ERRORS, MAX_LINE_BYTES, LineCleaner, Source, bounded_lines, check_head, note_damage,
+                               strip_prefixes)
 
 BLOCK = 1024 * 1024
 _ROUTINE = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (\d+ INFO \S+) werkzeug: ")
@@ -80,17 +81,17 @@ _CR = re.compile("\r+\n")
 def _block(body: bytes, source: Source, clean: LineCleaner) -> str:
     """A block that ends with a newline as clean text, each line ending with a newline.
 
-    Cleaned line by line (exactly as read_lines) while the console prefix is still being probed
-    or was found, when ANSI codes are present, or when a line may be over-long; as one text
-    otherwise, the way LineCleaner cleans each line (trailing CRs, then NULs)."""
+    Cleaned line by line (exactly as read_lines) while the console prefix is still being probed,
+    when ANSI codes are present, or when a line may be over-long; as one text otherwise, the way
+    LineCleaner cleans each line (trailing CRs, then NULs, then the console prefix)."""
     text = body.decode("utf-8", "replace")
     source.bytes += len(body)
-    if not (clean.probing or clean.mode or "\x1b" in text or _has_long_line(text)):
+    if not (clean.probing or "\x1b" in text or _has_long_line(text)):
         if "\r" in text:
             text = _CR.sub("\n", text)
         if "\x00" in text:
             text = text.replace("\x00", "")
-        return text
+        return strip_prefixes(text, clean.mode) if clean.mode else text
     lines = []
     for raw in body.split(b"\n")[:-1]:
         if len(raw) >= MAX_LINE_BYTES:

@@ -134,13 +134,15 @@ def request_heavy_logs(draw) -> list[str]:
 
 @settings(max_examples=max(EXAMPLES // 4, 50), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(lines=request_heavy_logs(), block=st.integers(64, 8192), keys=st.integers(1, 8), prune=st.integers(1, 80),
-       back=st.integers(1, 200))
-def test_same_report_on_request_heavy_logs(tmp_path_factory, lines, block, keys, prune, back):
+       back=st.integers(1, 200), prefix=st.sampled_from(["", "", "web-1  | ", "2025-01-01T10:00:00.123456789Z ",
+                                                           "odoo-web.1 |2025-01-01T10:00:00+01:00 "]))
+def test_same_report_on_request_heavy_logs(tmp_path_factory, lines, block, keys, prune, back, prefix):
     """Runs of request lines cut by blocks anywhere, keys leaving and rejoining the pattern, the
-    pattern without keys and back."""
+    pattern without keys and back; console prefixes (a few lines without one) stripped per block."""
     import logsleuth.fastpath as fastpath
 
     path = tmp_path_factory.mktemp("heavy") / "odoo.log"
+    lines = [prefix + line if i % 17 else line for i, line in enumerate(lines)]
     path.write_bytes(("\n".join(lines) + "\n").encode())
     names = ("BLOCK", "MAX_KEYS", "MIN_PRUNE", "MIN_SWITCH_BACK")
     saved = [getattr(fastpath, name) for name in names]

@@ -3,7 +3,14 @@
 A startup banner (``Odoo version …``) begins a lifetime; shutdown markers open its shutdown
 window; it ends at its process's last record. Prefork workers and the gevent child belong to
 their master's lifetime. A banner from a PID that already has a lifetime starts a new one (an
-execve reload, or a container restart reusing PID 1), so lifetimes are never keyed on PID alone.
+execve reload, or a container restart reusing PID 1), so lifetimes are never keyed on PID alone;
+so does a start line (``HTTP service … running``, ``database: …``) of a PID after its own
+shutdown marker: socket activation and some containers restart a server without a banner.
+
+Every end reason rests on a line (``end_evidence``) except ``unknown`` (no marker, and a later
+process started: the log does not say why it ended) and ``end-of-log``. An ``odoo shell``
+session logs its shutdown marker before it loads anything; what it does afterwards is
+interactive work, not activity in a shutdown window.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from logsleuth.records import Record, parse_timestamp
+from logsleuth.records import CONSOLE_DEATH, SHELL_BANNER, Record, parse_timestamp
 
 MAX_WORKER_PIDS = 500
 PRE_BANNER_SECONDS = 30
@@ -37,6 +44,15 @@ STOP_AFTER_INIT_BEFORE = re.compile(
     r"|when loading database |Failed to initialize database |Closed \d+ connections"
 )
 """What a one-shot run (``--stop-after-init``) logs just before its own ``Initiating shutdown``."""
+
+RAW_CRASH = re.compile(CONSOLE_DEATH)
+
+RESTART_LINE = re.compile(r"HTTP service \(\w+\) running |database: \S*@|Starting \d* ?\w* ?workers")
+"""Lines a server logs once per process at its start: after a shutdown marker of the same PID
+(or a second time), they start a new process's lifetime even without a banner."""
+
+LOADING_LOGGERS = ("odoo.modules", "odoo.registry", "odoo.service.db")
+_SHELL_FRAME = "cli/shell.py\""
 
 _WORKER_SELF = re.compile(r"Worker (?:Worker\w+ )?\((\d+)\) ")
 _WORKER_KILLED = re.compile(r"^(Worker\w+) \((\d+)\) timeout after")
@@ -82,7 +98,24 @@ class Lifetime:
     requests: int = 0
     last_master_message: str = ""
     stop_after_init: bool = False
+    loaded: bool = False
+    """The process logged module or registry loading (a one-shot run stops right after it)."""
+    database_line: bool = False
+    shell: bool = False
+    """Seen as an ``odoo shell`` session: a frame of odoo/cli/shell.py or the shell's banner."""
+    early_marker: bool = False
+    """The shutdown marker came before any HTTP service and any loading: a shell, or a one-shot
+    run with nothing to load. It opens no shutdown window."""
+    after_marker_records: int = 0
+    crash_line: int | None = None
+    crash_seq: int | None = None
+    interrupted: bool = False
+    restarted_without_banner: bool = False
     end_reason: str = "end-of-log"
+    end_evidence: int | None = None
+    """The line that shows the end reason (``None`` for ``unknown`` and ``end-of-log``)."""
+    kind: str = "server"
+    """``server``, ``shell`` or ``stop-after-init``."""
     index: int = 0
     selected: bool = True
     """False when --db/--pid/--lifetime/--level left none of its records in the analysis."""
@@ -107,8 +140,9 @@ class Lifetime:
             self.worker_pids.append(pid)
 
     def shutdown_before(self, seq: int) -> bool:
-        """True when this process logged a shutdown marker before the record numbered ``seq``."""
-        return self.shutdown_seq is not None and self.shutdown_seq < seq
+        """True when this process logged a shutdown marker before the record numbered ``seq``
+        (a shell's marker, logged before its interactive work, opens no window)."""
+        return self.shutdown_seq is not None and self.shutdown_seq < seq and not self.early_marker
 
 
 def _pre_banner_output(lt: Lifetime, banner: Record) -> bool:
@@ -157,6 +191,13 @@ class LifetimeTracker:
             lt.version = msg.split(" version ", 1)[1].strip() or None
         elif lt is None:
             lt = self._adopt(rec)
+        elif pid == lt.pid and self._restarts(lt, rec):
+            old = lt
+            lt = self._start(rec, banner=False)
+            lt.restarted_without_banner = True
+            old.closed = True
+            old.replaced_by_same_pid = True
+            self._adopt_children(old, lt)
         lt._touch(rec, self.seq)
         self.last = lt
         if rec.logger == "werkzeug":
@@ -167,6 +208,19 @@ class LifetimeTracker:
             self._forget_worker(lt, pid)
         return lt
 
+    @staticmethod
+    def _restarts(lt: Lifetime, rec: Record) -> bool:
+        """A start line of ``lt``'s PID that a running process would not log: after its own
+        shutdown marker, or an HTTP service / database line it already logged."""
+        msg = rec.message
+        if rec.logger not in ("odoo", "odoo.service.server") or not RESTART_LINE.match(msg):
+            return False
+        if lt.shutdown_line is not None and not lt.early_marker:
+            return True
+        if msg.startswith("HTTP service"):
+            return lt.http_service
+        return msg.startswith("database: ") and lt.database_line and lt.loaded
+
     def _feed_raw(self, rec: Record) -> Lifetime | None:
         if rec.kind == "unparsed" or rec.message.startswith(RAW_BEFORE_START):
             return None
@@ -174,9 +228,18 @@ class LifetimeTracker:
         if lt is None:
             return None
         lt._touch(rec, self.seq)
-        if rec.message.startswith(RAW_FORCED):
+        msg = rec.message
+        if msg.startswith(RAW_FORCED):
             lt.forced = True
             lt.forced_line = rec.first_line
+        elif msg.startswith(SHELL_BANNER):
+            lt.shell = True
+        elif RAW_CRASH.match(msg) or rec.has_traceback:
+            # an uncaught exception or a fatal signal: it ended the process if nothing follows
+            lt.crash_line, lt.crash_seq = rec.first_line, self.seq
+            body = [x for x in rec.continuation if x.strip()]
+            lt.interrupted = bool(body) and body[-1].startswith(("KeyboardInterrupt", "SystemExit"))
+            lt.shell = lt.shell or any(_SHELL_FRAME in x for x in body[:60])
         return lt
 
     def _start(self, rec: Record, banner: bool) -> Lifetime:
@@ -235,8 +298,12 @@ class LifetimeTracker:
                 lt.shutdown_time = rec.timestamp
                 lt.shutdown_marker = msg
                 lt.shutdown_seq = self.seq
+                lt.early_marker = (
+                    kind == "shutdown" and not lt.http_service and not lt.loaded and not lt.evented
+                    and lt.requests == 0 and lt.started_by_banner
+                )
                 lt.stop_after_init = (
-                    kind == "shutdown" and lt.requests == 0
+                    kind == "shutdown" and lt.requests == 0 and not lt.http_service
                     and bool(STOP_AFTER_INIT_BEFORE.search(lt.last_master_message))
                 )
             if kind == "forced":
@@ -244,8 +311,16 @@ class LifetimeTracker:
                 lt.forced_line = rec.first_line
             lt.marker_kind = kind if lt.marker_kind != "forced" else "forced"
             return
+        if lt.shutdown_seq is not None and rec.logger != "odoo.service.server":
+            lt.after_marker_records += 1
+        if rec.extra and any(_SHELL_FRAME in x for x in rec.extra[:60]):
+            lt.shell = True
+        if rec.logger and rec.logger.startswith(LOADING_LOGGERS):
+            lt.loaded = True
         if msg.startswith(_HTTP_SERVICE):
             lt.http_service = True
+        elif rec.logger == "odoo" and msg.startswith("database: "):
+            lt.database_line = True
         elif msg.startswith(_EVENTED):
             lt.evented = True
             self._attach_gevent_child(lt)
@@ -284,17 +359,25 @@ class LifetimeTracker:
             return
 
     def finish(self) -> list[Lifetime]:
-        """Decide each lifetime's end reason once the whole stream has been seen."""
+        """Decide each lifetime's kind and end reason, from evidence only, once the whole stream
+        has been seen."""
         last_start = max((lt.start_seq for lt in self.lifetimes), default=0)
         for lt in self.lifetimes:
+            succeeded = lt.replaced_by_same_pid or last_start > lt.end_seq
+            shell = lt.shell or (lt.early_marker and lt.after_marker_records > 0)
+            lt.kind = "shell" if shell else "stop-after-init" if lt.stop_after_init else "server"
+            crashed = lt.crash_seq is not None and lt.crash_seq == lt.end_seq
             if lt.forced:
-                lt.end_reason = "forced"
-            elif lt.marker_kind == "reload" and lt.replaced_by_same_pid:
-                lt.end_reason = "reload"
-            elif lt.marker_kind is not None:
-                lt.end_reason = "stop-after-init" if lt.stop_after_init else "shutdown"
-            elif lt.replaced_by_same_pid or last_start > lt.end_seq:
-                lt.end_reason = "crash"
+                lt.end_reason, lt.end_evidence = "forced", lt.forced_line
+            elif lt.marker_kind is not None and lt.kind != "shell":
+                if lt.marker_kind == "reload" and lt.replaced_by_same_pid:
+                    lt.end_reason = "reload"
+                else:
+                    lt.end_reason = "stop-after-init" if lt.kind == "stop-after-init" else "shutdown"
+                lt.end_evidence = lt.shutdown_line
+            elif crashed:
+                # an uncaught KeyboardInterrupt is the user's Ctrl-C: a forced stop, not a crash
+                lt.end_reason, lt.end_evidence = ("forced" if lt.interrupted else "crash"), lt.crash_line
             else:
-                lt.end_reason = "end-of-log"
+                lt.end_reason, lt.end_evidence = ("unknown" if succeeded else "end-of-log"), None
         return self.lifetimes

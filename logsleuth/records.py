@@ -20,7 +20,17 @@ HEADER = re.compile(
     r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (\d+) (DEBUG|INFO|WARNING|ERROR|CRITICAL|[A-Z_]{3,10}) (\S+) ([^\s:]+): ?(.*)"
 )
 
+CONSOLE_DEATH = (
+    r"(?:.*: line \d+: +\d+ )?(?:Killed|Segmentation fault|Aborted|Bus error)(?: \(core dumped\))?(?: .*)?$"
+    r"|Fatal Python error: "
+)
+"""Console lines that say the process died: the shell's report of a fatal signal, the interpreter's."""
+
+SHELL_BANNER = "env: <odoo.api.Environment object at"
+"""What ``odoo shell`` prints on the console when its session starts."""
+
 RAW_START = re.compile(
+    CONSOLE_DEATH + "|" + re.escape(SHELL_BANNER) + "|"
     r"Exception in thread \S.*:$"
     r"|Running as user '.*' is a security risk\."
     r"|Using the database user '.*' is a security risk, aborting\."
@@ -149,16 +159,31 @@ def parse_timestamp(ts: str) -> datetime | None:
         return None
 
 
+_ENTRY_FRAME = re.compile(
+    r'\s+File "(?:<frozen runpy>|[^"]*(?:odoo-bin|[/\\]bin[/\\][\w.-]+|__main__\.py|runpy\.py|pydevd\.py|debugpy[^"]*|[Ss]ocket[Ss]erver\.py))", line \d+, in '
+    r'|\s+File "[^"]*threading\.py", line \d+, in _bootstrap'
+)
+"""The outermost frame of an uncaught exception, which the interpreter prints on the console:
+the program's entry point (``odoo-bin``, ``/usr/bin/odoo``, ``python -m``, a debugger)."""
+
+
+def _undecided_traceback(current: Record | None) -> bool:
+    """A bare ``Traceback`` right after an INFO or DEBUG header: ``_logger.info(…, exc_info=True)``
+    or the interpreter's own output (a KeyboardInterrupt, a crash at exit). Its first frame tells."""
+    return (
+        current is not None and current.kind == "record" and current.level in ("INFO", "DEBUG")
+        and not current.extra and current.logger != "werkzeug"
+    )
+
+
 def _is_raw_traceback(current: Record | None) -> bool:
     """A bare ``Traceback`` line starts a raw record unless it continues the record before it."""
     if current is None:
         return True
     lines = current.continuation
     if not lines:
-        # exc_info tracebacks follow their header at once, and come with warnings and errors:
-        # after an INFO or DEBUG record (a request line, "Initiating shutdown") a bare traceback
-        # is the interpreter printing to the console (KeyboardInterrupt, a crash at exit)
-        return current.kind == "record" and current.level in ("INFO", "DEBUG")
+        # werkzeug's access lines never carry a traceback: after one, it is console output
+        return current.kind == "record" and current.logger == "werkzeug" and current.level in ("INFO", "DEBUG")
     last = next((x for x in reversed(lines[-3:]) if x.strip()), "")
     if last in _CHAIN_LINES:
         return False
@@ -188,10 +213,23 @@ class RecordParser:
     def __init__(self, source: str) -> None:
         self.source = source
         self.current: Record | None = None
+        self.pending: tuple[int, str] | None = None
+        """A ``Traceback`` line whose record is decided by the line after it."""
 
     def feed(self, number: int, text: str) -> Record | None:
         """Take one physical line; return the record it completed, if any."""
         current = self.current
+        if self.pending is not None:
+            tb_number, tb_text = self.pending
+            self.pending = None
+            if _ENTRY_FRAME.match(text):
+                self.current = Record(self.source, tb_number, None, None, None, None, None, tb_text, kind="raw")
+                self.current.add(text, number)
+                return None if current is None else _finish(current)
+            current.add(tb_text, tb_number)  # type: ignore[union-attr]
+        elif text == _TRACEBACK_START and _undecided_traceback(current):
+            self.pending = (number, text)
+            return None
         m = HEADER.match(text)
         if m is not None:
             ts, pid, level, db, logger, message = m.groups()
@@ -207,6 +245,9 @@ class RecordParser:
         return None
 
     def flush(self) -> Record | None:
+        if self.pending is not None:
+            self.current.add(self.pending[1], self.pending[0])  # type: ignore[union-attr]
+            self.pending = None
         current, self.current = self.current, None
         return None if current is None else _finish(current)
 

@@ -28,7 +28,7 @@ SCHEMA = {
                 "start_line": {"type": "integer", "minimum": 1}, "end_line": {"type": "integer", "minimum": 1},
                 "start": ISO_OR_NULL, "end": ISO_OR_NULL, "version": STR_OR_NULL, "started_by_banner": {"type": "boolean"},
                 "shutdown_line": INT_OR_NULL,
-                "end_reason": {"enum": ["shutdown", "forced", "reload", "stop-after-init", "crash", "end-of-log"]},
+                "end_reason": {"enum": ["shutdown", "forced", "reload", "stop-after-init", "crash", "unknown", "end-of-log"]},
             }}},
         "findings": {"type": "array", "items": {
             "type": "object",

@@ -26,14 +26,76 @@ def test_docker_pid_reuse_is_two_lifetimes():
     assert [(lt.pid, lt.start_line, lt.end_reason) for lt in lts] == [(1, 1, "shutdown"), (1, 3, "end-of-log")]
 
 
-def test_crash_is_a_lifetime_without_marker_followed_by_a_banner():
+def test_no_marker_then_a_newer_process_is_unknown_not_a_crash():
     lts = lifetimes(banner("00:00", 10) + H("00:01", 10, "working") + banner("09:00", 11))
-    assert lts[0].end_reason == "crash" and lts[1].end_reason == "end-of-log"
+    assert [(lt.end_reason, lt.end_evidence) for lt in lts] == [("unknown", None), ("end-of-log", None)]
 
 
-def test_same_pid_crash_restart_without_marker():
+def test_same_pid_restart_without_marker_is_unknown():
     lts = lifetimes(banner("00:00", 1) + H("00:30", 1, "working") + banner("09:00", 1))
-    assert [lt.end_reason for lt in lts] == ["crash", "end-of-log"]
+    assert [lt.end_reason for lt in lts] == ["unknown", "end-of-log"]
+
+
+def test_crash_needs_a_line_that_shows_it():
+    text = banner("00:00", 10) + H("00:01", 10, "working") + "Segmentation fault (core dumped)\n" + banner("09:00", 11)
+    lts = lifetimes(text)
+    assert [(lt.end_reason, lt.end_evidence) for lt in lts] == [("crash", 3), ("end-of-log", None)]
+    # the same line followed by more of that process's work did not end it
+    lts = lifetimes(banner("00:00", 10) + "Fatal Python error: Aborted\n" + H("00:02", 10, "still working"))
+    assert lts[0].end_reason == "end-of-log"
+
+
+def test_uncaught_traceback_ends_the_process():
+    tb = (
+        "Traceback (most recent call last):\n"
+        '  File "/opt/odoo/odoo-bin", line 8, in <module>\n'
+        "    odoo.cli.main()\n"
+    )
+    lts = lifetimes(banner("00:00", 4) + H("00:01", 4, "loading 211 modules...", logger="odoo.modules.loading") + tb + "MemoryError\n")
+    assert (lts[0].end_reason, lts[0].end_evidence) == ("crash", 3)
+    lts = lifetimes(banner("00:00", 4) + H("00:01", 4, "loading", logger="odoo.modules.loading") + tb + "KeyboardInterrupt\n")
+    assert (lts[0].end_reason, lts[0].end_evidence) == ("forced", 3)
+
+
+def test_start_line_after_a_shutdown_marker_is_a_new_process_without_banner():
+    text = (
+        banner("00:00", 1) + H("00:01", 1, "HTTP service (werkzeug) running through socket activation")
+        + H("00:02", 1, "Initiating shutdown")
+        + H("07:00", 1, "HTTP service (werkzeug) running through socket activation")
+        + H("07:01", 1, '1.2.3.4 - - [x] "GET /web HTTP/1.1" 200 - 3 0.01 0.02', logger="werkzeug")
+    )
+    lts = lifetimes(text)
+    assert [(lt.start_line, lt.started_by_banner, lt.end_reason) for lt in lts] == [(1, True, "shutdown"), (4, False, "end-of-log")]
+    assert lts[1].requests == 1 and lts[1].shutdown_line is None
+
+
+def test_second_http_service_line_of_a_running_pid_is_a_new_process():
+    text = (
+        H("00:00", 1, "HTTP service (werkzeug) running on 0.0.0.0:8069")
+        + H("03:00", 1, "HTTP service (werkzeug) running on 0.0.0.0:8069")
+    )
+    assert [(lt.start_line, lt.end_reason) for lt in lifetimes(text)] == [(1, "unknown"), (2, "end-of-log")]
+
+
+def test_stop_after_init_needs_loading_and_no_http_service():
+    loaded = banner("00:00", 3) + H("00:01", 3, "Modules loaded.", logger="odoo.modules.loading")
+    lts = lifetimes(loaded + H("00:02", 3, "Initiating shutdown"))
+    assert (lts[0].kind, lts[0].end_reason, lts[0].end_evidence) == ("stop-after-init", "stop-after-init", 3)
+    with_http = banner("00:00", 3) + H("00:00", 3, "HTTP service (werkzeug) running on 0.0.0.0:8069")
+    lts = lifetimes(with_http + H("00:01", 3, "Modules loaded.", logger="odoo.modules.loading") + H("00:02", 3, "Initiating shutdown"))
+    assert (lts[0].kind, lts[0].end_reason) == ("server", "shutdown")
+
+
+def test_shell_session_marker_opens_no_shutdown_window():
+    text = (
+        banner("00:00", 9) + H("00:00", 9, "database: odoo@default:default", logger="odoo")
+        + H("00:01", 9, "Initiating shutdown") + H("00:01", 9, "Hit CTRL-C again or send a second signal to force the shutdown.")
+        + H("00:05", 9, "loading 1 modules...", logger="odoo.modules.loading", db="prod")
+        + H("00:09", 9, "Modules loaded.", logger="odoo.modules.loading", db="prod")
+    )
+    (lt,) = lifetimes(text)
+    assert (lt.kind, lt.end_reason) == ("shell", "end-of-log")
+    assert not lt.shutdown_before(6)
 
 
 def test_reload_keeps_pid_and_starts_a_new_lifetime():
@@ -97,12 +159,13 @@ def test_forced_shutdown_raw_line():
 
 def test_shutdown_window_is_strict_per_process():
     tracker = LifetimeTracker()
-    recs = records_of(banner("00:00", 1) + banner("00:01", 2) + H("00:02", 1, "Initiating shutdown") + H("00:03", 2, "late error", level="ERROR"))
+    http = H("00:00", 1, "HTTP service (werkzeug) running on 0.0.0.0:8069")
+    recs = records_of(banner("00:00", 1) + http + banner("00:01", 2) + H("00:02", 1, "Initiating shutdown") + H("00:03", 2, "late error", level="ERROR"))
     seqs = []
     for r in recs:
         lt = tracker.feed(r)
         seqs.append((lt, tracker.seq))
     lt2, seq = seqs[-1]
     assert lt2.pid == 2 and not lt2.shutdown_before(seq)
-    lt1, seq1 = seqs[2]
+    lt1, seq1 = seqs[3]
     assert lt1.pid == 1 and not lt1.shutdown_before(seq1) and lt1.shutdown_before(seq1 + 1)

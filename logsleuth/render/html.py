@@ -35,7 +35,7 @@ pre { background: var(--soft); border: 1px solid var(--line); padding: 8px 10px;
 .cascade li:first-child::before { content: ""; } .cascade .step { display: inline-block; min-width: 92px; color: var(--muted); }
 .timeline { width: 100%; height: auto; border: 1px solid var(--line); background: #fff; }
 .timeline text { font: 11px sans-serif; fill: var(--fg); }
-.lifetime-bar { fill: #8fb8ed; } .lifetime-bar.crash { fill: #f0a8a8; } .shutdown-window { fill: var(--window); stroke: var(--med); stroke-width: .5; }
+.lifetime-bar { fill: #8fb8ed; } .lifetime-bar.crash { fill: #f0a8a8; } .lifetime-bar.forced { fill: #f5c28a; } .lifetime-bar.unknown { fill: #c9ccd1; } .shutdown-window { fill: var(--window); stroke: var(--med); stroke-width: .5; }
 .failure-marker { fill: var(--crit); } .legend span { margin-right: 14px; }
 .swatch { display: inline-block; width: 12px; height: 10px; margin-right: 4px; vertical-align: middle; }
 details { margin: 6px 0; } summary { cursor: pointer; color: var(--low); }
@@ -43,6 +43,9 @@ details { margin: 6px 0; } summary { cursor: pointer; color: var(--low); }
   summary { display: none; } h2 { break-after: avoid; } pre, table, svg { break-inside: avoid; } }
 """
 
+
+END_COLOURS = {"crash": "#f0a8a8", "forced": "#f5c28a", "unknown": "#c9ccd1"}
+END_LABELS = {"crash": "ended by a crash", "forced": "forced to stop", "unknown": "ended, the log does not show why"}
 
 def e(text: object) -> str:
     return escape(str(text), quote=True)
@@ -95,6 +98,7 @@ def _timeline(r: Report) -> str:
 
     out = [f'<svg class="timeline" viewBox="0 0 {width} {height}" role="img" aria-label="Process lifetimes on a time axis">']
     marks_by_lt: dict[int, list] = {}
+    windows = failures = False
     for f in r.findings:
         if f.severity in ("info", "low"):
             continue
@@ -106,15 +110,17 @@ def _timeline(r: Report) -> str:
         x0, x1 = x(starts[i]), x(ends[i])
         label = f"#{lt.index} PID {lt.pid}"
         out.append(f'<text x="4" y="{y + 13}">{e(label)}</text>')
-        cls = "lifetime-bar crash" if lt.end_reason == "crash" else "lifetime-bar"
+        cls = f"lifetime-bar {lt.end_reason}" if lt.end_reason in END_COLOURS else "lifetime-bar"
         tip = f"lifetime {lt.index}, PID {lt.pid}: lines {lt.start_line}-{lt.end_line}, {lt.start} → {lt.end}, {lt.end_reason}"
         out.append(f'<rect class="{cls}" data-lifetime="{lt.index}" x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 3):.1f}" height="16" rx="2">'
                    f"<title>{e(tip)}</title></rect>")
-        if lt.shutdown_line is not None:
+        if lt.shutdown_line is not None and not lt.early_marker:
+            windows = True
             sx = x(pos(lt, lt.shutdown_time, lt.shutdown_line))
             out.append(f'<rect class="shutdown-window" x="{sx:.1f}" y="{y}" width="{max(x1 - sx, 3):.1f}" height="16">'
                        f"<title>{e(f'shutdown window from line {lt.shutdown_line}: {lt.shutdown_marker}')}</title></rect>")
         for o, f in marks_by_lt.get(id(lt), [])[:200]:
+            failures = True
             mx = x(pos(lt, o.timestamp, o.line))
             out.append(f'<circle class="failure-marker" data-finding="{e(f.id)}" cx="{mx:.1f}" cy="{y + 8}" r="4">'
                        f"<title>{e(f'{f.id} line {o.line}: {f.pattern.title}')}</title></circle>")
@@ -124,10 +130,15 @@ def _timeline(r: Report) -> str:
     out.append(f'<text x="{left}" y="{height - 6}">{e(first)}</text>')
     out.append(f'<text x="{width - right}" y="{height - 6}" text-anchor="end">{e(last)} ({axis})</text>')
     out.append("</svg>")
-    out.append('<p class="legend"><span><i class="swatch" style="background:#8fb8ed"></i>lifetime</span>'
-               '<span><i class="swatch" style="background:#f0a8a8"></i>ended by a crash</span>'
-               '<span><i class="swatch" style="background:#fff1c2;border:1px solid #9a6700"></i>shutdown window</span>'
-               '<span><i class="swatch" style="background:#b42318;border-radius:6px"></i>failure</span></p>')
+    # the legend names only what this timeline shows
+    legend = ['<span><i class="swatch" style="background:#8fb8ed"></i>lifetime</span>']
+    for reason in sorted({lt.end_reason for lt in lts} & END_COLOURS.keys()):
+        legend.append(f'<span><i class="swatch" style="background:{END_COLOURS[reason]}"></i>{e(END_LABELS[reason])}</span>')
+    if windows:
+        legend.append('<span><i class="swatch" style="background:#fff1c2;border:1px solid #9a6700"></i>shutdown window</span>')
+    if failures:
+        legend.append('<span><i class="swatch" style="background:#b42318;border-radius:6px"></i>failure</span>')
+    out.append('<p class="legend">' + "".join(legend) + "</p>")
     return "".join(out)
 
 

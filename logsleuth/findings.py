@@ -15,7 +15,7 @@ from typing import Any
 from logsleuth.lifetimes import Lifetime
 from logsleuth.patterns import REGEX_TIMEOUT, Pattern
 from logsleuth.records import Record
-from logsleuth.tracebacks import Frame, Traceback, parse_traceback
+from logsleuth.tracebacks import Frame, Traceback, classify, parse_traceback
 
 MAX_OCCURRENCES = 1000
 MAX_SAMPLE_LINES = 400
@@ -139,6 +139,7 @@ class Engine:
         """The latest finding of each pattern, per stream: a symptom follows from a cause of its own log."""
         self._orphans: dict[tuple[int, int], tuple[Finding, int]] = {}
         self._stream = 0
+        self._seq = 0
         self.tracebacks = 0
 
     def candidates(self, rec: Record, has_tb: bool) -> tuple[list[Pattern], list[Pattern]]:
@@ -159,6 +160,7 @@ class Engine:
         (stream, PID): a rotated set is one stream, so a failure logged at the end of
         ``odoo.log.1`` is still explained by the traceback at the top of ``odoo.log``."""
         self._stream = stream
+        self._seq = seq
         has_tb = rec.has_traceback
         if rec.logger == "werkzeug" and self._pending_request and rec.pid is not None:
             waiting = self._pending_request.pop((self._stream, rec.pid), None)
@@ -203,10 +205,11 @@ class Engine:
             return False
         finding = waiting.finding
         if (
-            finding.exception is None and rec.level == "CRITICAL"
+            rec.level == "CRITICAL" and self._seq - waiting.since <= 2
             and rec.logger == finding.values.get("_logger") and not finding.pattern.message.search(rec.message)
         ):
-            finding.exception = ExceptionInfo(None, rec.message, rec.source, rec.first_line)
+            if finding.exception is None:
+                finding.exception = ExceptionInfo(None, rec.message, rec.source, rec.first_line)
             return True
         return False
 
@@ -275,7 +278,7 @@ class Engine:
         culprit = tb.culprit() if tb is not None else None
         module = (
             values.get("module") or (culprit.module if culprit else None) or (tb.loaded_addon() if tb else None)
-            or _logger_module(rec.logger)
+            or _file_module(values, lt_paths(occ)) or _logger_module(rec.logger)
         )
         key = fingerprint(p, values, module, tb, culprit, rec)
         finding = self.findings.get(key)
@@ -291,6 +294,12 @@ class Engine:
                 cause = next((self._latest[(stream, c)] for c in p.symptom_of if (stream, c) in self._latest), None)
                 if cause is not None and cause is not finding:
                     self._link(finding, cause, rec)
+        elif tb is not None and (finding.exception is None or finding.exception.type is None) and finding.traceback is None:
+            # the first occurrence came without a traceback (a WARNING before the ERROR): a later
+            # one of the same failure shows the exception
+            finding.traceback = tb
+            finding.exception = ExceptionInfo(tb.final.type, tb.final.message, rec.source, tb.final.line)
+            finding.culprit = finding.culprit or culprit
         if p.symptom_of and finding.linked_to is None and rec.pid is not None:
             self._orphans[(self._stream, rec.pid)] = (finding, occ.seq)
         if rec.pid is not None and self._orphans:
@@ -376,6 +385,25 @@ class Engine:
         for other in matched:
             if other is not finding and other.linked_to is None:
                 _link(other, finding)
+
+
+def lt_paths(occ: Occurrence) -> list[str]:
+    return occ.lifetime.addons_paths if occ.lifetime is not None else []
+
+
+_PATH_VALUE = re.compile(r"[/\\][^/\\]+\.(?:xml|py|csv|js|scss)$")
+
+
+def _file_module(values: dict[str, str], addons_paths: list[str]) -> str | None:
+    """The addon a captured file path (a view file, a data file) lies in."""
+    for key, value in values.items():
+        if key.startswith("_") or not _PATH_VALUE.search(value):
+            continue
+        frame = Frame(value, 0, "")
+        classify(frame, addons_paths)
+        if frame.kind == "addon" and frame.module:
+            return frame.module
+    return None
 
 
 def _logger_module(logger: str | None) -> str | None:

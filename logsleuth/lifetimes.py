@@ -370,7 +370,7 @@ class LifetimeTracker:
             if lt.forced:
                 lt.end_reason, lt.end_evidence = "forced", lt.forced_line
             elif lt.marker_kind is not None and lt.kind != "shell":
-                if lt.marker_kind == "reload" and lt.replaced_by_same_pid:
+                if lt.marker_kind == "reload":
                     lt.end_reason = "reload"
                 else:
                     lt.end_reason = "stop-after-init" if lt.kind == "stop-after-init" else "shutdown"

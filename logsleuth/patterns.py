@@ -24,6 +24,12 @@ CATEGORIES = (
     "resources", "test", "http", "runtime",
 )
 ROLES = ("cause", "symptom")
+CONTEXTS = ("noise", "transient")
+"""What a pattern's ``context`` field says about ranking:
+
+- ``noise``: never the first thing to fix (scanner junk, idle-thread reloads); listed under noise.
+- ``transient``: ranks low when the process went on working after it (a PostgreSQL restart
+  that Odoo survived)."""
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_LEVELS = ("WARNING", "ERROR", "CRITICAL")
 """Levels a pattern looks at when it names none: INFO and DEBUG records (almost every line of a
@@ -38,7 +44,7 @@ _MATCH_KEYS = {
 _TOP_KEYS = {
     "id", "title", "severity", "category", "role", "fallback", "priority", "match", "explain",
     "derive", "examples", "symptom_of", "implies_shutdown", "group_by", "awaits_traceback",
-    "shutdown_severity",
+    "shutdown_severity", "context", "restates",
 }
 
 
@@ -73,6 +79,10 @@ class Pattern:
     awaits_traceback: bool = False
     group_by: list[str] | None = None
     shutdown_severity: str | None = None
+    context: str | None = None
+    restates: bool = False
+    """The record says again what the failure it is linked to already says (Odoo logs some
+    failures twice): it joins that root cause instead of being one of its own."""
     examples_match: list[dict[str, Any]] = field(default_factory=list)
     examples_no_match: list[dict[str, Any]] = field(default_factory=list)
 
@@ -177,7 +187,11 @@ def _pattern_from_dict(data: dict[str, Any], where: str) -> Pattern:
     shutdown_severity = data.get("shutdown_severity")
     if shutdown_severity is not None and shutdown_severity not in SEVERITIES:
         raise PatternError(f"field 'shutdown_severity' must be one of {', '.join(SEVERITIES)}", where)
+    context = data.get("context")
+    if context is not None and context not in CONTEXTS:
+        raise PatternError(f"field 'context' must be one of {', '.join(CONTEXTS)}", where)
     pattern = Pattern(
+        context=context, restates=bool(data.get("restates", False)),
         id=data["id"], title=data["title"], severity=data["severity"], category=data["category"],
         role=role, path=where,
         logger=match.get("logger"), logger_prefix=match.get("logger_prefix"),

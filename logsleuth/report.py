@@ -57,6 +57,10 @@ class RootCause:
     verify: list[str]
     confidence: str
     confidence_reason: str
+    standing: str = ""
+    """Why it ranks where it does (severity, persistence across restarts, context)."""
+    context: str | None = None
+    """Why it is not the first thing to fix: ``noise``, ``shutdown`` or ``transient``; else ``None``."""
 
 
 @dataclass
@@ -132,7 +136,7 @@ def build_report(scan: Scan) -> Report:
     notes.extend(_symptom_notes(findings, scan))
     if len({lt.stream for lt in scan.lifetimes}) > 1:
         notes.extend(_across_hosts(findings, scan.lifetimes))
-    root_causes = _root_causes(findings, notes)
+    root_causes = _root_causes(findings, notes, scan.lifetimes)
     tests = build_test_run(scan.tests)
     levels = scan.levels
     summary = {
@@ -348,12 +352,65 @@ def _symptom_notes(findings: list[Finding], scan: Scan) -> list[Note]:
     return out
 
 
-def _root_causes(findings: list[Finding], notes: list[Note]) -> list[RootCause]:
+SURVIVED_RECORDS = 20
+"""Records of the same process after a transient failure that show it went on working."""
+
+
+def _demotion(f: Finding) -> str | None:
+    """Why a finding is not the first thing to fix, from its context: Odoo's own shutdown, a
+    transient failure the process survived, or a pattern that is noise by nature."""
+    if f.pattern.context == "noise":
+        return "noise"
+    if f.in_shutdown_window:
+        return "shutdown"
+    if f.pattern.context == "transient" and all(
+        o.lifetime is not None and o.lifetime.end_seq - o.seq >= SURVIVED_RECORDS for o in f.occurrences
+    ):
+        return "transient"
+    return None
+
+
+def _standing(f: Finding, last: set[int]) -> tuple[tuple[Any, ...], str]:
+    """The rank key of a root cause and, in words, why it stands there: severity first, then
+    persistence (still failing in the last process of its log, recurring after restarts), then
+    causes before symptoms and the more frequent first."""
+    lts = {id(o.lifetime): o.lifetime for o in f.occurrences if o.lifetime is not None}
+    at_end = any(k in last for k in lts)
+    recurring = len(lts) > 1
+    demoted = _demotion(f)
+    key = (demoted is not None, -SEVERITY_RANK[f.severity], -(2 * at_end + recurring), f.pattern.role != "cause",
+           -f.count, f.first.source, f.first.line)
+    why = [f"{f.severity} severity"]
+    if recurring:
+        why.append(f"recurring across {len(lts)} process lifetimes")
+    if at_end:
+        why.append("still failing in the last process of the log")
+    elif lts:
+        why.append("not seen in the last process of the log")
+    if f.count > 1:
+        why.append(f"{f.count} occurrences")
+    if demoted == "noise":
+        why.append("noise by nature (not the first thing to fix)")
+    elif demoted == "shutdown":
+        why.append("only inside its process's own shutdown window")
+    elif demoted == "transient":
+        why.append("transient: the process went on working after it")
+    return key, ", ".join(why)
+
+
+def _root_causes(findings: list[Finding], notes: list[Note], lifetimes: list[Lifetime]) -> list[RootCause]:
     contradicted = {id(f) for f in findings if f.pattern.implies_shutdown and any(not o.in_shutdown for o in f.occurrences)}
-    causes = [
-        f for f in findings
-        if f.pattern.role == "cause" or f.linked_to is None or f.pattern.category == "ux"
-    ]
+    last_of_stream: dict[int, Lifetime] = {}
+    for lt in lifetimes:
+        if lt.stream not in last_of_stream or lt.start_seq > last_of_stream[lt.stream].start_seq:
+            last_of_stream[lt.stream] = lt
+    last = {id(lt) for lt in last_of_stream.values()}
+    standing = {id(f): _standing(f, last) for f in findings}
+    causes = sorted(
+        (f for f in findings
+         if f.linked_to is None or f.pattern.category == "ux" or (f.pattern.role == "cause" and not f.pattern.restates)),
+        key=lambda f: standing[id(f)][0],
+    )
     out = []
     for rank, f in enumerate(causes[:MAX_ROOT_CAUSES], 1):
         ctx = f.context()
@@ -382,12 +439,18 @@ def _root_causes(findings: list[Finding], notes: list[Note]) -> list[RootCause]:
             impact += f" in lifetime {', '.join(map(str, lts))}"
             if len(lts) > 1:
                 impact += " (recurring across restarts)"
+        demoted = _demotion(f)
+        if demoted is not None:
+            impact += "; ranked low: " + {"noise": "noise, not a failure to fix first", "shutdown": "inside Odoo's own shutdown",
+                                          "transient": "transient, the process went on working"}[demoted]
         if f.linked:
             impact += "; leads to " + ", ".join(sorted({g.pattern.title.lower() for g in f.linked if g.pattern.role == 'symptom'}) or {"related findings"})
         out.append(RootCause(
-            rank, finding_title(f), f.severity, f.pattern.category, impact, [f], sorted(set(evidence)), f.first.source,
+            rank, finding_title(f), f.severity, f.pattern.category, impact,
+            [f] + [g for g in f.linked if g.pattern.restates], sorted(set(evidence)), f.first.source,
             _fill(f.pattern.fix, ctx),
             _fill(f.pattern.code, ctx).strip("\n"), [_fill(v, ctx) for v in f.pattern.verify], confidence, reason,
+            standing[id(f)][1], _demotion(f),
         ))
     return out
 
@@ -461,7 +524,7 @@ def _cascade(root_causes: list[RootCause]) -> list[CascadeStep]:
 def _verdict(r: Report) -> str:
     n = len(r.lifetimes)
     life = f"{n} process lifetime{'s' if n != 1 else ''}"
-    actionable = [rc for rc in r.root_causes if SEVERITY_RANK[rc.severity] >= SEVERITY_RANK["medium"]]
+    actionable = [rc for rc in r.root_causes if SEVERITY_RANK[rc.severity] >= SEVERITY_RANK["medium"] and rc.context is None]
     if not actionable:
         extra = ""
         if r.root_causes:
@@ -483,7 +546,7 @@ def _verdict(r: Report) -> str:
     if f.culprit is not None:
         imports = f" importing {f.culprit.imports}" if f.culprit.imports else ""
         text += f"; it was raised under {f.culprit.file.replace(chr(92), '/').rsplit('/', 1)[-1]}:{f.culprit.line}{imports}"
-    text += "."
+    text += f". First because: {top.standing}."
     contradiction = next((nt for nt in r.notes if nt.kind == "contradiction"), None)
     if contradiction is not None:
         text += " The process was not shutting down by its own log (see notes)."

@@ -116,7 +116,8 @@ def report_dict(r: Report) -> dict[str, Any]:
             {"rank": rc.rank, "title": rc.title, "severity": rc.severity, "category": rc.category,
              "finding_ids": [f.id for f in rc.findings], "evidence_lines": rc.evidence_lines, "source": rc.source,
              "fix": rc.fix, "code": rc.code or None, "verify": rc.verify, "impact": rc.impact,
-             "confidence": rc.confidence, "confidence_reason": rc.confidence_reason}
+             "confidence": rc.confidence, "confidence_reason": rc.confidence_reason,
+             "standing": rc.standing, "context": rc.context}
             for rc in r.root_causes
         ],
         "notes": [{"kind": n.kind, "text": n.text, "lines": [ln for _, ln in n.lines],

@@ -19,6 +19,7 @@ from logsleuth.patterns import SEVERITIES, fill
 from logsleuth.records import iso, parse_timestamp
 from logsleuth.requests import Request
 from logsleuth.testruns import TestRun, build_test_run
+from logsleuth.tracebacks import foreign_addons
 
 MAX_ROOT_CAUSES = 15
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -132,6 +133,7 @@ def build_report(scan: Scan) -> Report:
     notes.extend(_shutdown_window_notes(lifetimes, scan))
     notes.extend(_contradictions(findings, lifetimes))
     notes.extend(_shutdown_timing(findings))
+    notes.extend(_foreign_notes(findings))
     notes.extend(_silences(findings, scan))
     notes.extend(_symptom_notes(findings, scan))
     if len({lt.stream for lt in scan.lifetimes}) > 1:
@@ -304,6 +306,27 @@ def _event_of(f: Finding) -> str:
     return f"was loading module {f.module}" if f.module else ""
 
 
+def _foreign_notes(findings: list[Finding]) -> list[Note]:
+    """An addon loaded from another Odoo installation than the server's own (two on one host)."""
+    out = []
+    seen: set[tuple[str, str]] = set()
+    for f in findings:
+        if f.traceback is None or f.linked_to is not None:
+            continue
+        for module, file, root in foreign_addons(f.traceback):
+            if (module, root) in seen:
+                continue
+            seen.add((module, root))
+            out.append(Note(
+                "wrong-installation",
+                f"Module {module} was loaded from {file.rsplit(module, 1)[0] + module}, which belongs to another Odoo "
+                f"installation than the server's own ({root}): the addons path mixes two installations "
+                f"({f.id}, line {f.first.line}).",
+                [(f.first.source, f.first.line)],
+            ))
+    return out
+
+
 def _silences(findings: list[Finding], scan: Scan) -> list[Note]:
     out = []
     for f in findings:
@@ -445,10 +468,17 @@ def _root_causes(findings: list[Finding], notes: list[Note], lifetimes: list[Lif
                                           "transient": "transient, the process went on working"}[demoted]
         if f.linked:
             impact += "; leads to " + ", ".join(sorted({g.pattern.title.lower() for g in f.linked if g.pattern.role == 'symptom'}) or {"related findings"})
+        fix = _fill(f.pattern.fix, ctx)
+        foreign = foreign_addons(f.traceback) if f.traceback is not None else []
+        if foreign:
+            module, file, root = foreign[0]
+            fix = (f"Module {module} comes from another Odoo installation ({file.rsplit(module, 1)[0]}) than the server's "
+                   f"own ({root}): remove that directory from addons_path so that each module is loaded from the "
+                   f"server's own release. " + fix)
         out.append(RootCause(
             rank, finding_title(f), f.severity, f.pattern.category, impact,
             [f] + [g for g in f.linked if g.pattern.restates], sorted(set(evidence)), f.first.source,
-            _fill(f.pattern.fix, ctx),
+            fix,
             _fill(f.pattern.code, ctx).strip("\n"), [_fill(v, ctx) for v in f.pattern.verify], confidence, reason,
             standing[id(f)][1], _demotion(f),
         ))

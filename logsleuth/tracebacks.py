@@ -175,16 +175,17 @@ def imported_module(code: str | None) -> str | None:
     return src
 
 
+VENDORED_DIRS = frozenset({"pylib", "lib", "libs", "vendor", "vendored", "_vendor", "third_party", "thirdparty", "external"})
+"""Folders inside an addon that hold a copy of someone else's library: their frames are not the addon's."""
+
+
 def classify(frame: Frame, addons_paths: list[str] | tuple[str, ...] = ()) -> None:
-    """Set ``kind`` and ``module`` of a frame from its path."""
+    """Set ``kind`` and ``module`` of a frame from its path: the folder right under one of the
+    lifetime's addons paths names the addon; without those, a folder under ``…addons…``."""
     path = frame.file
     site = _SITE.search(path)
     if site and site.group("pkg") not in ("odoo", "openerp"):
         frame.kind, frame.module = "third-party", site.group("pkg")
-        return
-    addon = _ADDON_IN_PATH.search(path)
-    if addon:
-        frame.kind, frame.module = "addon", addon.group("module")
         return
     norm = path.replace("\\", "/").lower()
     for root in addons_paths:
@@ -192,12 +193,49 @@ def classify(frame: Frame, addons_paths: list[str] | tuple[str, ...] = ()) -> No
         if r and norm.startswith(r + "/"):
             rest = path[len(r) + 1:].replace("\\", "/").split("/")
             if len(rest) > 1:
-                frame.kind, frame.module = "addon", rest[0]
+                _addon_frame(frame, rest)
                 return
+    addon = _ADDON_IN_PATH.search(path)
+    if addon:
+        _addon_frame(frame, path[addon.start("module"):].replace("\\", "/").split("/"))
+        return
     if _ODOO_CORE.search(path):
         frame.kind = "odoo"
     elif _STDLIB.search(path):
         frame.kind = "stdlib"
+
+
+def _addon_frame(frame: Frame, rest: list[str]) -> None:
+    """``rest`` is the path from the addon's folder on: ``[addon, …, file]``."""
+    if len(rest) > 2 and rest[1].lower() in VENDORED_DIRS:
+        frame.kind, frame.module = "third-party", rest[2].removesuffix(".py")
+    else:
+        frame.kind, frame.module = "addon", rest[0]
+
+
+_CORE_ROOT = re.compile(
+    r"^(.*[/\\])odoo[/\\](?:service|modules|tools|cli|orm|osv|tests|http\.py|models\.py|api\.py|sql_db\.py|fields\.py|netsvc\.py)"
+)
+_ODOO_ADDON_ROOT = re.compile(r"^(.*[/\\])odoo[/\\]addons[/\\]")
+
+
+def foreign_addons(tb: "Traceback") -> list[tuple[str, str, str]]:
+    """Addon frames under another Odoo installation's ``odoo/addons`` than the one whose core
+    frames run the server (two installations on one host): ``(module, file, server root)``."""
+    core = next((m.group(1) for f in tb.all_frames() if f.kind == "odoo" and (m := _CORE_ROOT.match(f.file))), None)
+    if core is None:
+        return []
+    seen: dict[str, tuple[str, str, str]] = {}
+    for f in tb.all_frames():
+        m = _ODOO_ADDON_ROOT.match(f.file)
+        # the server's own addons: <root>/odoo/addons (base, web…) and <root>/addons (a source checkout)
+        if f.kind == "addon" and f.module and m and not any(_same(m.group(0), core + d) for d in ("odoo/addons/", "addons/")):
+            seen.setdefault(f.module, (f.module, f.file, core + "odoo"))
+    return list(seen.values())
+
+
+def _same(a: str, b: str) -> bool:
+    return a.replace("\\", "/").lower() == b.replace("\\", "/").lower()
 
 
 def _addon_root_from_loader(frames: list[Frame]) -> None:

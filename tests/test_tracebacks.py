@@ -95,3 +95,33 @@ def test_imported_module():
     assert imported_module("import cv2") == "cv2"
     assert imported_module("from . import ai_vector_service  # comment") == ".ai_vector_service"
     assert imported_module("x = 1") is None
+
+
+def _tb(*files: str):
+    from logsleuth.tracebacks import parse_traceback
+    lines = ["Traceback (most recent call last):"]
+    for f in files:
+        lines += [f'  File "{f}", line 1, in <module>', "    from . import x"]
+    lines.append("ImportError: cannot import name 'crop_image'")
+    return parse_traceback(lines, 1)
+
+
+def test_addon_from_another_installation_is_named():
+    from logsleuth.tracebacks import foreign_addons
+    tb = _tb("/home/dev/odoo/odoo/service/server.py", "/home/dev/odoo/odoo/modules/module.py",
+             "/usr/lib/python3/dist-packages/odoo/addons/web/__init__.py")
+    assert foreign_addons(tb) == [("web", "/usr/lib/python3/dist-packages/odoo/addons/web/__init__.py", "/home/dev/odoo/odoo")]
+    own = _tb("/home/dev/odoo/odoo/service/server.py", "/home/dev/odoo/odoo/addons/web/__init__.py",
+              "/home/dev/odoo/addons/sale/__init__.py")
+    assert foreign_addons(own) == []
+
+
+def test_addons_paths_name_the_module_and_vendored_code_is_not_an_addon():
+    from logsleuth.tracebacks import Frame, classify
+    paths = ["/srv/custom_addons/repo1", "/usr/lib/python3/dist-packages/odoo/addons"]
+    f = Frame("/srv/custom_addons/repo1/my_module/models/x.py", 1, "f")
+    classify(f, paths)
+    assert (f.kind, f.module) == ("addon", "my_module")
+    v = Frame("/srv/custom_addons/repo1/my_module/pylib/fastlib/core.py", 1, "f")
+    classify(v, paths)
+    assert (v.kind, v.module) == ("third-party", "fastlib")

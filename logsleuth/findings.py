@@ -279,6 +279,9 @@ class Engine:
         module = (
             values.get("module") or (culprit.module if culprit else None) or (tb.loaded_addon() if tb else None)
             or _file_module(values, lt_paths(occ)) or _logger_module(rec.logger)
+            or _file_module({"message": rec.message, "exception": tb.final.message if tb else ""}, lt_paths(occ))
+            or (tb.raising_addon() if tb else None)
+            or (occ.lifetime.loading_module if occ.lifetime is not None and (rec.logger or "").startswith("odoo.") else None)
         )
         key = fingerprint(p, values, module, tb, culprit, rec)
         finding = self.findings.get(key)
@@ -391,18 +394,20 @@ def lt_paths(occ: Occurrence) -> list[str]:
     return occ.lifetime.addons_paths if occ.lifetime is not None else []
 
 
-_PATH_VALUE = re.compile(r"[/\\][^/\\]+\.(?:xml|py|csv|js|scss)$")
+_PATH_VALUE = re.compile(r"(?:[A-Za-z]:)?[/\\][^\s'\"`<>|]+\.(?:xml|py|csv|js|scss)\b")
 
 
 def _file_module(values: dict[str, str], addons_paths: list[str]) -> str | None:
-    """The addon a captured file path (a view file, a data file) lies in."""
+    """The addon that a file path in a captured value or a message lies in (a view file, a data
+    file): the first such path that is under an addon."""
     for key, value in values.items():
-        if key.startswith("_") or not _PATH_VALUE.search(value):
+        if key.startswith("_"):
             continue
-        frame = Frame(value, 0, "")
-        classify(frame, addons_paths)
-        if frame.kind == "addon" and frame.module:
-            return frame.module
+        for m in _PATH_VALUE.finditer(value or ""):
+            frame = Frame(m.group(0), 0, "")
+            classify(frame, addons_paths)
+            if frame.kind == "addon" and frame.module:
+                return frame.module
     return None
 
 

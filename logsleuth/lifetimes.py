@@ -54,6 +54,7 @@ RESTART_LINE = re.compile(r"HTTP service \(\w+\) running |database: \S*@|Startin
 LOADING_LOGGERS = ("odoo.modules", "odoo.registry", "odoo.service.db")
 _SHELL_FRAME = "cli/shell.py\""
 
+_LOADING_MODULE = re.compile(r"loading (\w+)[/\\]|Loading module (\w+) \(")
 _WORKER_SELF = re.compile(r"Worker (?:Worker\w+ )?\((\d+)\) ")
 _WORKER_KILLED = re.compile(r"^(Worker\w+) \((\d+)\) timeout after")
 _EVENTED = "Evented Service (longpolling) running on"
@@ -101,6 +102,8 @@ class Lifetime:
     loaded: bool = False
     """The process logged module or registry loading (a one-shot run stops right after it)."""
     database_line: bool = False
+    loading_module: str | None = None
+    """The addon whose files or code the process is loading now (``loading X/views/y.xml``)."""
     shell: bool = False
     """Seen as an ``odoo shell`` session: a frame of odoo/cli/shell.py or the shell's banner."""
     early_marker: bool = False
@@ -317,6 +320,11 @@ class LifetimeTracker:
             lt.shell = True
         if rec.logger and rec.logger.startswith(LOADING_LOGGERS):
             lt.loaded = True
+            m = _LOADING_MODULE.match(msg)
+            if m:
+                lt.loading_module = m.group(1) or m.group(2)
+            elif msg.startswith(("Modules loaded", "Registry loaded")):
+                lt.loading_module = None
         if msg.startswith(_HTTP_SERVICE):
             lt.http_service = True
         elif rec.logger == "odoo" and msg.startswith("database: "):

@@ -123,6 +123,11 @@ class Traceback:
         chain = [f for f in self.import_chain() if f.kind == "addon"]
         return chain[0].module if chain else None
 
+    def raising_addon(self) -> str | None:
+        """The addon whose code raised the final exception (its last addon frame), framework
+        addons included: the module a failure concerns when no culprit is named."""
+        return next((f.module for f in reversed(self.final.frames) if f.kind == "addon" and f.module), None)
+
     def stack_shape(self) -> tuple[tuple[str, str], ...]:
         """The addon and Odoo frames of the final traceback, without line numbers: the part of
         a fingerprint that survives edits elsewhere in the same files."""

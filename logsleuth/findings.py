@@ -80,6 +80,11 @@ class Finding:
     linked: list[Finding] = field(default_factory=list)
     id: str = ""
     message: str = ""
+    last: Occurrence = field(init=False)
+    """The latest occurrence (the list of occurrences is capped)."""
+
+    def __post_init__(self) -> None:
+        self.last = self.first
 
     def first_message(self) -> str:
         return self.message
@@ -294,7 +299,9 @@ class Engine:
                 finding.culprit = culprit
             self.findings[key] = finding
             if p.symptom_of:
-                cause = next((self._latest[(stream, c)] for c in p.symptom_of if (stream, c) in self._latest), None)
+                # a symptom follows from a cause of the same process lifetime, never an earlier one's
+                cause = next((self._latest[(stream, c)] for c in p.symptom_of if (stream, c) in self._latest
+                              and self._latest[(stream, c)].last.lifetime is occ.lifetime), None)
                 if cause is not None and cause is not finding:
                     self._link(finding, cause, rec)
         elif tb is not None and (finding.exception is None or finding.exception.type is None) and finding.traceback is None:
@@ -308,6 +315,7 @@ class Engine:
         if rec.pid is not None and self._orphans:
             self._adopt_orphan(finding, p, rec, occ.seq)
         finding.count += 1
+        finding.last = occ
         if len(finding.occurrences) < MAX_OCCURRENCES:
             finding.occurrences.append(occ)
         self._latest[(stream, p.id)] = finding
@@ -351,6 +359,7 @@ class Engine:
             variant = Finding(finding.pattern, key, finding.values, finding.module, occ, finding.sample, message=finding.message)
             self.findings[key] = variant
         variant.count += 1
+        variant.last = occ
         if len(variant.occurrences) < MAX_OCCURRENCES:
             variant.occurrences.append(occ)
         return variant
@@ -394,7 +403,7 @@ def lt_paths(occ: Occurrence) -> list[str]:
     return occ.lifetime.addons_paths if occ.lifetime is not None else []
 
 
-_PATH_VALUE = re.compile(r"(?:[A-Za-z]:)?[/\\][^\s'\"`<>|]+\.(?:xml|py|csv|js|scss)\b")
+_PATH_VALUE = re.compile(r"(?:[A-Za-z]:[/\\]|(?<![\w:])[/\\])[^\s'\"`<>|:]+\.(?:xml|py|csv|js|scss)\b")
 
 
 def _file_module(values: dict[str, str], addons_paths: list[str]) -> str | None:

@@ -177,6 +177,8 @@ class LifetimeTracker:
             return self._feed_raw(rec)
         pid = rec.pid
         assert pid is not None
+        if pid == 0:
+            return None  # no process logs as PID 0: a platform's own lines (odoo.sh) written in Odoo's format
         lt = self.by_pid.get(pid)
         msg = rec.message
         if rec.logger == "odoo" and msg.startswith(BANNER_PREFIXES):
@@ -237,7 +239,7 @@ class LifetimeTracker:
             lt.forced_line = rec.first_line
         elif msg.startswith(SHELL_BANNER):
             lt.shell = True
-        elif RAW_CRASH.match(msg) or rec.has_traceback:
+        elif RAW_CRASH.match(msg) or (rec.has_traceback and not msg.startswith("Exception in thread")):
             # an uncaught exception or a fatal signal: it ended the process if nothing follows
             lt.crash_line, lt.crash_seq = rec.first_line, self.seq
             body = [x for x in rec.continuation if x.strip()]

@@ -43,6 +43,11 @@ RAW_START = re.compile(
 )
 """Console lines written by the interpreter or the shell, never by Odoo's logging."""
 
+_PS_PREFIX = re.compile(r"[\w.-]+ : (?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ )")
+"""PowerShell's ``2>&1`` capture puts ``python : `` before the first line a program wrote to stderr."""
+_CUT_HEADER = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ ?$")
+"""A header cut right after its PID by a console that hard-wraps lines: the next line goes on."""
+
 _TRACEBACK_START = "Traceback (most recent call last):"
 _CHAIN_LINES = (
     "During handling of the above exception, another exception occurred:",
@@ -215,9 +220,32 @@ class RecordParser:
         self.current: Record | None = None
         self.pending: tuple[int, str] | None = None
         """A ``Traceback`` line whose record is decided by the line after it."""
+        self.cut: tuple[int, str] | None = None
+        """A header cut after its PID, waiting for the line that completes it."""
 
     def feed(self, number: int, text: str) -> Record | None:
         """Take one physical line; return the record it completed, if any."""
+        if self.cut is not None:
+            cut_number, cut_text = self.cut
+            self.cut = None
+            joined = cut_text.rstrip() + " " + text
+            if HEADER.match(joined):
+                # the record starts at the cut line; the line that completed it is its continuation
+                done = self._line(cut_number, joined)
+                if self.current is not None:
+                    self.current.last_line = number
+                return done
+            done = self._line(cut_number, cut_text)
+            later = self.feed(number, text)
+            return done if done is not None else later
+        if _CUT_HEADER.match(text):
+            self.cut = (number, text)
+            return None
+        if not text[:1].isdigit() and _PS_PREFIX.match(text):
+            text = _PS_PREFIX.sub("", text, count=1)
+        return self._line(number, text)
+
+    def _line(self, number: int, text: str) -> Record | None:
         current = self.current
         if self.pending is not None:
             tb_number, tb_text = self.pending
@@ -245,6 +273,11 @@ class RecordParser:
         return None
 
     def flush(self) -> Record | None:
+        if self.cut is not None:
+            cut_number, cut_text = self.cut
+            self.cut = None
+            # not a header on its own: it continues the record before it (or starts unparsed text)
+            self._line(cut_number, cut_text)
         if self.pending is not None:
             self.current.add(self.pending[1], self.pending[0])  # type: ignore[union-attr]
             self.pending = None

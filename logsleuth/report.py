@@ -107,6 +107,7 @@ def build_report(scan: Scan) -> Report:
     findings = sorted(scan.engine.findings.values(), key=_order)
     for i, f in enumerate(findings, 1):
         f.id = f"F{i}"
+    _link_by_value(findings)
     lifetimes = [lt for lt in scan.lifetimes if lt.selected]
     window_requests: list[tuple[Lifetime, Request]] = []
     window_totals: dict[int, int] = {}
@@ -162,6 +163,28 @@ def build_report(scan: Scan) -> Report:
     )
     report.verdict = _verdict(report)
     return report
+
+
+def _norm(text: str) -> str:
+    return text.replace("\\\\", "\\").replace("\\", "/").lower()
+
+
+def _link_by_value(findings: list[Finding]) -> None:
+    """A symptom whose exception names what a cause captured (the missing folder of an addons
+    path in a FileNotFoundError, say) follows from that cause, wherever Odoo logged the two."""
+    causes = [f for f in findings if f.pattern.role == "cause" and f.linked_to is None]
+    for s in findings:
+        if s.linked_to is not None or s.pattern.role != "symptom" or s.exception is None or not s.exception.message:
+            continue
+        text = _norm(s.exception.message)
+        for c in causes:
+            if c is s or c.first.source != s.first.source:
+                continue
+            named = [_norm(v) for k, v in c.values.items() if not k.startswith("_") and len(v) >= 8 and ("/" in v or "\\" in v)]
+            if any(v in text for v in named):
+                s.linked_to = c
+                c.linked.append(s)
+                break
 
 
 def _seconds_between(a: str | None, b: str | None) -> float | None:
@@ -441,6 +464,7 @@ def _root_causes(findings: list[Finding], notes: list[Note], lifetimes: list[Lif
         if f.explained_by:
             ctx["explained_line"] = f.explained_by[1]
         evidence = [o.line for o in f.occurrences[:10]]
+        evidence += [g.first.line for g in f.linked[:5] if g.first.source == f.first.source]
         if f.explained_by:
             evidence.append(f.explained_by[1])
         if f.culprit and f.culprit.log_line:

@@ -180,6 +180,12 @@ def imported_module(code: str | None) -> str | None:
     return src
 
 
+_CORE_ROOT = re.compile(
+    r"^(.*[/\\])odoo[/\\](?:service|modules|tools|cli|orm|osv|tests|http\.py|models\.py|api\.py|sql_db\.py|fields\.py|netsvc\.py)"
+)
+_ODOO_ADDON_ROOT = re.compile(r"^(.*[/\\])odoo[/\\]addons[/\\]")
+
+
 VENDORED_DIRS = frozenset({"pylib", "lib", "libs", "vendor", "vendored", "_vendor", "third_party", "thirdparty", "external"})
 """Folders inside an addon that hold a copy of someone else's library: their frames are not the addon's."""
 
@@ -193,6 +199,10 @@ def classify(frame: Frame, addons_paths: list[str] | tuple[str, ...] = ()) -> No
         frame.kind, frame.module = "third-party", site.group("pkg")
         return
     norm = path.replace("\\", "/").lower()
+    if _CORE_ROOT.match(path) and not _ODOO_ADDON_ROOT.match(path):
+        # Odoo's own code, even when an addons path is the folder that holds the source tree
+        frame.kind = "odoo"
+        return
     for root in addons_paths:
         r = root.replace("\\\\", "\\").replace("\\", "/").rstrip("/").lower()
         if r and norm.startswith(r + "/"):
@@ -216,12 +226,6 @@ def _addon_frame(frame: Frame, rest: list[str]) -> None:
         frame.kind, frame.module = "third-party", rest[2].removesuffix(".py")
     else:
         frame.kind, frame.module = "addon", rest[0]
-
-
-_CORE_ROOT = re.compile(
-    r"^(.*[/\\])odoo[/\\](?:service|modules|tools|cli|orm|osv|tests|http\.py|models\.py|api\.py|sql_db\.py|fields\.py|netsvc\.py)"
-)
-_ODOO_ADDON_ROOT = re.compile(r"^(.*[/\\])odoo[/\\]addons[/\\]")
 
 
 def foreign_addons(tb: "Traceback") -> list[tuple[str, str, str]]:

@@ -56,6 +56,11 @@ class FailOn(str, Enum):
     critical = "critical"
 
 
+class CiFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
 class Annotations(str, Enum):
     github = "github"
     gitlab = "gitlab"
@@ -284,12 +289,15 @@ def ci(
     junit: Optional[Path] = typer.Option(None, "--junit", help="Write JUnit XML here."),
     annotations: Optional[Annotations] = typer.Option(None, "--annotations", help="github (workflow commands on stdout) or gitlab (Code Quality file)."),
     annotations_file: Path = typer.Option(Path("gl-code-quality-report.json"), "--annotations-file", help="Where --annotations gitlab writes."),
-    root: Optional[str] = typer.Option(None, "--root", help="Make test file paths relative to this folder in annotations (default: the current folder)."),
+    root: Optional[str] = typer.Option(None, "--root", help="Make test file paths relative to this folder in annotations and SARIF (default: the git root of the current folder)."),
     fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Lowest log level that fails the build: debug, info, warning, error (default), critical, none."),
     ignore: Optional[list[str]] = typer.Option(None, "--ignore", help="Regex searched in the whole record (traceback included); a match does not fail the build. Repeatable."),
     config: Optional[str] = typer.Option(None, "--config", help="Settings file (.logsleuth.toml, pyproject.toml [tool.logsleuth], checklog-odoo.cfg)."),
     echo: bool = typer.Option(False, "--echo", help="Pass the log through to stdout while reading it (for pipes)."),
     fail_on_skipped: Optional[bool] = typer.Option(None, "--fail-on-skipped/--no-fail-on-skipped", help="Fail when tests were skipped."),
+    allow_no_tests: Optional[bool] = typer.Option(None, "--allow-no-tests/--no-allow-no-tests", help="Pass a log with no test run (default: it fails, as a forgotten --test-enable would)."),
+    ci_format: CiFormat = typer.Option(CiFormat.text, "--format", "-f", help="text (the summary) or json (the analyze report plus the verdict)."),
+    sarif: Optional[Path] = typer.Option(None, "--sarif", help="Write SARIF 2.1.0 here (GitHub code scanning, GitLab)."),
     patterns: Optional[list[str]] = PATTERNS,
     redact: bool = REDACT,
     since: Optional[str] = SINCE,
@@ -310,6 +318,7 @@ def ci(
         ignore=[*settings.get("ignore", []), *(ignore or [])],
         fail_on_skipped=fail_on_skipped if fail_on_skipped is not None else bool(settings.get("fail_on_skipped", False)),
         err_if_empty=bool(settings.get("err_if_empty", True)),
+        allow_no_tests=allow_no_tests if allow_no_tests is not None else bool(settings.get("allow_no_tests", False)),
     )
     gate = Gate(gate_config)
     chosen = annotations.value if annotations is not None else str(settings.get("annotations", "none"))
@@ -330,11 +339,28 @@ def ci(
         from logsleuth.render.annotations import gitlab
 
         write_output(annotations_file, gitlab(report, gate, root))
-    text = summary(report, gate, verdict)
+    if sarif is not None:
+        from logsleuth.render.sarif import render as sarif_json
+
+        write_output(sarif, sarif_json(report, gate, verdict, root))
+    if ci_format is CiFormat.json:
+        import json
+
+        from logsleuth.render.json import report_dict
+
+        data = report_dict(report)
+        data["ci"] = {"failed": verdict.failed, "reasons": verdict.reasons, "fail_on": gate.config.fail_on,
+                      "failing_records": gate.failing_total, "ignored_records": gate.ignored_total}
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = summary(report, gate, verdict)
     if chosen == "github":
         from logsleuth.render.annotations import github
 
-        text += github(report, gate, root)
+        if ci_format is CiFormat.json:
+            sys.stderr.write(github(report, gate, root))
+        else:
+            text += github(report, gate, root)
     sys.stdout.write(text)
     sys.stdout.flush()
     raise typer.Exit(EXIT_FINDINGS if verdict.failed else EXIT_OK)

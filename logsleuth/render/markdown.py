@@ -100,7 +100,7 @@ def render(r: Report) -> str:
     if r.tests is not None:
         t = r.tests
         out += ["## Tests", "", f"{t.total} tests: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped"
-                + ("" if t.summary_found else " — **no final summary: the run did not finish**"), ""]
+                + (" — **no end: the run crashed or was cut off**" if t.crashed else ""), ""]
         for c in t.failing:
             out.append(f"- **{c.status.upper()}** `{esc(c.name)}` ({esc(c.module)}), line {c.line}: {esc(c.message.splitlines()[0] if c.message else '')}"
                        + (f" — {esc(c.file)}:{c.file_line}" if c.file else ""))

@@ -69,8 +69,8 @@ def build(r: Report) -> Group:
     if r.tests is not None:
         t = r.tests
         line = f"{t.total} tests: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped"
-        if not t.summary_found:
-            line += " — no final summary: the run did not finish"
+        if t.crashed:
+            line += " — no end: the run crashed or was cut off"
         text = Text(line + "\n")
         for c in t.failing:
             text.append(f"{c.status.upper()} {clean(c.name)} (line {c.line}) {clean(c.message.splitlines()[0] if c.message else '')}\n")

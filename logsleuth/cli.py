@@ -11,9 +11,10 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import functools
+import shlex
 import typer
 
 from logsleuth import __version__
@@ -25,6 +26,9 @@ from logsleuth.output import write_output
 from logsleuth.patterns import SEVERITIES, load_patterns
 from logsleuth.report import SEVERITY_RANK, build_report
 from logsleuth.sources import check_path
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     add_completion=False,
@@ -111,21 +115,35 @@ def _check(files: list[str]) -> None:
         check_path(f)
 
 
-def _progress(files: list[str]) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
-    """A progress bar on stderr for long inputs, only when stderr is a terminal."""
+PROGRESS_MIN_BYTES = 50 * 1000 * 1000
+"""Inputs at least this large get a progress bar (on stderr, and only when it is a terminal)."""
+
+
+def _progress(files: list[str], minimum: int = PROGRESS_MIN_BYTES) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+    """A progress bar with an ETA on stderr for long inputs, only when stderr is a terminal; once
+    reading ends it says what is still being done, so there is no silent pause."""
     if not sys.stderr.isatty():
         return None, lambda: None
     total = sum(os.path.getsize(f) for f in files if f != "-" and os.path.isfile(f))
-    if total < 32 * 1024 * 1024:
+    if total < minimum:
         return None, lambda: None
     from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+    from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, TimeRemainingColumn,
+                               TransferSpeedColumn)
 
-    progress = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                        console=Console(stderr=True), transient=True)
+    progress = Progress(SpinnerColumn(), "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                        TransferSpeedColumn(), "ETA", TimeRemainingColumn(), console=Console(stderr=True), transient=True)
     task = progress.add_task("reading", total=total)
     progress.start()
-    return (lambda done: progress.update(task, completed=done)), progress.stop
+
+    def update(done: int) -> None:
+        """Bytes read so far; -1 once reading is over (then the bar says what is left to do)."""
+        if done < 0:
+            progress.update(task, completed=total, description="read; correlating")
+        else:
+            progress.update(task, completed=min(done, total))
+
+    return update, progress.stop
 
 
 def _focus(files: list[str], since: str | None, until: str | None, db: str | None, pid: int | None,
@@ -157,6 +175,20 @@ def _scan(files: list[str], patterns_dirs: list[str] | None, with_patterns: bool
         return scan(files, patterns, progress=update, stages=[gate] if gate else None, **kwargs)  # type: ignore[arg-type]
     finally:
         stop()
+
+
+def _columns() -> int:
+    """The width of a report written to a file: ``COLUMNS``, else 80."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 80
+
+
+def _console() -> "Console":
+    """stdout as rich sees it: the terminal's width (``COLUMNS`` when piped, else 80), colour on a
+    terminal or with ``FORCE_COLOR``, none with ``NO_COLOR``; log text is never read as markup."""
+    from rich.console import Console
+
+    return Console(markup=False, highlight=False, emoji=False)
 
 
 def _emit(text: str, output: Optional[Path]) -> None:
@@ -209,6 +241,7 @@ def analyze(
     lifetime: Optional[int] = LIFETIME,
     level: Optional[str] = LEVEL,
     jobs: str = JOBS,
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Text: the full lifetimes table even when there are many."),
 ) -> None:
     """The forensic report: lifetimes, failures, root causes with evidence, fixes, verification."""
     _check(files)
@@ -217,12 +250,14 @@ def analyze(
     report = build_report(result)
     if redact:
         _redact(result, report)
-    if fmt is Format.text and output is None and sys.stdout.isatty():
-        from rich.console import Console
+    if fmt is Format.text:
+        from logsleuth.render.text import print_report, render
 
-        from logsleuth.render.text import build
-
-        Console(markup=False, highlight=False).print(build(report))
+        hint = "logsleuth lifetimes " + " ".join(shlex.quote(f) for f in files) + "   # or: analyze --verbose"
+        if output is None:  # the terminal's width; COLUMNS when piped; NO_COLOR and FORCE_COLOR honoured
+            print_report(_console(), report, verbose, hint)
+        else:
+            _emit(render(report, verbose=verbose), output)
     else:
         from logsleuth.render import get_renderer
 
@@ -264,21 +299,17 @@ def lifetimes(
         _emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
         return
     from rich.console import Console
-    from rich.table import Table
 
-    from logsleuth.render.text import T, lifetime_rows
+    from logsleuth.render.text import LIFETIME_COLUMNS as table_columns, LIFETIME_DROP, fitted_table, lifetime_rows
 
-    table = Table(title=f"{len(report.lifetimes)} process lifetime(s)")
-    for col in ("#", "PID", "workers", "start", "end", "duration", "version", "lines", "end reason", "shutdown line"):
-        table.add_column(col)
-    for row in lifetime_rows(report):
-        table.add_row(*[T(c) for c in row])
-    if output is None and sys.stdout.isatty():
-        Console(markup=False, highlight=False).print(table)
+    rows: list[list[object]] = list(lifetime_rows(report))
+    table = fitted_table(f"{len(report.lifetimes)} process lifetime(s)", table_columns, rows, _console().width, LIFETIME_DROP)
+    if output is None:
+        _console().print(table)
         return
-    console = Console(width=160, no_color=True, markup=False, highlight=False)
+    console = Console(width=_columns(), no_color=True, markup=False, highlight=False)
     with console.capture() as cap:
-        console.print(table)
+        console.print(fitted_table(table.title, table_columns, rows, console.width, LIFETIME_DROP))
     _emit(cap.get(), output)
 
 

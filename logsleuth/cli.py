@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Find what really went wrong in an Odoo server log, and prove it.",
@@ -79,22 +79,22 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
     debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors (for bug reports)."),
 ) -> None:
     """logsleuth reads plain, .gz, .bz2 and .xz logs, stdin (-) and rotated sets."""
 
 
-FILES = typer.Argument(..., help="Log files (plain, .gz, .bz2, .xz), '-' for stdin; a rotated set is read oldest first.")
-PATTERNS = typer.Option(None, "--patterns", help="A directory of extra pattern files (*.toml); repeatable.")
-OUTPUT = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically) instead of stdout.")
-SINCE = typer.Option(None, "--since", help="Start of the window: '2025-10-18 03:20', '03:20' (on the log's date), 'yesterday 14:00', '2h ago', ISO 8601 (UTC, like Odoo).")
-UNTIL = typer.Option(None, "--until", help="End of the window (same forms as --since).")
-DB = typer.Option(None, "--db", help="Only records of this database.")
-PID = typer.Option(None, "--pid", help="Only records of this process (a master PID includes its workers' lifetime).")
-LIFETIME = typer.Option(None, "--lifetime", help="Only lifetime K (its index in the lifetimes table).")
-LEVEL = typer.Option(None, "--level", help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR, CRITICAL).")
-JOBS = typer.Option("1", "--jobs", "-j", help="Use several cores (several files in parallel; one large plain file in byte ranges): a number, or 'auto'.")
+FILES = typer.Argument(..., metavar="FILE", help="Log files (plain, .gz, .bz2, .xz), '-' for stdin; a rotated set is read oldest first.")
+PATTERNS = typer.Option(None, "--patterns", metavar="DIR", help="A directory of extra pattern files (*.toml); repeatable.")
+OUTPUT = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to this file (atomically) instead of stdout.")
+SINCE = typer.Option(None, "--since", metavar="WHEN", help="Start of the window: '2025-10-18 03:20', '03:20' (on the log's date), 'yesterday 14:00', '2h ago', ISO 8601 (UTC, like Odoo).")
+UNTIL = typer.Option(None, "--until", metavar="WHEN", help="End of the window (same forms as --since).")
+DB = typer.Option(None, "--db", metavar="NAME", help="Only records of this database.")
+PID = typer.Option(None, "--pid", metavar="PID", help="Only records of this process (a master PID includes its workers' lifetime).")
+LIFETIME = typer.Option(None, "--lifetime", metavar="K", help="Only lifetime K (its index in the lifetimes table).")
+LEVEL = typer.Option(None, "--level", metavar="LEVEL", help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR, CRITICAL).")
+JOBS = typer.Option("1", "--jobs", "-j", metavar="N|auto", help="Use several cores (several files in parallel; one large plain file in byte ranges): a number, or 'auto'.")
 REDACT = typer.Option(False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms).")
 
 
@@ -317,18 +317,18 @@ def lifetimes(
 @guarded
 def ci(
     files: list[str] = FILES,
-    junit: Optional[Path] = typer.Option(None, "--junit", help="Write JUnit XML here."),
+    junit: Optional[Path] = typer.Option(None, "--junit", metavar="FILE", help="Write JUnit XML here."),
     annotations: Optional[Annotations] = typer.Option(None, "--annotations", help="github (workflow commands on stdout) or gitlab (Code Quality file)."),
-    annotations_file: Path = typer.Option(Path("gl-code-quality-report.json"), "--annotations-file", help="Where --annotations gitlab writes."),
-    root: Optional[str] = typer.Option(None, "--root", help="Make test file paths relative to this folder in annotations and SARIF (default: the git root of the current folder)."),
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Lowest log level that fails the build: debug, info, warning, error (default), critical, none."),
-    ignore: Optional[list[str]] = typer.Option(None, "--ignore", help="Regex searched in the whole record (traceback included); a match does not fail the build. Repeatable."),
-    config: Optional[str] = typer.Option(None, "--config", help="Settings file (.logsleuth.toml, pyproject.toml [tool.logsleuth], checklog-odoo.cfg)."),
+    annotations_file: Path = typer.Option(Path("gl-code-quality-report.json"), "--annotations-file", metavar="FILE", help="Where --annotations gitlab writes."),
+    root: Optional[str] = typer.Option(None, "--root", metavar="DIR", help="Make test file paths relative to this folder in annotations and SARIF (default: the git root of the current folder)."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar="LEVEL", help="Lowest log level that fails the build: debug, info, warning, error (default), critical, none."),
+    ignore: Optional[list[str]] = typer.Option(None, "--ignore", metavar="REGEX", help="Regex searched in the whole record (traceback included); a match does not fail the build. Repeatable."),
+    config: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Settings file (.logsleuth.toml, pyproject.toml [tool.logsleuth], checklog-odoo.cfg)."),
     echo: bool = typer.Option(False, "--echo", help="Pass the log through to stdout while reading it (for pipes)."),
     fail_on_skipped: Optional[bool] = typer.Option(None, "--fail-on-skipped/--no-fail-on-skipped", help="Fail when tests were skipped."),
     allow_no_tests: Optional[bool] = typer.Option(None, "--allow-no-tests/--no-allow-no-tests", help="Pass a log with no test run (default: it fails, as a forgotten --test-enable would)."),
     ci_format: CiFormat = typer.Option(CiFormat.text, "--format", "-f", help="text (the summary) or json (the analyze report plus the verdict)."),
-    sarif: Optional[Path] = typer.Option(None, "--sarif", help="Write SARIF 2.1.0 here (GitHub code scanning, GitLab)."),
+    sarif: Optional[Path] = typer.Option(None, "--sarif", metavar="FILE", help="Write SARIF 2.1.0 here (GitHub code scanning, GitLab)."),
     patterns: Optional[list[str]] = PATTERNS,
     redact: bool = REDACT,
     since: Optional[str] = SINCE,
@@ -399,14 +399,15 @@ def ci(
 
 @app.command()
 def watch(
-    file: str = typer.Argument(..., help="The log to follow (it may not exist yet; rotation and truncation are followed)."),
+    file: str = typer.Argument(..., metavar="FILE", help="The log to follow (it may not exist yet; rotation and truncation are followed)."),
     from_start: bool = typer.Option(False, "--from-start", help="Analyse what the file already holds first (default: only new lines)."),
-    jsonl: Optional[str] = typer.Option(None, "--jsonl", help="Append each new finding to this file as a JSON line."),
-    on_finding: Optional[str] = typer.Option(None, "--on-finding", help="Run this shell command for each new finding (JSON on stdin, LOGSLEUTH_* variables)."),
+    jsonl: Optional[str] = typer.Option(None, "--jsonl", metavar="FILE", help="Append each new finding to this file as a JSON line."),
+    on_finding: Optional[str] = typer.Option(None, "--on-finding", metavar="COMMAND", help="Run this shell command for each new finding (JSON on stdin, LOGSLEUTH_* variables)."),
     min_severity: FailOn = typer.Option(FailOn.low, "--min-severity", help="Announce findings at or above this severity."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Stop after this many seconds (default: until Ctrl-C)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Stop after this many seconds (default: until Ctrl-C)."),
     patterns: Optional[list[str]] = PATTERNS,
     report_format: Format = typer.Option(Format.text, "--report-format", help="Format of the report printed when watching stops."),
+    redact: bool = REDACT,
 ) -> None:
     """Follow a growing log (like tail -F) and print each new finding the moment it is made."""
     from logsleuth.watch import WatchOptions, Watcher
@@ -419,9 +420,15 @@ def watch(
         typer.echo(f"logsleuth: warning: pattern skipped: {w}", err=True)
     floor = "info" if min_severity is FailOn.none else min_severity.value
     watcher = Watcher(WatchOptions(file, from_start, jsonl, on_finding, timeout, min_severity=floor), found)
+    if redact:
+        from logsleuth.redact import Redactor
+
+        watcher.redactor = Redactor()
     live = sys.stdout.isatty()
     result = watcher.run(_live_summary() if live else None)
     report = build_report(result)
+    if redact:
+        _redact(result, report)
     from logsleuth.render import get_renderer
 
     sys.stdout.write("\n" if live else "")
@@ -447,9 +454,9 @@ def _live_summary() -> Callable[[Scan, int], None]:
 @guarded
 def show(
     files: list[str] = FILES,
-    finding: str = typer.Option(..., "--finding", help="The finding id from a report (F1, F2…)."),
-    context: int = typer.Option(3, "--context", "-C", help="Lines of context around each occurrence."),
-    occurrences: int = typer.Option(5, "--occurrences", help="How many occurrences to print (0: all kept)."),
+    finding: str = typer.Option(..., "--finding", metavar="ID", help="The finding id from a report (F1, F2…)."),
+    context: int = typer.Option(3, "--context", "-C", metavar="N", help="Lines of context around each occurrence."),
+    occurrences: int = typer.Option(5, "--occurrences", metavar="N", help="How many occurrences to print (0: all kept)."),
     patterns: Optional[list[str]] = PATTERNS,
     since: Optional[str] = SINCE,
     until: Optional[str] = UNTIL,
@@ -479,7 +486,8 @@ def show(
 
 
 @app.command("patterns")
-def list_patterns(patterns: Optional[list[str]] = PATTERNS) -> None:
+def list_patterns(patterns: Optional[list[str]] = PATTERNS, redact: bool = typer.Option(
+        False, "--redact", help="Accepted like on every command; this list holds no log text, so nothing needs masking.")) -> None:
     """List the known error signatures (built-in and --patterns DIR)."""
     warnings: list[str] = []
     found = load_patterns(patterns, warnings)
@@ -487,6 +495,35 @@ def list_patterns(patterns: Optional[list[str]] = PATTERNS) -> None:
         typer.echo(f"logsleuth: warning: pattern skipped: {w}", err=True)
     for p in sorted(found, key=lambda p: (-SEVERITIES.index(p.severity), p.id)):
         typer.echo(f"{p.id:38} {p.severity:9} {p.category:15} {p.title}")
+
+
+def _readable_help() -> None:
+    """typer 0.29 prints a type beside every parameter: ``<bool>`` after each flag and
+    ``<list[str]>`` after a repeatable argument, and ``{FILE}...`` in the usage line. A flag needs
+    no type and an argument reads ``FILE...``; every other parameter names its value (``FILE``,
+    ``REGEX``, ``LEVEL``…) with a metavar. The typer range is pinned in pyproject.toml."""
+    from typer import core
+
+    option, argument = getattr(core, "TyperOption", None), getattr(core, "TyperArgument", None)
+    if option is not None and hasattr(option, "display_type_rich") and not getattr(option, "_logsleuth", False):
+        shown = option.display_type_rich
+
+        def display_type_rich(self, ctx):  # type: ignore[no-untyped-def]
+            return None if getattr(self, "is_flag", False) else shown(self, ctx)
+
+        option.display_type_rich, option._logsleuth = display_type_rich, True
+    if argument is not None and hasattr(argument, "_usage_display_name") and not getattr(argument, "_logsleuth", False):
+        def display_type_argument(self, ctx):  # type: ignore[no-untyped-def]
+            return None
+
+        def usage_name(self):  # type: ignore[no-untyped-def]
+            name = self.display_name_raw + ("..." if self.nargs != 1 else "")
+            return name if self.required else f"[{name}]"
+
+        argument.display_type_rich, argument._usage_display_name, argument._logsleuth = display_type_argument, usage_name, True
+
+
+_readable_help()
 
 
 def main(argv: list[str] | None = None) -> None:

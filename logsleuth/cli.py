@@ -432,6 +432,11 @@ def watch(
     from logsleuth.render import get_renderer
 
     sys.stdout.write("\n" if live else "")
+    if report_format is Format.text and live:
+        from logsleuth.render.text import print_report
+
+        print_report(_console(), report)
+        return
     sys.stdout.write(get_renderer(report_format.value)(report))
     sys.stdout.flush()
 

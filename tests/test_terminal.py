@@ -186,7 +186,8 @@ def save_screenshot(ansi_text: str, columns: int) -> None:
 
     ARTIFACTS.mkdir(exist_ok=True)
     console = Console(record=True, width=columns, force_terminal=True, color_system="truecolor", file=open(os.devnull, "w"))
-    console.print(Text.from_ansi(ansi_text), soft_wrap=True)
+    for line in ansi_text.split("\n"):  # a long command wraps on screen, as a terminal shows it
+        console.print(Text.from_ansi(line, no_wrap=False, overflow="fold"))
     svg = ARTIFACTS / f"terminal-{columns}.svg"
     console.save_svg(str(svg), title=f"logsleuth analyze — {columns} columns")
     assert svg.stat().st_size > 10000
@@ -195,8 +196,11 @@ def save_screenshot(ansi_text: str, columns: int) -> None:
         return
     profile = ARTIFACTS / ".chromium-profile"
     shot = ARTIFACTS / f"terminal-{columns}.png"
+    size = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg.read_text(encoding="utf-8"))
+    width, height = (int(float(x)) + 1 for x in size.groups()) if size else (1000, 2600)
     subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
-                    f"--user-data-dir={profile}", "--window-size=1000,2600", f"--screenshot={shot}", svg.as_uri()],
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={profile}", f"--window-size={width},{height}", f"--screenshot={shot}", svg.as_uri()],
                    capture_output=True, timeout=120, check=True)
     shutil.rmtree(profile, ignore_errors=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -154,6 +154,17 @@ def test_annotations_map_addon_paths_to_the_git_checkout(tmp_path, capsys, monke
     assert "::error file=tests/test_sale.py,line=27," in out
 
 
+def test_a_log_inside_the_checkout_is_named_from_its_root(tmp_path, capsys, monkeypatch):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "logs").mkdir()
+    log = repo / "logs" / "odoo.log"
+    log.write_bytes((RUNS / "odoo17_threaded_crash.log").read_bytes())
+    monkeypatch.chdir(repo / "logs")
+    _, out, _ = run_cli(["ci", str(log), "--annotations", "github"], capsys)
+    assert "::error file=logs/odoo.log,line=13,title=CRITICAL odoo.service.server::" in out
+
+
 def test_sarif_points_at_the_checkout(tmp_path, capsys, monkeypatch):
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)

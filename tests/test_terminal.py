@@ -94,6 +94,18 @@ def test_report_fits_the_terminal(columns, commands):
         save_screenshot(out, columns)
 
 
+@pytest.mark.parametrize("columns", [80, 120])
+def test_lifetimes_table_fits_the_terminal(columns):
+    code, out = in_pty(["lifetimes", SEED], columns)
+    plain = ANSI.sub("", out)
+    assert code == 0 and "3 process lifetime(s)" in plain
+    for line in plain.splitlines():
+        assert cell_len(line) <= columns and "…" not in line
+    for word in ("60412", "03:24:34,131", "end-of-log", "21m 53s"):
+        assert word in plain
+    assert ("workers" in plain) is (columns == 120), "80 columns drop the less useful columns, 120 show all"
+
+
 def test_no_color_in_a_terminal(commands):
     code, out = in_pty(["analyze", SEED], 100, NO_COLOR="1")
     assert code == 0 and not COLOUR.search(out)

@@ -74,7 +74,7 @@ def _items(report: Report, gate: Gate, root: str | None) -> list[dict[str, objec
         for case in report.tests.failing:
             first = case.message.splitlines()[0] if case.message else case.status
             items.append({
-                "file": relative(case.file, root) if case.file else case.source,
+                "file": relative(case.file, root) if case.file else (relative(case.source, root) if case.source != "-" else "-"),
                 "line": case.file_line if case.file else case.line,
                 "title": f"{case.status.upper()}: {case.name}",
                 "message": f"{first}\n(log line {case.line})",
@@ -82,7 +82,8 @@ def _items(report: Report, gate: Gate, root: str | None) -> list[dict[str, objec
         if report.tests.crashed:
             items.append({"file": None, "line": None, "title": "Odoo test run crashed", "message": NO_END})
     for rec in gate.failing:
-        items.append({"file": rec.source, "line": rec.line, "title": f"{rec.level} {rec.logger}", "message": rec.message})
+        source = relative(rec.source, root) if rec.source != "-" else rec.source
+        items.append({"file": source, "line": rec.line, "title": f"{rec.level} {rec.logger}", "message": rec.message})
     return items
 
 

@@ -185,3 +185,21 @@ def test_sarif_schema_rejects_what_is_not_sarif():
     bad = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"ruleId": "r"}]}]}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft4Validator(SARIF_SCHEMA).validate(bad)
+
+
+def test_junit_time_from_the_detailed_tests_report(tmp_path, capsys):
+    """With odoo.tests.stats at DEBUG, Odoo logs each test's time: JUnit takes it as is."""
+    text = (_log(BANNER, ("INFO", "odoo.addons.sale_x.tests.test_sale", "Starting TestSale.test_a ..."),
+                 ("INFO", "odoo.addons.sale_x.tests.test_sale", "Starting TestSale.test_b ..."))
+            + "2024-06-07 09:00:05,000 77 DEBUG test odoo.tests.stats: Detailed Tests Report: \n"
+            + "\tsale_x: 2.50s 40 queries\n\tsale_x.TestSale: 2.50s 40 queries\n"
+            + "\tsale_x.TestSale.test_a: 1.25s 12 queries\n\tsale_x.TestSale.test_b: 1.25s 28 queries\n"
+            + _log(("INFO", "odoo.tests.stats", "sale_x: 2 tests 2.50s 40 queries"),
+                   ("INFO", "odoo.tests.result", "0 failed, 0 error(s) of 2 tests when loading database 'test'")))
+    junit = tmp_path / "j.xml"
+    code, _, _ = run_cli(["ci", write_log(tmp_path, text), "--junit", str(junit)], capsys)
+    assert code == 0
+    JUNIT.validate(str(junit))
+    suite = ET.parse(junit).getroot().find("testsuite[@name='sale_x']")
+    assert suite.get("time") == "2.500"
+    assert [c.get("time") for c in suite.iter("testcase")] == ["1.250", "1.250"]

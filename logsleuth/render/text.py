@@ -102,7 +102,7 @@ def _lifetime_summary(r: Report, width: int, command: str) -> list:
     text.append("The ones that matter (failures, crash, forced stop, requests in a shutdown window) are below; "
                 if matter else "None has failures, a crash, a forced stop or requests in a shutdown window. ")
     text.append("the full table: ")
-    parts: list = [Panel(text, title="Process lifetimes"), Text(command, style="green", no_wrap=True, overflow="ignore")]
+    parts: list = [Panel(text, title="Process lifetimes"), Text(clean(command), style="green", no_wrap=True, overflow="ignore")]
     if matter:
         shown = matter[:SUMMARY_LIMIT]
         sub = dataclasses.replace(r, lifetimes=shown)

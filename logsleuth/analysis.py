@@ -206,6 +206,8 @@ def scan(
             count += 1
             if progress is not None and count % 20000 == 0:
                 progress(sum(s.bytes for s in sources))
+    if progress is not None:
+        progress(-1)  # reading is over: what follows is correlation, not a silent pause
     return pipeline.finish()
 
 

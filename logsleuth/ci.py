@@ -37,6 +37,7 @@ class GateConfig:
     fail_on_skipped: bool = False
     err_if_empty: bool = True
     annotations: str = "none"
+    allow_no_tests: bool = False
 
 
 @dataclass
@@ -103,6 +104,10 @@ class Gate:
             self.failing.append(GateRecord(rec.source, rec.first_line, level, logger, message))
 
 
+NO_END = ("the test run has no end (no final summary, post-tests line, test statistics or graceful stop): "
+          "it crashed or was cut off")
+
+
 @dataclass
 class Verdict:
     failed: bool
@@ -113,11 +118,15 @@ def decide(gate: Gate, tests: TestRun | None) -> Verdict:
     reasons = []
     if gate.odoo_records == 0 and gate.config.err_if_empty:
         reasons.append("the log holds no Odoo record (empty, or not an Odoo log)")
+    if tests is None or (tests.total == 0 and not tests.crashed):
+        if not gate.config.allow_no_tests and gate.odoo_records:
+            reasons.append("no test ran (is --test-enable missing?); --allow-no-tests if that is expected"
+                           if tests is None else "the test run ran 0 tests; --allow-no-tests if that is expected")
     if tests is not None:
         if tests.failed or tests.errors:
             reasons.append(f"{tests.failed} test(s) failed and {tests.errors} errored")
-        if not tests.summary_found:
-            reasons.append("the test run has no final summary: it crashed or was cut off")
+        if tests.crashed:
+            reasons.append(NO_END)
         if tests.skipped and gate.config.fail_on_skipped:
             reasons.append(f"{tests.skipped} test(s) were skipped")
     if gate.failing_total:
@@ -168,4 +177,39 @@ def _read_config(path: Path) -> dict[str, Any]:
         data = data.get("tool", {}).get("logsleuth", {})
     elif "tool" in data and "logsleuth" in data["tool"]:
         data = data["tool"]["logsleuth"]
-    return {k.replace("-", "_"): v for k, v in data.items()}
+    return _validated(data, path)
+
+
+CONFIG_KEYS: dict[str, tuple[type, str]] = {
+    "fail-on": (str, "a log level name"),
+    "ignore": (list, "a list of regexes"),
+    "fail-on-skipped": (bool, "true or false"),
+    "allow-no-tests": (bool, "true or false"),
+    "err-if-empty": (bool, "true or false"),
+    "annotations": (str, "github, gitlab or none"),
+}
+"""The TOML settings; keys are written ``fail-on`` (canonical) or ``fail_on``."""
+
+
+def _validated(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Settings with ``_`` keys: an unknown key is a warning, a value of the wrong type an error,
+    each naming the key and the file."""
+    import sys
+
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        canonical = str(key).replace("_", "-")
+        if canonical not in CONFIG_KEYS:
+            sys.stderr.write(f"logsleuth: warning: unknown configuration key {key!r} ignored ({path})\n")
+            continue
+        kind, expected = CONFIG_KEYS[canonical]
+        if kind is str and isinstance(value, str) or kind is bool and isinstance(value, bool):
+            ok = True
+        elif kind is list:
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        else:
+            ok = False
+        if not ok:
+            raise UsageError(f"invalid configuration: {key} = {value!r}: expected {expected}", str(path))
+        out[canonical.replace("-", "_")] = value
+    return out

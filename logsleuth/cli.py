@@ -11,9 +11,10 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import functools
+import shlex
 import typer
 
 from logsleuth import __version__
@@ -26,8 +27,11 @@ from logsleuth.patterns import SEVERITIES, load_patterns
 from logsleuth.report import SEVERITY_RANK, build_report
 from logsleuth.sources import check_path
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Find what really went wrong in an Odoo server log, and prove it.",
@@ -56,6 +60,11 @@ class FailOn(str, Enum):
     critical = "critical"
 
 
+class CiFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
 class Annotations(str, Enum):
     github = "github"
     gitlab = "gitlab"
@@ -70,22 +79,22 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
     debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors (for bug reports)."),
 ) -> None:
     """logsleuth reads plain, .gz, .bz2 and .xz logs, stdin (-) and rotated sets."""
 
 
-FILES = typer.Argument(..., help="Log files (plain, .gz, .bz2, .xz), '-' for stdin; a rotated set is read oldest first.")
-PATTERNS = typer.Option(None, "--patterns", help="A directory of extra pattern files (*.toml); repeatable.")
-OUTPUT = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically) instead of stdout.")
-SINCE = typer.Option(None, "--since", help="Start of the window: '2025-10-18 03:20', '03:20' (on the log's date), 'yesterday 14:00', '2h ago', ISO 8601 (UTC, like Odoo).")
-UNTIL = typer.Option(None, "--until", help="End of the window (same forms as --since).")
-DB = typer.Option(None, "--db", help="Only records of this database.")
-PID = typer.Option(None, "--pid", help="Only records of this process (a master PID includes its workers' lifetime).")
-LIFETIME = typer.Option(None, "--lifetime", help="Only lifetime K (its index in the lifetimes table).")
-LEVEL = typer.Option(None, "--level", help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR, CRITICAL).")
-JOBS = typer.Option("1", "--jobs", "-j", help="Use several cores (several files in parallel; one large plain file in byte ranges): a number, or 'auto'.")
+FILES = typer.Argument(..., metavar="FILE", help="Log files (plain, .gz, .bz2, .xz), '-' for stdin; a rotated set is read oldest first.")
+PATTERNS = typer.Option(None, "--patterns", metavar="DIR", help="A directory of extra pattern files (*.toml); repeatable.")
+OUTPUT = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to this file (atomically) instead of stdout.")
+SINCE = typer.Option(None, "--since", metavar="WHEN", help="Start of the window: '2025-10-18 03:20', '03:20' (on the log's date), 'yesterday 14:00', '2h ago', ISO 8601 (UTC, like Odoo).")
+UNTIL = typer.Option(None, "--until", metavar="WHEN", help="End of the window (same forms as --since).")
+DB = typer.Option(None, "--db", metavar="NAME", help="Only records of this database.")
+PID = typer.Option(None, "--pid", metavar="PID", help="Only records of this process (a master PID includes its workers' lifetime).")
+LIFETIME = typer.Option(None, "--lifetime", metavar="K", help="Only lifetime K (its index in the lifetimes table).")
+LEVEL = typer.Option(None, "--level", metavar="LEVEL", help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR, CRITICAL).")
+JOBS = typer.Option("1", "--jobs", "-j", metavar="N|auto", help="Use several cores (several files in parallel; one large plain file in byte ranges): a number, or 'auto'.")
 REDACT = typer.Option(False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms).")
 
 
@@ -106,21 +115,35 @@ def _check(files: list[str]) -> None:
         check_path(f)
 
 
-def _progress(files: list[str]) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
-    """A progress bar on stderr for long inputs, only when stderr is a terminal."""
+PROGRESS_MIN_BYTES = 50 * 1000 * 1000
+"""Inputs at least this large get a progress bar (on stderr, and only when it is a terminal)."""
+
+
+def _progress(files: list[str], minimum: int = PROGRESS_MIN_BYTES) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+    """A progress bar with an ETA on stderr for long inputs, only when stderr is a terminal; once
+    reading ends it says what is still being done, so there is no silent pause."""
     if not sys.stderr.isatty():
         return None, lambda: None
     total = sum(os.path.getsize(f) for f in files if f != "-" and os.path.isfile(f))
-    if total < 32 * 1024 * 1024:
+    if total < minimum:
         return None, lambda: None
     from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+    from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, TimeRemainingColumn,
+                               TransferSpeedColumn)
 
-    progress = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                        console=Console(stderr=True), transient=True)
+    progress = Progress(SpinnerColumn(), "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                        TransferSpeedColumn(), "ETA", TimeRemainingColumn(), console=Console(stderr=True), transient=True)
     task = progress.add_task("reading", total=total)
     progress.start()
-    return (lambda done: progress.update(task, completed=done)), progress.stop
+
+    def update(done: int) -> None:
+        """Bytes read so far; -1 once reading is over (then the bar says what is left to do)."""
+        if done < 0:
+            progress.update(task, completed=total, description="read; correlating")
+        else:
+            progress.update(task, completed=min(done, total))
+
+    return update, progress.stop
 
 
 def _focus(files: list[str], since: str | None, until: str | None, db: str | None, pid: int | None,
@@ -152,6 +175,20 @@ def _scan(files: list[str], patterns_dirs: list[str] | None, with_patterns: bool
         return scan(files, patterns, progress=update, stages=[gate] if gate else None, **kwargs)  # type: ignore[arg-type]
     finally:
         stop()
+
+
+def _columns() -> int:
+    """The width of a report written to a file: ``COLUMNS``, else 80."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 80
+
+
+def _console() -> "Console":
+    """stdout as rich sees it: the terminal's width (``COLUMNS`` when piped, else 80), colour on a
+    terminal or with ``FORCE_COLOR``, none with ``NO_COLOR``; log text is never read as markup."""
+    from rich.console import Console
+
+    return Console(markup=False, highlight=False, emoji=False)
 
 
 def _emit(text: str, output: Optional[Path]) -> None:
@@ -204,6 +241,7 @@ def analyze(
     lifetime: Optional[int] = LIFETIME,
     level: Optional[str] = LEVEL,
     jobs: str = JOBS,
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Text: the full lifetimes table even when there are many."),
 ) -> None:
     """The forensic report: lifetimes, failures, root causes with evidence, fixes, verification."""
     _check(files)
@@ -212,12 +250,14 @@ def analyze(
     report = build_report(result)
     if redact:
         _redact(result, report)
-    if fmt is Format.text and output is None and sys.stdout.isatty():
-        from rich.console import Console
+    if fmt is Format.text:
+        from logsleuth.render.text import print_report, render
 
-        from logsleuth.render.text import build
-
-        Console(markup=False, highlight=False).print(build(report))
+        hint = "logsleuth lifetimes " + " ".join(shlex.quote(f) for f in files) + "   # or: analyze --verbose"
+        if output is None:  # the terminal's width; COLUMNS when piped; NO_COLOR and FORCE_COLOR honoured
+            print_report(_console(), report, verbose, hint)
+        else:
+            _emit(render(report, verbose=verbose), output)
     else:
         from logsleuth.render import get_renderer
 
@@ -259,21 +299,17 @@ def lifetimes(
         _emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
         return
     from rich.console import Console
-    from rich.table import Table
 
-    from logsleuth.render.text import T, lifetime_rows
+    from logsleuth.render.text import LIFETIME_COLUMNS as table_columns, LIFETIME_DROP, fitted_table, lifetime_rows
 
-    table = Table(title=f"{len(report.lifetimes)} process lifetime(s)")
-    for col in ("#", "PID", "workers", "start", "end", "duration", "version", "lines", "end reason", "shutdown line"):
-        table.add_column(col)
-    for row in lifetime_rows(report):
-        table.add_row(*[T(c) for c in row])
-    if output is None and sys.stdout.isatty():
-        Console(markup=False, highlight=False).print(table)
+    rows: list[list[object]] = list(lifetime_rows(report))
+    table = fitted_table(f"{len(report.lifetimes)} process lifetime(s)", table_columns, rows, _console().width, LIFETIME_DROP)
+    if output is None:
+        _console().print(table)
         return
-    console = Console(width=160, no_color=True, markup=False, highlight=False)
+    console = Console(width=_columns(), no_color=True, markup=False, highlight=False)
     with console.capture() as cap:
-        console.print(table)
+        console.print(fitted_table(table.title, table_columns, rows, console.width, LIFETIME_DROP))
     _emit(cap.get(), output)
 
 
@@ -281,15 +317,18 @@ def lifetimes(
 @guarded
 def ci(
     files: list[str] = FILES,
-    junit: Optional[Path] = typer.Option(None, "--junit", help="Write JUnit XML here."),
+    junit: Optional[Path] = typer.Option(None, "--junit", metavar="FILE", help="Write JUnit XML here."),
     annotations: Optional[Annotations] = typer.Option(None, "--annotations", help="github (workflow commands on stdout) or gitlab (Code Quality file)."),
-    annotations_file: Path = typer.Option(Path("gl-code-quality-report.json"), "--annotations-file", help="Where --annotations gitlab writes."),
-    root: Optional[str] = typer.Option(None, "--root", help="Make test file paths relative to this folder in annotations (default: the current folder)."),
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Lowest log level that fails the build: debug, info, warning, error (default), critical, none."),
-    ignore: Optional[list[str]] = typer.Option(None, "--ignore", help="Regex searched in the whole record (traceback included); a match does not fail the build. Repeatable."),
-    config: Optional[str] = typer.Option(None, "--config", help="Settings file (.logsleuth.toml, pyproject.toml [tool.logsleuth], checklog-odoo.cfg)."),
+    annotations_file: Path = typer.Option(Path("gl-code-quality-report.json"), "--annotations-file", metavar="FILE", help="Where --annotations gitlab writes."),
+    root: Optional[str] = typer.Option(None, "--root", metavar="DIR", help="Make test file paths relative to this folder in annotations and SARIF (default: the git root of the current folder)."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar="LEVEL", help="Lowest log level that fails the build: debug, info, warning, error (default), critical, none."),
+    ignore: Optional[list[str]] = typer.Option(None, "--ignore", metavar="REGEX", help="Regex searched in the whole record (traceback included); a match does not fail the build. Repeatable."),
+    config: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Settings file (.logsleuth.toml, pyproject.toml [tool.logsleuth], checklog-odoo.cfg)."),
     echo: bool = typer.Option(False, "--echo", help="Pass the log through to stdout while reading it (for pipes)."),
     fail_on_skipped: Optional[bool] = typer.Option(None, "--fail-on-skipped/--no-fail-on-skipped", help="Fail when tests were skipped."),
+    allow_no_tests: Optional[bool] = typer.Option(None, "--allow-no-tests/--no-allow-no-tests", help="Pass a log with no test run (default: it fails, as a forgotten --test-enable would)."),
+    ci_format: CiFormat = typer.Option(CiFormat.text, "--format", "-f", help="text (the summary) or json (the analyze report plus the verdict)."),
+    sarif: Optional[Path] = typer.Option(None, "--sarif", metavar="FILE", help="Write SARIF 2.1.0 here (GitHub code scanning, GitLab)."),
     patterns: Optional[list[str]] = PATTERNS,
     redact: bool = REDACT,
     since: Optional[str] = SINCE,
@@ -310,6 +349,7 @@ def ci(
         ignore=[*settings.get("ignore", []), *(ignore or [])],
         fail_on_skipped=fail_on_skipped if fail_on_skipped is not None else bool(settings.get("fail_on_skipped", False)),
         err_if_empty=bool(settings.get("err_if_empty", True)),
+        allow_no_tests=allow_no_tests if allow_no_tests is not None else bool(settings.get("allow_no_tests", False)),
     )
     gate = Gate(gate_config)
     chosen = annotations.value if annotations is not None else str(settings.get("annotations", "none"))
@@ -330,11 +370,28 @@ def ci(
         from logsleuth.render.annotations import gitlab
 
         write_output(annotations_file, gitlab(report, gate, root))
-    text = summary(report, gate, verdict)
+    if sarif is not None:
+        from logsleuth.render.sarif import render as sarif_json
+
+        write_output(sarif, sarif_json(report, gate, verdict, root))
+    if ci_format is CiFormat.json:
+        import json
+
+        from logsleuth.render.json import report_dict
+
+        data = report_dict(report)
+        data["ci"] = {"failed": verdict.failed, "reasons": verdict.reasons, "fail_on": gate.config.fail_on,
+                      "failing_records": gate.failing_total, "ignored_records": gate.ignored_total}
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = summary(report, gate, verdict)
     if chosen == "github":
         from logsleuth.render.annotations import github
 
-        text += github(report, gate, root)
+        if ci_format is CiFormat.json:
+            sys.stderr.write(github(report, gate, root))
+        else:
+            text += github(report, gate, root)
     sys.stdout.write(text)
     sys.stdout.flush()
     raise typer.Exit(EXIT_FINDINGS if verdict.failed else EXIT_OK)
@@ -342,14 +399,15 @@ def ci(
 
 @app.command()
 def watch(
-    file: str = typer.Argument(..., help="The log to follow (it may not exist yet; rotation and truncation are followed)."),
+    file: str = typer.Argument(..., metavar="FILE", help="The log to follow (it may not exist yet; rotation and truncation are followed)."),
     from_start: bool = typer.Option(False, "--from-start", help="Analyse what the file already holds first (default: only new lines)."),
-    jsonl: Optional[str] = typer.Option(None, "--jsonl", help="Append each new finding to this file as a JSON line."),
-    on_finding: Optional[str] = typer.Option(None, "--on-finding", help="Run this shell command for each new finding (JSON on stdin, LOGSLEUTH_* variables)."),
+    jsonl: Optional[str] = typer.Option(None, "--jsonl", metavar="FILE", help="Append each new finding to this file as a JSON line."),
+    on_finding: Optional[str] = typer.Option(None, "--on-finding", metavar="COMMAND", help="Run this shell command for each new finding (JSON on stdin, LOGSLEUTH_* variables)."),
     min_severity: FailOn = typer.Option(FailOn.low, "--min-severity", help="Announce findings at or above this severity."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Stop after this many seconds (default: until Ctrl-C)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Stop after this many seconds (default: until Ctrl-C)."),
     patterns: Optional[list[str]] = PATTERNS,
     report_format: Format = typer.Option(Format.text, "--report-format", help="Format of the report printed when watching stops."),
+    redact: bool = REDACT,
 ) -> None:
     """Follow a growing log (like tail -F) and print each new finding the moment it is made."""
     from logsleuth.watch import WatchOptions, Watcher
@@ -362,12 +420,23 @@ def watch(
         typer.echo(f"logsleuth: warning: pattern skipped: {w}", err=True)
     floor = "info" if min_severity is FailOn.none else min_severity.value
     watcher = Watcher(WatchOptions(file, from_start, jsonl, on_finding, timeout, min_severity=floor), found)
+    if redact:
+        from logsleuth.redact import Redactor
+
+        watcher.redactor = Redactor()
     live = sys.stdout.isatty()
     result = watcher.run(_live_summary() if live else None)
     report = build_report(result)
+    if redact:
+        _redact(result, report)
     from logsleuth.render import get_renderer
 
     sys.stdout.write("\n" if live else "")
+    if report_format is Format.text and live:
+        from logsleuth.render.text import print_report
+
+        print_report(_console(), report)
+        return
     sys.stdout.write(get_renderer(report_format.value)(report))
     sys.stdout.flush()
 
@@ -390,9 +459,9 @@ def _live_summary() -> Callable[[Scan, int], None]:
 @guarded
 def show(
     files: list[str] = FILES,
-    finding: str = typer.Option(..., "--finding", help="The finding id from a report (F1, F2…)."),
-    context: int = typer.Option(3, "--context", "-C", help="Lines of context around each occurrence."),
-    occurrences: int = typer.Option(5, "--occurrences", help="How many occurrences to print (0: all kept)."),
+    finding: str = typer.Option(..., "--finding", metavar="ID", help="The finding id from a report (F1, F2…)."),
+    context: int = typer.Option(3, "--context", "-C", metavar="N", help="Lines of context around each occurrence."),
+    occurrences: int = typer.Option(5, "--occurrences", metavar="N", help="How many occurrences to print (0: all kept)."),
     patterns: Optional[list[str]] = PATTERNS,
     since: Optional[str] = SINCE,
     until: Optional[str] = UNTIL,
@@ -422,7 +491,8 @@ def show(
 
 
 @app.command("patterns")
-def list_patterns(patterns: Optional[list[str]] = PATTERNS) -> None:
+def list_patterns(patterns: Optional[list[str]] = PATTERNS, redact: bool = typer.Option(
+        False, "--redact", help="Accepted like on every command; this list holds no log text, so nothing needs masking.")) -> None:
     """List the known error signatures (built-in and --patterns DIR)."""
     warnings: list[str] = []
     found = load_patterns(patterns, warnings)
@@ -430,6 +500,35 @@ def list_patterns(patterns: Optional[list[str]] = PATTERNS) -> None:
         typer.echo(f"logsleuth: warning: pattern skipped: {w}", err=True)
     for p in sorted(found, key=lambda p: (-SEVERITIES.index(p.severity), p.id)):
         typer.echo(f"{p.id:38} {p.severity:9} {p.category:15} {p.title}")
+
+
+def _readable_help() -> None:
+    """typer 0.29 prints a type beside every parameter: ``<bool>`` after each flag and
+    ``<list[str]>`` after a repeatable argument, and ``{FILE}...`` in the usage line. A flag needs
+    no type and an argument reads ``FILE...``; every other parameter names its value (``FILE``,
+    ``REGEX``, ``LEVEL``…) with a metavar. The typer range is pinned in pyproject.toml."""
+    from typer import core
+
+    option, argument = getattr(core, "TyperOption", None), getattr(core, "TyperArgument", None)
+    if option is not None and hasattr(option, "display_type_rich") and not getattr(option, "_logsleuth", False):
+        shown = option.display_type_rich
+
+        def display_type_rich(self, ctx):  # type: ignore[no-untyped-def]
+            return None if getattr(self, "is_flag", False) else shown(self, ctx)
+
+        option.display_type_rich, option._logsleuth = display_type_rich, True
+    if argument is not None and hasattr(argument, "_usage_display_name") and not getattr(argument, "_logsleuth", False):
+        def display_type_argument(self, ctx):  # type: ignore[no-untyped-def]
+            return None
+
+        def usage_name(self):  # type: ignore[no-untyped-def]
+            name = self.display_name_raw + ("..." if self.nargs != 1 else "")
+            return name if self.required else f"[{name}]"
+
+        argument.display_type_rich, argument._usage_display_name, argument._logsleuth = display_type_argument, usage_name, True
+
+
+_readable_help()
 
 
 def main(argv: list[str] | None = None) -> None:

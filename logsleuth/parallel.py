@@ -149,7 +149,20 @@ def _merge_tests(into: Scan, other: Scan) -> None:
         a.cases.setdefault(key, case)
     a.summaries.extend(b.summaries)
     a.module_results.extend(b.module_results)
+    if a.detected and not b.detected and b.first_stop and a.stopped is None:
+        a.stopped = b.first_stop
+    a.first_stop = a.first_stop or b.first_stop
     a.detected |= b.detected
+    a.stats.update(b.stats)
+    a.detailed.update(b.detailed)
+    a.module_test_seconds.update(b.module_test_seconds)
+    a.loading_failed = a.loading_failed or b.loading_failed
+    a.modules_loaded |= b.modules_loaded
+    a.load_failed |= b.load_failed
+    a.post_started |= b.post_started
+    a.post_done |= b.post_done
+    if b.stopped == "forced" or (b.stopped and a.stopped is None):
+        a.stopped = b.stopped
     a.ran_total += b.ran_total
     if b.unittest_failed:
         f, e = a.unittest_failed or (0, 0)

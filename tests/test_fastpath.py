@@ -76,6 +76,7 @@ def test_same_report_with_crlf_ansi_nul_long_lines_and_prefixes(tmp_path):
         assert fast == slow, name
 
 
+@pytest.mark.slow
 @settings(max_examples=max(EXAMPLES // 4, 50), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(lines=log_lines())
 def test_same_report_on_fuzzed_logs(tmp_path_factory, lines):
@@ -132,6 +133,7 @@ def request_heavy_logs(draw) -> list[str]:
     return lines
 
 
+@pytest.mark.slow
 @settings(max_examples=max(EXAMPLES // 4, 50), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(lines=request_heavy_logs(), block=st.integers(64, 8192), keys=st.integers(1, 8), prune=st.integers(1, 80),
        back=st.integers(1, 200), prefix=st.sampled_from(["", "", "web-1  | ", "2025-01-01T10:00:00.123456789Z ",

@@ -149,6 +149,7 @@ def test_show_prints_the_evidence_with_context(capsys):
     assert run(["show", SEED, "--finding", "F99"], capsys)[0] == 2
 
 
+@pytest.mark.slow
 def test_watch_follows_appends_and_rotation(tmp_path):
     log = tmp_path / "odoo.log"
     log.write_text("2025-01-01 10:00:00,000 5 INFO ? odoo: Odoo version 17.0 \n")

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import jsonschema
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from logsleuth.records import parse_records
 from logsleuth.render.json import report_dict
 from logsleuth.report import build_report
 from logsleuth.sources import Source
+
+pytestmark = pytest.mark.slow  # about two minutes: the whole suite (CI) runs it, `-m "not slow"` does not
 
 EXAMPLES = int(os.environ.get("LOGSLEUTH_FUZZ_EXAMPLES", "1000"))
 PATTERNS = load_patterns()

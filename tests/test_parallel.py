@@ -85,6 +85,7 @@ from hypothesis import strategies as st  # noqa: E402
 from test_fuzz import log_lines  # noqa: E402
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 @given(lines=log_lines())
 def test_split_equals_serial_on_fuzzed_logs(tmp_path_factory, monkeypatch, lines):
@@ -101,6 +102,7 @@ from test_fastpath import request_heavy_logs  # noqa: E402
 from test_fuzz import EXAMPLES  # noqa: E402
 
 
+@pytest.mark.slow
 @settings(max_examples=max(EXAMPLES // 25, 40), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 @given(lines=request_heavy_logs(), size=st.integers(200, 4000))

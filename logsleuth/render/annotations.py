@@ -1,17 +1,22 @@
 """CI annotations: GitHub Actions workflow commands and a GitLab Code Quality report.
 
 GitHub's escaping rules (actions/toolkit ``command.ts``): in the message ``%``, CR and LF are
-percent-encoded; in properties ``:`` and ``,`` too. Paths are made relative to ``root`` so the
-annotation lands on the pull request's diff.
+percent-encoded; in properties ``:`` and ``,`` too. Paths are made relative to the repository
+(the git root of the current folder, or ``--root``) so the annotation lands on the pull request's
+diff: an addon path of the log (``/mnt/extra-addons/my_module/tests/x.py``) becomes the path of that
+file in the checkout (``my_module/tests/x.py``, or ``addons/my_module/tests/x.py``) when the
+checkout has it.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+from pathlib import Path
 
-from logsleuth.ci import Gate
+from logsleuth.ci import NO_END, Gate
 from logsleuth.report import Report
 
 
@@ -23,10 +28,44 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+@functools.lru_cache(maxsize=8)
+def repository_root(start: str) -> str:
+    """The git work tree that holds ``start`` (a ``.git`` folder or file), else ``start`` itself."""
+    here = Path(start).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return str(folder)
+    return str(here)
+
+
 def relative(path: str, root: str | None) -> str:
+    """``path`` as the checkout names it: relative to ``root`` (default: the git root of the
+    current folder), mapping a path from another machine by the longest tail the checkout has."""
     norm = path.replace("\\", "/")
-    base = (root or os.getcwd()).replace("\\", "/").rstrip("/") + "/"
-    return norm[len(base):] if norm.startswith(base) else norm
+    base_dir = root if root is not None else repository_root(os.getcwd())
+    base = base_dir.replace("\\", "/").rstrip("/") + "/"
+    if norm.startswith(base):
+        return norm[len(base):]
+    return _in_checkout(norm, base_dir) or norm
+
+
+@functools.lru_cache(maxsize=4096)
+def _in_checkout(norm: str, base_dir: str) -> str | None:
+    parts = [p for p in norm.split("/") if p and p != "."]
+    top = Path(base_dir)
+    for i in range(1, len(parts)):
+        tail = "/".join(parts[i:])
+        if len(parts) - i < 2:
+            break  # a bare file name says nothing about the module
+        if (top / tail).is_file():
+            return tail
+        try:
+            nested = [p for p in top.glob(f"*/{tail}") if p.is_file() and not p.relative_to(top).parts[0].startswith(".")]
+        except (OSError, ValueError):
+            nested = []
+        if len(nested) == 1:
+            return nested[0].relative_to(top).as_posix()
+    return None
 
 
 def _items(report: Report, gate: Gate, root: str | None) -> list[dict[str, object]]:
@@ -35,16 +74,16 @@ def _items(report: Report, gate: Gate, root: str | None) -> list[dict[str, objec
         for case in report.tests.failing:
             first = case.message.splitlines()[0] if case.message else case.status
             items.append({
-                "file": relative(case.file, root) if case.file else case.source,
+                "file": relative(case.file, root) if case.file else (relative(case.source, root) if case.source != "-" else "-"),
                 "line": case.file_line if case.file else case.line,
                 "title": f"{case.status.upper()}: {case.name}",
                 "message": f"{first}\n(log line {case.line})",
             })
-        if not report.tests.summary_found:
-            items.append({"file": None, "line": None, "title": "Odoo test run crashed",
-                          "message": "the test run has no final summary: it crashed or was cut off"})
+        if report.tests.crashed:
+            items.append({"file": None, "line": None, "title": "Odoo test run crashed", "message": NO_END})
     for rec in gate.failing:
-        items.append({"file": rec.source, "line": rec.line, "title": f"{rec.level} {rec.logger}", "message": rec.message})
+        source = relative(rec.source, root) if rec.source != "-" else rec.source
+        items.append({"file": source, "line": rec.line, "title": f"{rec.level} {rec.logger}", "message": rec.message})
     return items
 
 

@@ -13,7 +13,7 @@ def render(report: Report, gate: Gate, verdict: Verdict) -> str:
     if t is not None:
         out.append(
             f"tests: {t.total} total, {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped"
-            + ("" if t.summary_found else "  (no final summary: the run crashed or was cut off)")
+            + ("  (no end: the run crashed or was cut off)" if t.crashed else "")
         )
         for case in t.failing:
             where = f"{case.file}:{case.file_line}" if case.file else f"{case.source}:{case.line}"

@@ -221,7 +221,7 @@ def render(r: Report) -> str:
     if r.tests is not None:
         t = r.tests
         add(f"<h2>Tests</h2><p>{t.total} tests: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped"
-            + ("" if t.summary_found else " — <b>no final summary: the run did not finish</b>") + "</p>")
+            + (" — <b>no end: the run crashed or was cut off</b>" if t.crashed else "") + "</p>")
         for c in t.failing:
             where = f" — {c.file}:{c.file_line}" if c.file else ""
             add(f"<details><summary>{e(c.status.upper())} {e(c.name)} (line {c.line}){e(where)}</summary><pre>{e(c.traceback or c.message)}</pre></details>")

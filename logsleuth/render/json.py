@@ -87,6 +87,8 @@ def tests_dict(t: TestRun | None) -> dict[str, Any] | None:
     return {
         "total": t.total, "passed": t.passed, "failed": t.failed, "errors": t.errors, "skipped": t.skipped,
         "summary_found": t.summary_found,
+        "finished": t.finished,
+        "evidence": t.evidence,
         "cases": [
             {"name": c.name, "module": c.module, "status": c.status, "source": c.source, "line": c.line,
              "message": c.message, "file": c.file, "file_line": c.file_line}

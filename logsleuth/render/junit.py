@@ -1,7 +1,10 @@
 """JUnit XML for GitLab, Jenkins and GitHub test reporters, written with a real XML library.
 
 One ``testsuite`` per Odoo module with its test cases, a ``odoo.log`` suite for log records
-that fail the gate, and a ``test-run`` case when the run crashed before its summary. Only the
+that fail the gate, and a ``test-run`` case when the run crashed before its end. Failures known
+only from a summary line are ``unnamed failure N of M`` cases, so the counts match the console.
+``time`` (seconds) comes from ``odoo.tests.stats`` or the test's own records; ``timestamp`` is
+when the suite's first test started (the log's time, UTC as Odoo writes it). Only the
 elements and attributes of the strictest common schema (Jenkins' junit-10) are used, so the
 test's ``file:line`` goes first in the failure text. Text from the log is stripped of characters
 XML 1.0 cannot carry; ElementTree escapes the rest.
@@ -12,7 +15,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from logsleuth.ci import Gate
+from logsleuth.ci import NO_END, Gate
 from logsleuth.report import Report
 
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -34,12 +37,21 @@ def render(report: Report, gate: Gate) -> str:
         return suites[name]
 
     tests = report.tests
+    times: dict[str, float] = {}
+    starts: dict[str, str] = {}
     if tests is not None:
         for case in tests.cases:
             module = case.module or "odoo"
             cls, _, method = case.name.rpartition(".")
+            if case.unnamed:
+                cls, method = "", case.name
             el = ET.SubElement(suite(module), "testcase", classname=x(f"odoo.addons.{module}.{cls}" if cls else module),
                                name=x(method or case.name))
+            if case.seconds is not None:
+                el.set("time", f"{case.seconds:.3f}")
+                times[module] = times.get(module, 0.0) + case.seconds
+            if case.started is not None and module not in starts:
+                starts[module] = case.started.isoformat(timespec="seconds")
             counts[module]["tests"] += 1
             if case.status in ("fail", "error"):
                 tag = "failure" if case.status == "fail" else "error"
@@ -51,11 +63,12 @@ def render(report: Report, gate: Gate) -> str:
             elif case.status == "skip":
                 counts[module]["skipped"] += 1
                 ET.SubElement(el, "skipped", message=x(case.message[:500]))
-        if not tests.summary_found:
+        if tests.crashed:
             el = ET.SubElement(suite("test-run"), "testcase", classname="logsleuth", name="test run finished")
             counts["test-run"]["tests"] += 1
             counts["test-run"]["errors"] += 1
-            ET.SubElement(el, "error", message="the test run has no final summary: it crashed or was cut off", type="crash")
+            ET.SubElement(el, "error", message=NO_END, type="crash")
+        times.update(tests.suite_seconds)
     for rec in gate.failing:
         el = ET.SubElement(suite("odoo.log"), "testcase", classname=x(rec.logger), name=x(f"{rec.source}:{rec.line}"))
         counts["odoo.log"]["tests"] += 1
@@ -67,6 +80,10 @@ def render(report: Report, gate: Gate) -> str:
         for key, value in counts[name].items():
             el.set(key, str(value))
             totals[key] += value
+        if name in times:
+            el.set("time", f"{times[name]:.3f}")
+        if name in starts:
+            el.set("timestamp", starts[name])
     for key in ("tests", "failures", "errors"):
         root.set(key, str(totals[key]))
     ET.indent(root)

@@ -1,7 +1,9 @@
 """Markdown for tickets (GitHub, GitLab, Jira's Markdown import).
 
-Log text is untrusted: in running text and tables it is escaped (pipes, backticks, HTML,
-emphasis), and in code blocks it is fenced with more backticks than it contains.
+Log text is untrusted, and each context gets its own escaping: in running text and tables it is
+escaped (pipes, backticks, HTML, emphasis); in code spans nothing is escaped (a backslash would
+show: CommonMark code spans are literal) and the span is delimited by more backticks than it
+contains; in code blocks it is fenced with more backticks than it contains.
 """
 
 from __future__ import annotations
@@ -20,6 +22,17 @@ def esc(text: object) -> str:
     return _SPECIAL.sub(r"\\\1", s)
 
 
+def code(text: object) -> str:
+    """A CommonMark code span showing ``text`` exactly: no backslash escapes (they would be
+    shown), a delimiter longer than any backtick run inside, and a space of padding when the text
+    starts or ends with a backtick or a space (CommonMark strips one on each side)."""
+    s = str(text).replace("\r", " ").replace("\n", " ")
+    longest = max((len(m) for m in re.findall(r"`+", s)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if s[:1] in ("`", " ") or s[-1:] in ("`", " ") else ""
+    return f"{ticks}{pad}{s}{pad}{ticks}" if s else "` `"
+
+
 def fence(text: str, lang: str = "") -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
@@ -28,7 +41,7 @@ def fence(text: str, lang: str = "") -> str:
 
 def render(r: Report) -> str:
     out: list[str] = ["# logsleuth report", ""]
-    src = ", ".join(f"`{esc(s['path'])}` ({s['lines']} lines)" for s in r.sources)
+    src = ", ".join(f"{code(s['path'])} ({s['lines']} lines)" for s in r.sources)
     out += [f"**Sources:** {src}  ", f"**logsleuth** {esc(r.version)}", ""]
     out += ["## Verdict", "", esc(r.verdict), ""]
     s = r.summary
@@ -95,14 +108,14 @@ def render(r: Report) -> str:
             for v in rc.verify:
                 if v not in seen:
                     seen.add(v)
-                    out.append(f"- `{v.replace('`', chr(39))}`")
+                    out.append(f"- {code(v)}")
         out.append("")
     if r.tests is not None:
         t = r.tests
         out += ["## Tests", "", f"{t.total} tests: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped"
-                + ("" if t.summary_found else " — **no final summary: the run did not finish**"), ""]
+                + (" — **no end: the run crashed or was cut off**" if t.crashed else ""), ""]
         for c in t.failing:
-            out.append(f"- **{c.status.upper()}** `{esc(c.name)}` ({esc(c.module)}), line {c.line}: {esc(c.message.splitlines()[0] if c.message else '')}"
+            out.append(f"- **{c.status.upper()}** {code(c.name)} ({esc(c.module)}), line {c.line}: {esc(c.message.splitlines()[0] if c.message else '')}"
                        + (f" — {esc(c.file)}:{c.file_line}" if c.file else ""))
         out.append("")
     return "\n".join(out) + "\n"

@@ -3,9 +3,12 @@ as rich markup) and stripped of control characters, so a log line cannot style o
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -24,16 +27,101 @@ def T(text: object, style: str = "") -> Text:
     return Text(clean(text), style=style)
 
 
-def build(r: Report) -> Group:
-    parts: list = []
-    parts.append(Panel(T(r.verdict), title="Verdict", border_style="bold"))
-    if r.lifetimes:
-        table = Table(title="Process lifetimes", expand=False)
-        for col in ("#", "PID", "workers", "start", "end", "duration", "version", "lines", "end reason", "shutdown line"):
-            table.add_column(col)
-        for row in lifetime_rows(r):
-            table.add_row(*[T(c) for c in row])
-        parts.append(table)
+LIFETIME_COLUMNS = ("#", "PID", "workers", "start", "end", "duration", "version", "lines", "end reason", "shutdown line")
+LIFETIME_DROP = ("shutdown line", "workers", "version", "lines", "end", "PID")
+"""Columns given up first when the terminal is narrow (a dropped column beats a cut cell)."""
+ROOT_CAUSE_DROP = ("confidence", "category", "lines")
+SUMMARY_LIMIT = 8
+"""More lifetimes than this: the report shows a summary, ``lifetimes`` or ``--verbose`` the table."""
+
+
+def _word_width(text: str) -> int:
+    from rich.cells import cell_len
+
+    return max((cell_len(w) for w in text.split()), default=0)
+
+
+def fitted_table(title: str, headers: tuple[str, ...], rows: list[list[object]], width: int,
+                 drop: tuple[str, ...] = (), prefer: dict[str, int] | None = None) -> Table:
+    """A table that fits ``width`` without cutting a word: columns named in ``drop`` are left out,
+    in that order, until each column can be as wide as its longest word (``prefer`` asks more room
+    for a column of prose); the room left is shared out by how much each column's text needs it."""
+    from rich.cells import cell_len
+
+    prefer = prefer or {}
+    plain = [[c.plain if isinstance(c, Text) else str(c) for c in row] for row in rows]
+    least = [max([_word_width(headers[i])] + [_word_width(row[i]) for row in plain]) for i in range(len(headers))]
+    most = [max([cell_len(headers[i])] + [max((cell_len(x) for x in row[i].splitlines()), default=0) for row in plain])
+            for i in range(len(headers))]
+    keep = list(range(len(headers)))
+
+    def needed(cols: list[int]) -> int:
+        return sum(max(least[i], min(prefer.get(headers[i], 0), most[i])) + 3 for i in cols) + 1
+
+    for name in drop:
+        if needed(keep) <= width:
+            break
+        if name in headers and headers.index(name) in keep and len(keep) > 2:
+            keep.remove(headers.index(name))
+    table = Table(title=title, expand=False)
+    room = width - 1 - 3 * len(keep)
+    widths = {i: max(least[i], min(prefer.get(headers[i], 0), most[i])) for i in keep}
+    if sum(widths.values()) > room:
+        widths = {i: least[i] for i in keep}
+    if sum(most[i] for i in keep) <= room:
+        widths = {i: most[i] for i in keep}
+    elif sum(widths.values()) < room:
+        spare = room - sum(widths.values())
+        wants = {i: most[i] - widths[i] for i in keep}
+        total = sum(wants.values()) or 1
+        for i in keep:
+            widths[i] += wants[i] * spare // total
+    for i in keep:
+        table.add_column(headers[i], overflow="fold", width=widths[i] if sum(widths.values()) <= room else None)
+    for row in rows:
+        table.add_row(*[row[i] if isinstance(row[i], Text) else T(row[i]) for i in keep])
+    return table
+
+
+def _lifetime_table(r: Report, width: int, title: str = "Process lifetimes") -> Table:
+    return fitted_table(title, LIFETIME_COLUMNS, lifetime_rows(r), width, LIFETIME_DROP)
+
+
+def _lifetimes_that_matter(r: Report) -> list:
+    failing = {id(o.lifetime) for f in r.findings if f.severity in ("critical", "high", "medium") for o in f.occurrences if o.lifetime}
+    return [lt for lt in r.lifetimes
+            if lt.end_reason in ("crash", "forced") or id(lt) in failing or r.window_requests_total.get(lt.index)]
+
+
+def _lifetime_summary(r: Report, width: int, command: str) -> list:
+    from collections import Counter
+
+    counts = Counter(lt.end_reason for lt in r.lifetimes)
+    text = Text(f"{len(r.lifetimes)} process lifetimes: " + ", ".join(f"{n} {reason}" for reason, n in counts.most_common()) + ".\n")
+    matter = _lifetimes_that_matter(r)
+    text.append("The ones that matter (failures, crash, forced stop, requests in a shutdown window) are below; "
+                if matter else "None has failures, a crash, a forced stop or requests in a shutdown window. ")
+    text.append("the full table: ")
+    parts: list = [Panel(text, title="Process lifetimes"), Text(clean(command), style="green", no_wrap=True, overflow="ignore")]
+    if matter:
+        shown = matter[:SUMMARY_LIMIT]
+        sub = dataclasses.replace(r, lifetimes=shown)
+        title = f"{len(matter)} lifetime(s) that matter" + (f" (first {len(shown)})" if len(shown) < len(matter) else "")
+        parts.append(_lifetime_table(sub, width, title))
+    return parts
+
+
+def print_report(console: Console, r: Report, verbose: bool = False, lifetimes_command: str = "logsleuth lifetimes FILE") -> None:
+    """The terminal report, most important first: the verdict and the ranked root causes, then
+    the cascade, the lifetimes (a summary when there are many), notes, fixes and tests. Commands
+    to paste are printed unwrapped (``soft_wrap``), so a narrow terminal never breaks one."""
+    width = console.width
+    console.print(Panel(T(r.verdict), title="Verdict", border_style="bold"))
+    if r.root_causes:
+        rows = [[str(rc.rank), T(rc.severity.upper(), SEVERITY_STYLE[rc.severity]), rc.category, T(rc.title), rc.confidence,
+                 ", ".join(map(str, rc.evidence_lines[:6]))] for rc in r.root_causes]
+        console.print(fitted_table("Root causes", ("#", "severity", "category", "root cause", "confidence", "lines"), rows, width,
+                                   ROOT_CAUSE_DROP, prefer={"root cause": 32, "lines": 9}))
     if r.cascade:
         text = Text()
         for i, step in enumerate(r.cascade):
@@ -43,39 +131,58 @@ def build(r: Report) -> Group:
             if step.line:
                 text.append(f"line {step.line}: ", style="cyan")
             text.append(clean(step.detail) + "\n")
-        parts.append(Panel(text, title="Failure cascade"))
-    if r.root_causes:
-        table = Table(title="Root causes", expand=False)
-        for col in ("#", "severity", "category", "root cause", "confidence", "lines"):
-            table.add_column(col)
-        for rc in r.root_causes:
-            table.add_row(str(rc.rank), T(rc.severity.upper(), SEVERITY_STYLE[rc.severity]), rc.category, T(rc.title),
-                          rc.confidence, ", ".join(map(str, rc.evidence_lines[:6])))
-        parts.append(table)
+        console.print(Panel(text, title="Failure cascade"))
+    if r.lifetimes:
+        if len(r.lifetimes) > SUMMARY_LIMIT and not verbose:
+            for part in _lifetime_summary(r, width, lifetimes_command):
+                console.print(part, soft_wrap=isinstance(part, Text))
+        else:
+            console.print(_lifetime_table(r, width))
     if r.notes:
         text = Text()
         for n in r.notes:
             text.append(f"[{n.kind}] ", style="bold magenta" if n.kind == "contradiction" else "bold")
             text.append(clean(n.text) + "\n")
-        parts.append(Panel(text, title="What the lines show"))
+        console.print(Panel(text, title="What the lines show"))
     if r.root_causes:
-        text = Text()
+        console.rule("Fixes and verification")
         for rc in r.root_causes:
-            text.append(f"{rc.rank}. {clean(rc.title)}\n", style="bold")
-            text.append("   " + clean(rc.fix) + "\n")
+            console.print(Text(f"{rc.rank}. {clean(rc.title)}", style="bold"))
+            console.print(Padding(T(rc.fix), (0, 0, 0, 3)))
             for v in rc.verify:
-                text.append("   $ " + clean(v) + "\n", style="green")
-        parts.append(Panel(text, title="Fixes and verification"))
+                console.print(Text("   $ " + clean(v), style="green"), soft_wrap=True)
     if r.tests is not None:
         t = r.tests
         line = f"{t.total} tests: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped"
-        if not t.summary_found:
-            line += " — no final summary: the run did not finish"
+        if t.crashed:
+            line += " — no end: the run crashed or was cut off"
         text = Text(line + "\n")
         for c in t.failing:
             text.append(f"{c.status.upper()} {clean(c.name)} (line {c.line}) {clean(c.message.splitlines()[0] if c.message else '')}\n")
-        parts.append(Panel(text, title="Tests"))
-    return Group(*parts)
+        console.print(Panel(text, title="Tests"))
+
+
+def build(r: Report) -> Group:
+    """The report as one renderable (at the console's width; commands may wrap: prefer ``print_report``)."""
+    console = Console(width=120, record=True, markup=False, highlight=False)
+    with console.capture() as cap:
+        print_report(console, r)
+    return Group(Text.from_ansi(cap.get()))
+
+
+def human_duration(seconds: float) -> str:
+    """``4.4s``, ``3m 12s``, ``5h 07m``, ``2d 4h``: as people read durations."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    s = int(round(seconds))
+    days, s = divmod(s, 86400)
+    hours, s = divmod(s, 3600)
+    minutes, s = divmod(s, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m {s:02d}s"
 
 
 def lifetime_rows(r: Report) -> list[list[str]]:
@@ -85,7 +192,7 @@ def lifetime_rows(r: Report) -> list[list[str]]:
     several = len({lt.source for lt in r.lifetimes}) > 1
     for lt in r.lifetimes:
         a, b = parse_timestamp(lt.start or ""), parse_timestamp(lt.end or "")
-        duration = f"{(b - a).total_seconds():.1f}s" if a and b else "?"
+        duration = human_duration((b - a).total_seconds()) if a and b else "?"
         workers = str(lt.worker_count) + (f" +gevent {','.join(map(str, lt.gevent_pids))}" if lt.gevent_pids else "")
         rows.append([
             f"{lt.index} {lt.source}" if several else str(lt.index), str(lt.pid), workers, f"{lt.start or '?'} (L{lt.start_line})", f"{lt.end or '?'} (L{lt.end_line})",
@@ -95,8 +202,12 @@ def lifetime_rows(r: Report) -> list[list[str]]:
     return rows
 
 
-def render(r: Report, width: int = 120, color: bool = False) -> str:
-    console = Console(width=width, record=True, force_terminal=color, no_color=not color, highlight=False, markup=False)
+def render(r: Report, width: int | None = None, color: bool = False, verbose: bool = False) -> str:
+    """The report as text: ``width`` columns (default: ``COLUMNS``, else 80), no colour unless asked."""
+    if width is None:
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else 80
+    console = Console(width=width, force_terminal=color, no_color=not color, highlight=False, markup=False)
     with console.capture() as cap:
-        console.print(build(r))
+        print_report(console, r, verbose)
     return cap.get()

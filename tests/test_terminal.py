@@ -147,7 +147,7 @@ def many_lifetimes() -> str:
         if i == 4:
             text += H(day, pid, "Initiating shutdown")
             text += H(day, pid, '127.0.0.1 - - [01/Mar/2025 10:00:00] "GET /web HTTP/1.1" 200 - 3 0.01 0.02', logger="werkzeug")
-        elif i != 7:  # lifetime 8 has no end marker: a newer process follows it
+        elif i != 7:  # lifetime 8 has no end marker: a newer process follows it (an end the log does not explain)
             text += H(day, pid, "Initiating shutdown")
     return text
 
@@ -157,7 +157,7 @@ def test_many_lifetimes_become_a_summary(tmp_path, capsys, monkeypatch):
     log = write_log(tmp_path, many_lifetimes())
     code, out, _ = run_cli(["analyze", log], capsys)
     assert code == 0
-    assert "12 process lifetimes: 11 shutdown, 1 crash." in out
+    assert "12 process lifetimes: 11 shutdown, 1 unknown." in out
     assert f"logsleuth lifetimes {log}   # or: analyze --verbose" in out.splitlines()
     table = [x for x in out.splitlines() if re.match(r"^│ \d+ +│", x)]
     assert {x.split()[1] for x in table} == {"5", "8"}, "the summary lists the ones that matter"

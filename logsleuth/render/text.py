@@ -90,7 +90,7 @@ def _lifetime_table(r: Report, width: int, title: str = "Process lifetimes") -> 
 def _lifetimes_that_matter(r: Report) -> list:
     failing = {id(o.lifetime) for f in r.findings if f.severity in ("critical", "high", "medium") for o in f.occurrences if o.lifetime}
     return [lt for lt in r.lifetimes
-            if lt.end_reason in ("crash", "forced") or id(lt) in failing or r.window_requests_total.get(lt.index)]
+            if lt.end_reason in ("crash", "forced", "unknown") or id(lt) in failing or r.window_requests_total.get(lt.index)]
 
 
 def _lifetime_summary(r: Report, width: int, command: str) -> list:
@@ -99,8 +99,9 @@ def _lifetime_summary(r: Report, width: int, command: str) -> list:
     counts = Counter(lt.end_reason for lt in r.lifetimes)
     text = Text(f"{len(r.lifetimes)} process lifetimes: " + ", ".join(f"{n} {reason}" for reason, n in counts.most_common()) + ".\n")
     matter = _lifetimes_that_matter(r)
-    text.append("The ones that matter (failures, crash, forced stop, requests in a shutdown window) are below; "
-                if matter else "None has failures, a crash, a forced stop or requests in a shutdown window. ")
+    text.append("The ones that matter (failures, crash, forced stop, an end the log does not explain, requests in a "
+                "shutdown window) are below; "
+                if matter else "None has failures, a crash, a forced stop, an unexplained end or requests in a shutdown window. ")
     text.append("the full table: ")
     parts: list = [Panel(text, title="Process lifetimes"), Text(clean(command), style="green", no_wrap=True, overflow="ignore")]
     if matter:

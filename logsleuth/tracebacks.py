@@ -110,7 +110,9 @@ class Traceback:
             found = _block_culprit(block.frames)
             if found is not None:
                 return found
-        return None
+        # an import chain through Odoo's own addons only (web, base): its last addon frame
+        chain = [f for f in self.import_chain() if f.kind == "addon"]
+        return chain[-1] if chain else None
 
     def loaded_addon(self) -> str | None:
         """The addon being imported by Odoo's module loader, if this is an import failure."""

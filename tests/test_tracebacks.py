@@ -125,3 +125,20 @@ def test_addons_paths_name_the_module_and_vendored_code_is_not_an_addon():
     v = Frame("/srv/custom_addons/repo1/my_module/pylib/fastlib/core.py", 1, "f")
     classify(v, paths)
     assert (v.kind, v.module) == ("third-party", "fastlib")
+
+
+def test_culprit_is_never_empty_when_the_import_chain_shows_an_addon():
+    from logsleuth.tracebacks import parse_traceback
+    lines = [
+        "Traceback (most recent call last):",
+        '  File "/opt/odoo/odoo/modules/module.py", line 385, in load_openerp_module',
+        "    __import__('odoo.addons.' + module_name)",
+        '  File "/opt/odoo/addons/web/__init__.py", line 4, in <module>',
+        "    from . import controllers",
+        '  File "/opt/odoo/addons/web/controllers/main.py", line 12, in <module>',
+        "    from odoo.tools import crop_image",
+        "ImportError: cannot import name 'crop_image'",
+    ]
+    tb = parse_traceback(lines, 1)
+    culprit = tb.culprit()
+    assert culprit is not None and culprit.file.endswith("web/controllers/main.py") and culprit.line == 12

@@ -1,0 +1,80 @@
+"""Claims that must rest on lines, each kind shown on a real log of tests/corpus or a faithful
+reproduction: tracebacks of INFO/WARNING records, the lazy registry build of Odoo 17/18, the
+legend of the HTML timeline, ranking by context."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from helpers import SAMPLES, records_of, run_cli, write_log
+
+CORPUS = Path(__file__).parent / "corpus" / "real"
+
+
+def analyze(path: str, capsys, *extra: str) -> dict:
+    code, out, err = run_cli(["analyze", path, "--format", "json", *extra], capsys)
+    assert code == 0 and err == "", err
+    return json.loads(out)
+
+
+def test_info_record_with_exc_info_keeps_its_traceback():
+    text = (
+        "2024-01-01 10:00:00,000 7 INFO db odoo.addons.base.models.ir_attachment: _read_file reading /x/filestore/db/d0/d0\n"
+        "Traceback (most recent call last):\n"
+        '  File "/usr/lib/python3/dist-packages/odoo/addons/base/models/ir_attachment.py", line 110, in _file_read\n'
+        "    with open(full_path, 'rb') as f:\n"
+        "FileNotFoundError: [Errno 2] No such file or directory: '/x/filestore/db/d0/d0'\n"
+        "2024-01-01 10:00:01,000 7 INFO db werkzeug: 1.2.3.4 - - [x] \"GET /web HTTP/1.1\" 200 - 3 0.01 0.02\n"
+    )
+    recs = records_of(text)
+    assert [(r.kind, r.level, r.first_line, r.last_line) for r in recs] == [("record", "INFO", 1, 5), ("record", "INFO", 6, 6)]
+    assert recs[0].has_traceback
+
+
+def test_info_tracebacks_of_a_real_log_are_not_console_output_nor_ci_errors(capsys):
+    log = str(CORPUS / "mcafodoo__odoomoto__logs_odoo.log")
+    d = analyze(log, capsys)
+    assert not [f for f in d["findings"] if f["kind"] == "unclassified-console-traceback"]
+    code, out, _ = run_cli(["ci", log, "--allow-no-tests"], capsys)
+    errors = sum(1 for line in Path(log).read_text(errors="replace").splitlines() if re.match(r"\S+ \S+ \d+ (ERROR|CRITICAL) ", line))
+    assert f"{errors} log record(s) at ERROR or above" in out
+
+
+def test_lazy_registry_traceback_explains_the_module_failure_and_the_db_keyerror_is_not_a_failure(capsys):
+    d = analyze(str(SAMPLES / "seed_ai_brain_odoo18.log"), capsys)
+    (f,) = [f for f in d["findings"] if f["kind"] == "module-load-failure"]
+    assert f["explained_by_line"] is not None and f["exception"]["type"] == "RuntimeError"
+    assert not [g for g in d["findings"] if (g["exception"] or {}).get("type") == "KeyError"
+                and (g["exception"] or {}).get("message") == "'ai_sam_db'"]
+
+
+def test_html_legend_names_only_the_end_reasons_drawn(tmp_path, capsys):
+    code, out, _ = run_cli(["analyze", str(CORPUS / "jacobsims214__odoo-gsm__log_odoo-server.log"), "--format", "html"], capsys)
+    assert code == 0
+    legend = out[out.index('<p class="legend">'):].split("</p>", 1)[0]
+    assert "crash" not in legend and "forced" not in legend
+    log = write_log(tmp_path, (
+        "2025-01-01 10:00:00,000 10 INFO ? odoo: Odoo version 17.0 \n"
+        "2025-01-01 10:00:01,000 10 INFO ? odoo.service.server: HTTP service (werkzeug) running on 0.0.0.0:8069 \n"
+        "Segmentation fault (core dumped)\n"
+        "2025-01-01 11:00:00,000 11 INFO ? odoo: Odoo version 17.0 \n"
+    ))
+    code, out, _ = run_cli(["analyze", log, "--format", "html"], capsys)
+    legend = out[out.index('<p class="legend">'):].split("</p>", 1)[0]
+    assert "ended by a crash" in legend and "forced" not in legend
+
+
+def test_scanner_junk_is_noise_and_the_backup_cron_is_first(capsys):
+    from helpers import CORPUS_REAL
+    import pytest
+    log = CORPUS_REAL / "Metallerie__odoo16_metal__odoo-server.log"
+    if not log.exists():
+        pytest.skip("../shared/corpus/real is not beside the checkout")
+    d = analyze(str(log), capsys)
+    first = d["root_causes"][0]
+    assert "auto_backup" in first["title"] and first["context"] is None
+    noise = [rc for rc in d["root_causes"] if rc["context"] == "noise"]
+    assert noise and all(d["root_causes"].index(rc) > 0 for rc in noise)
+    assert "First because" in d["verdict"]

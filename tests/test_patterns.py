@@ -61,9 +61,22 @@ def _placeholders(template: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(template) if name]
 
 
-def _unfilled(template: str, ctx: dict) -> list[str]:
-    """Placeholders of ``template`` that this match leaves empty: ``fill`` would print ``?``."""
-    return [name for name in _placeholders(template) if str(ctx.get(name) if ctx.get(name) is not None else "") in ("", "?")]
+def _unfilled(template: str, ctx: dict, pattern=None) -> list[str]:
+    """Placeholders of ``template`` that this match leaves empty (``fill`` would print ``?``),
+    including a ``[derive]`` value whose default template names a value the match left empty."""
+    out = []
+    for name in _placeholders(template):
+        value = ctx.get(name)
+        if value is None or str(value) in ("", "?"):
+            out.append(name)
+            continue
+        spec = pattern.derive.get(name) if pattern is not None else None
+        if spec is not None:
+            source = str(ctx.get(spec.get("from", "")) or "")
+            top = source.split(".")[0] if spec.get("top_level", True) else source
+            if spec.get("map", {}).get(top) is None and spec.get("map", {}).get(source) is None:
+                out += [f"{name}<-{inner}" for inner in _unfilled(spec.get("default", "{" + spec.get("from", "") + "}"), ctx)]
+    return out
 
 
 def _bre_to_python(pattern: str) -> str:
@@ -148,7 +161,10 @@ def test_fix_and_verify_hold_on_every_example(pattern, example):
     if finding.explained_by:
         ctx["explained_line"] = finding.explained_by[1]
     for template, what in [(pattern.fix, "fix"), (pattern.code, "code")] + [(v, "verify") for v in pattern.verify]:
-        assert not _unfilled(template, ctx), f"{pattern.id}: {what} {template!r} has unfilled {_unfilled(template, ctx)}"
+        unfilled = _unfilled(template, ctx, pattern)
+        assert not unfilled, f"{pattern.id}: {what} {template!r} leaves {unfilled} unfilled"
+        rendered = fill(template, ctx)
+        assert "(?:?)" not in rendered and not re.search(r"(?<!\{)\{\w+\}(?!\})", rendered), f"{pattern.id}: {what} renders as {rendered!r}"
     lines = example["text"].strip("\n").splitlines()
     for template in pattern.verify:
         command = fill(template, ctx)

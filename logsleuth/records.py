@@ -40,6 +40,7 @@ RAW_START = re.compile(
     r"|--- Logging error ---$"
     r"|nohup: "
     r"|\S[^:]*\.py:\d+: \w*Warning: "
+    r"|\S[^:]*: error: option \S+: "
 )
 """Console lines written by the interpreter or the shell, never by Odoo's logging."""
 

@@ -239,7 +239,7 @@ class RecordParser:
             done = self._line(cut_number, cut_text)
             later = self.feed(number, text)
             return done if done is not None else later
-        if _CUT_HEADER.match(text):
+        if len(text) <= 34 and _CUT_HEADER.match(text):  # a cut header is short: no regex on ordinary lines
             self.cut = (number, text)
             return None
         if not text[:1].isdigit() and _PS_PREFIX.match(text):

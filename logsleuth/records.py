@@ -9,12 +9,18 @@ instead of being glued to the unrelated record before it; text before the first 
 
 from __future__ import annotations
 
+import os
 import re
 from collections import deque
 from datetime import datetime
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
-from logsleuth.sources import Source, read_lines
+from logsleuth.sources import Source, read_blocks, read_lines
+
+try:
+    from logsleuth import _core
+except ImportError:  # pragma: no cover - a source checkout without the built extension
+    _core = None  # type: ignore[assignment]
 
 HEADER = re.compile(
     r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (\d+) (DEBUG|INFO|WARNING|ERROR|CRITICAL|[A-Z_]{3,10}) (\S+) ([^\s:]+): ?(.*)"
@@ -286,8 +292,52 @@ class RecordParser:
         return None if current is None else _finish(current)
 
 
+def engine() -> str:
+    """``rust`` (the compiled scanner) unless ``LOGSLEUTH_ENGINE=python`` asks for this module's
+    parser, the executable reference, or the extension is not built."""
+    if _core is None or os.environ.get("LOGSLEUTH_ENGINE", "").lower() == "python":
+        return "python"
+    return "rust"
+
+
+def _record(source: str, row: tuple) -> Record:
+    kind, first, last, ts, pid, level, db, logger, message, extra, tail, cut = row
+    rec = Record(source, first, ts, pid, level, db, logger, message, kind)
+    rec.last_line = last
+    rec.extra = extra
+    if tail is not None:
+        rec.tail = deque(tail, maxlen=MAX_KEPT_LINES_TAIL)
+    rec.cut_lines = cut
+    return rec
+
+
+def scan_items(sources: Iterable[Source], table: Any = None) -> Iterator[Any]:
+    """The compiled scanner over the sources: records, and (with a routine ``table``, see
+    analysis.routine_table) runs of routine records, in file order."""
+    for source in sources:
+        name = source.name
+        scanner = _core.Scanner(name, source.first_line, True, table)
+        blocks = read_blocks(source)
+        while True:
+            block = next(blocks, None)
+            if block is None:  # after damage, the partial line is lost as with read_lines
+                scanner.close(source.damage is not None)
+            else:
+                scanner.push(block)
+            for item in scanner:
+                yield _record(name, item) if type(item) is tuple else item
+            source.lines, source.bytes, source.cut_lines, source.cut_bytes, prefix = scanner.counts()
+            source.prefix = prefix or source.prefix
+            if block is None:
+                break
+
+
 def parse_records(sources: Iterable[Source]) -> Iterator[Record]:
     """Yield the records of the sources, in file order. Each source keeps its own numbering."""
+    sources = list(sources)
+    if engine() == "rust" and not any(s.echo for s in sources):
+        yield from scan_items(sources)
+        return
     for source in sources:
         parser = RecordParser(source.name)
         feed = parser.feed

@@ -348,6 +348,32 @@ def bounded_lines(readline: Callable[[int], bytes], source: Source, clean: LineC
         yield clean(raw)
 
 
+BLOCK = 1024 * 1024
+
+
+def read_blocks(source: Source) -> Iterator[bytes]:
+    """The raw bytes of ``source`` (decompressed), a block at a time, cut anywhere: what the
+    compiled scanner reads. A damaged archive ends the blocks and sets ``source.damage``
+    (the caller drops the partial line it holds, as ``read_lines`` does)."""
+    stream = source.open_binary()
+    try:
+        if not check_head(source, stream):
+            return
+        read = getattr(stream, "read1", stream.read)
+        while True:
+            try:
+                data = read(BLOCK)
+            except DAMAGE_ERRORS as exc:
+                note_damage(source, exc)
+                return
+            if not data:
+                return
+            yield data
+    finally:
+        if source.path != "-":
+            stream.close()
+
+
 def read_lines(source: Source) -> Iterator[str]:
     """Yield the physical lines of ``source`` as text, without line ends or console prefixes.
 

@@ -1,0 +1,702 @@
+//! Bytes → clean lines → records, the same rules as the Python reference
+//! (logsleuth/sources.py's LineCleaner and logsleuth/records.py's RecordParser).
+//!
+//! Python's `re` on `str` differs from the regex crate in its character classes: `\s` also
+//! matches U+001C..U+001F and `\w` is letters, numbers and `_` (no marks), so the patterns below
+//! spell those classes out. Nothing here knows what a record means to Odoo: which records are
+//! routine is decided by the table Python hands in (routine.rs).
+
+use regex::Regex;
+use std::collections::VecDeque;
+use std::sync::LazyLock;
+
+use crate::routine::Table;
+
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+const PREFIX_PROBE_LINES: u32 = 200;
+const MAX_KEPT_LINES_HEAD: usize = 1000;
+const MAX_KEPT_LINES_TAIL: usize = 300;
+const MAX_LINE_CHARS: usize = 8000;
+const TRACEBACK_START: &str = "Traceback (most recent call last):";
+const CHAIN_LINES: [&str; 2] = [
+    "During handling of the above exception, another exception occurred:",
+    "The above exception was the direct cause of the following exception:",
+];
+
+fn rx(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("valid pattern")
+}
+
+macro_rules! pattern {
+    ($name:ident, $text:expr) => {
+        static $name: LazyLock<Regex> = LazyLock::new(|| rx($text));
+    };
+}
+
+// \S of Python is [^\s\x1c-\x1f]; \w is [\p{L}\p{N}_]
+pattern!(HEADER, r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (\d+) (DEBUG|INFO|WARNING|ERROR|CRITICAL|[A-Z_]{3,10}) ([^\s\x1c-\x1f]+) ([^\s\x1c-\x1f:]+): ?(.*)");
+pattern!(RAW_START, concat!(
+    r"^(?:(?:.*: line \d+: +\d+ )?(?:Killed|Segmentation fault|Aborted|Bus error)(?: \(core dumped\))?(?: .*)?$",
+    r"|Fatal Python error: ",
+    r"|env: <odoo\.api\.Environment object at",
+    r"|Exception in thread [^\s\x1c-\x1f].*:$",
+    r"|Running as user '.*' is a security risk\.",
+    r"|Using the database user '.*' is a security risk, aborting\.",
+    r"|Forced shutdown\.$",
+    r"|CPU time limit exceeded! Shutting down immediately",
+    r"|ERROR: couldn't create the logfile directory",
+    r"|--- Logging error ---$",
+    r"|nohup: ",
+    r"|[^\s\x1c-\x1f][^:]*\.py:\d+: [\p{L}\p{N}_]*Warning: ",
+    r"|[^\s\x1c-\x1f][^:]*: error: option [^\s\x1c-\x1f]+: )"
+));
+pattern!(PS_PREFIX, r"^[\p{L}\p{N}_.-]+ : \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ ");
+pattern!(CUT_HEADER, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ ?$");
+pattern!(EXC_LINE, r"^[A-Za-z_][\p{L}\p{N}_.]*(?:Error|Exception|Interrupt|Exit|Warning|Failure)(?:$|[^\p{L}\p{N}_])|^[A-Za-z_][\p{L}\p{N}_.]*: ");
+pattern!(ENTRY_FRAME, concat!(
+    r#"^(?:[\s\x1c-\x1f]+File "(?:<frozen runpy>|[^"]*(?:odoo-bin|[/\\]bin[/\\][\p{L}\p{N}_.-]+|__main__\.py|runpy\.py|pydevd\.py|debugpy[^"]*|[Ss]ocket[Ss]erver\.py))", line \d+, in "#,
+    r#"|[\s\x1c-\x1f]+File "[^"]*threading\.py", line \d+, in _bootstrap)"#
+));
+pattern!(PERF_SUFFIX, r" (?:-|\d+) (?:-|\d+\.\d+) (?:-|\d+\.\d+)(?: [^\s\x1c-\x1f]+)?$");
+pattern!(ANSI, r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]");
+pattern!(COMPOSE_PREFIX, r"^[A-Za-z0-9][\p{L}\p{N}_.-]*[\s\x1c-\x1f]*\| ?");
+pattern!(DOCKER_TS_PREFIX, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d) ");
+pattern!(LOOKS_ODOO, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ ");
+pattern!(PY_DIGIT, r"^[\p{Nd}\u{b2}\u{b3}\u{b9}\u{2070}\u{2074}-\u{2079}\u{2080}-\u{2089}\u{2460}-\u{2468}]");
+
+/// Python's `str.isspace`: Unicode White_Space plus the four ASCII separators.
+pub fn py_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+pub fn py_rstrip(text: &str) -> &str {
+    text.trim_end_matches(py_space)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Record,
+    Raw,
+    Unparsed,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Record => "record",
+            Kind::Raw => "raw",
+            Kind::Unparsed => "unparsed",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub timestamp: String,
+    pub pid: String,
+    pub level: String,
+    pub db: String,
+    pub logger: String,
+}
+
+/// One log record, as records.py's Record holds it.
+#[derive(Debug, Clone)]
+pub struct Rec {
+    pub kind: Kind,
+    pub first_line: u64,
+    pub last_line: u64,
+    pub header: Option<Header>,
+    pub message: String,
+    pub extra: Vec<String>,
+    pub tail: Option<VecDeque<String>>,
+    pub cut_lines: u64,
+}
+
+impl Rec {
+    fn new(kind: Kind, first_line: u64, header: Option<Header>, message: String) -> Rec {
+        Rec { kind, first_line, last_line: first_line, header, message, extra: Vec::new(), tail: None, cut_lines: 0 }
+    }
+
+    fn add(&mut self, text: &str, number: u64) {
+        self.last_line = number;
+        let text = match text.char_indices().nth(MAX_LINE_CHARS) {
+            Some((at, _)) => format!("{} …[cut]", &text[..at]),
+            None => text.to_string(),
+        };
+        if self.extra.len() < MAX_KEPT_LINES_HEAD {
+            self.extra.push(text);
+            return;
+        }
+        let tail = self.tail.get_or_insert_with(VecDeque::new);
+        if tail.len() == MAX_KEPT_LINES_TAIL {
+            self.cut_lines += 1;
+            tail.pop_front();
+        }
+        tail.push_back(text);
+    }
+
+    pub fn logger(&self) -> Option<&str> {
+        self.header.as_ref().map(|h| h.logger.as_str())
+    }
+
+    fn level_is(&self, levels: &[&str]) -> bool {
+        self.header.as_ref().is_some_and(|h| levels.contains(&h.level.as_str()))
+    }
+
+    fn continuation(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.extra.iter().map(String::as_str).collect();
+        if let Some(tail) = &self.tail {
+            out.extend(tail.iter().map(String::as_str));
+        }
+        out
+    }
+}
+
+fn header_record(number: u64, text: &str) -> Option<Rec> {
+    let c = HEADER.captures(text)?;
+    let header = Header {
+        timestamp: c[1].to_string(),
+        pid: c[2].to_string(),
+        level: c[3].to_string(),
+        db: c[4].to_string(),
+        logger: c[5].to_string(),
+    };
+    Some(Rec::new(Kind::Record, number, Some(header), py_rstrip(&c[6]).to_string()))
+}
+
+/// werkzeug appends the perf columns after the whole message, traceback included.
+fn finish(mut rec: Rec) -> Rec {
+    if rec.logger() == Some("werkzeug") && !rec.extra.is_empty() {
+        let last = match rec.tail.as_mut() {
+            Some(tail) => tail.back_mut(),
+            None => rec.extra.last_mut(),
+        };
+        if let Some(last) = last {
+            if let Some(m) = PERF_SUFFIX.find(last) {
+                last.truncate(m.start());
+            }
+        }
+    }
+    rec
+}
+
+fn undecided_traceback(current: &Option<Rec>) -> bool {
+    match current {
+        Some(c) => {
+            c.kind == Kind::Record && c.level_is(&["INFO", "DEBUG"]) && c.extra.is_empty() && c.logger() != Some("werkzeug")
+        }
+        None => false,
+    }
+}
+
+fn is_raw_traceback(current: &Option<Rec>) -> bool {
+    let Some(c) = current else { return true };
+    let lines = c.continuation();
+    if lines.is_empty() {
+        return c.kind == Kind::Record && c.logger() == Some("werkzeug") && c.level_is(&["INFO", "DEBUG"]);
+    }
+    let from = lines.len().saturating_sub(3);
+    let last = lines[from..].iter().rev().find(|x| !py_rstrip(x).is_empty()).copied().unwrap_or("");
+    if CHAIN_LINES.contains(&last) {
+        return false;
+    }
+    lines.iter().any(|x| *x == TRACEBACK_START) && EXC_LINE.is_match(last)
+}
+
+/// records.py's RecordParser: numbered lines in, completed records out.
+#[derive(Default)]
+pub struct Parser {
+    current: Option<Rec>,
+    pending: Option<(u64, String)>,
+    cut: Option<(u64, String)>,
+}
+
+impl Parser {
+    pub fn feed(&mut self, number: u64, text: &str) -> Option<Rec> {
+        if let Some((cut_number, cut_text)) = self.cut.take() {
+            let joined = format!("{} {}", py_rstrip(&cut_text), text);
+            if HEADER.is_match(&joined) {
+                let done = self.line(cut_number, &joined);
+                if let Some(c) = self.current.as_mut() {
+                    c.last_line = number;
+                }
+                return done;
+            }
+            let done = self.line(cut_number, &cut_text);
+            let later = self.feed(number, text);
+            return done.or(later);
+        }
+        if text.len() <= 34 * 4 && text.chars().count() <= 34 && CUT_HEADER.is_match(text) {
+            self.cut = Some((number, text.to_string()));
+            return None;
+        }
+        if !PY_DIGIT.is_match(text) {
+            if let Some(m) = PS_PREFIX.find(text) {
+                let at = text[..m.end()].rfind(" : ").expect("the prefix ends with ' : '") + 3;
+                return self.line(number, &text[at..]);
+            }
+        }
+        self.line(number, text)
+    }
+
+    fn line(&mut self, number: u64, text: &str) -> Option<Rec> {
+        if let Some((tb_number, tb_text)) = self.pending.take() {
+            if ENTRY_FRAME.is_match(text) {
+                let mut raw = Rec::new(Kind::Raw, tb_number, None, tb_text);
+                raw.add(text, number);
+                return self.current.replace(raw).map(finish);
+            }
+            if let Some(c) = self.current.as_mut() {
+                c.add(&tb_text, tb_number);
+            }
+        } else if text == TRACEBACK_START && undecided_traceback(&self.current) {
+            self.pending = Some((number, text.to_string()));
+            return None;
+        }
+        if let Some(rec) = header_record(number, text) {
+            return self.current.replace(rec).map(|c| if c.extra.is_empty() { c } else { finish(c) });
+        }
+        if RAW_START.is_match(text) || (text == TRACEBACK_START && is_raw_traceback(&self.current)) {
+            let raw = Rec::new(Kind::Raw, number, None, py_rstrip(text).to_string());
+            return self.current.replace(raw).map(finish);
+        }
+        match self.current.as_mut() {
+            None => {
+                self.current = Some(Rec::new(Kind::Unparsed, number, None, py_rstrip(text).to_string()));
+            }
+            Some(c) => c.add(text, number),
+        }
+        None
+    }
+
+    pub fn flush(&mut self) -> Option<Rec> {
+        if let Some((cut_number, cut_text)) = self.cut.take() {
+            self.line(cut_number, &cut_text);
+        }
+        if let Some((n, text)) = self.pending.take() {
+            if let Some(c) = self.current.as_mut() {
+                c.add(&text, n);
+            }
+        }
+        self.current.take().map(finish)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prefix {
+    Compose,
+    ComposeTs,
+    Timestamps,
+}
+
+impl Prefix {
+    pub fn name(self) -> &'static str {
+        match self {
+            Prefix::Compose => "compose",
+            Prefix::ComposeTs => "compose+ts",
+            Prefix::Timestamps => "timestamps",
+        }
+    }
+}
+
+fn detect_prefix(text: &str) -> Option<Prefix> {
+    if let Some(m) = COMPOSE_PREFIX.find(text) {
+        let rest = &text[m.end()..];
+        if LOOKS_ODOO.is_match(rest) {
+            return Some(Prefix::Compose);
+        }
+        if let Some(t) = DOCKER_TS_PREFIX.find(rest) {
+            if LOOKS_ODOO.is_match(&rest[t.end()..]) {
+                return Some(Prefix::ComposeTs);
+            }
+        }
+    }
+    let t = DOCKER_TS_PREFIX.find(text)?;
+    LOOKS_ODOO.is_match(&text[t.end()..]).then_some(Prefix::Timestamps)
+}
+
+fn strip_prefix(text: &str, mode: Prefix) -> &str {
+    let mut text = text;
+    if matches!(mode, Prefix::Compose | Prefix::ComposeTs) {
+        if let Some(m) = COMPOSE_PREFIX.find(text) {
+            text = &text[m.end()..];
+        }
+    }
+    if matches!(mode, Prefix::Timestamps | Prefix::ComposeTs) {
+        if let Some(m) = DOCKER_TS_PREFIX.find(text) {
+            text = &text[m.end()..];
+        }
+    }
+    text
+}
+
+/// sources.py's LineCleaner: bytes of one physical line → clean text.
+pub struct Cleaner {
+    pub mode: Option<Prefix>,
+    probing: bool,
+    seen: u32,
+}
+
+impl Cleaner {
+    pub fn new(probe: bool) -> Cleaner {
+        Cleaner { mode: None, probing: probe, seen: 0 }
+    }
+
+    pub fn clean(&mut self, raw: &[u8]) -> String {
+        let decoded = String::from_utf8_lossy(raw);
+        let mut text: String = decoded.trim_end_matches(['\r', '\n']).to_string();
+        if text.contains('\x1b') {
+            text = ANSI.replace_all(&text, "").into_owned();
+        }
+        if text.contains('\0') {
+            text = text.replace('\0', "");
+        }
+        if self.probing {
+            self.seen += 1;
+            if let Some(found) = detect_prefix(&text) {
+                self.mode = Some(found);
+                self.probing = false;
+            } else if self.seen >= PREFIX_PROBE_LINES {
+                self.probing = false;
+            }
+        }
+        match self.mode {
+            Some(mode) => strip_prefix(&text, mode).to_string(),
+            None => text,
+        }
+    }
+}
+
+/// A run of consecutive routine records of one process, database, logger and level.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub pid: u64,
+    pub db: String,
+    pub logger: String,
+    pub level: String,
+    pub count: u64,
+    pub requests: u64,
+    pub server_errors: u64,
+    pub first_line: u64,
+    pub last_line: u64,
+    pub first_time: String,
+    pub last_time: String,
+    pub first_message: String,
+    pub last_message: String,
+}
+
+#[derive(Debug)]
+pub enum Item {
+    Record(Rec),
+    Run(Run),
+}
+
+/// Counters of one source, as sources.py's Source keeps them.
+#[derive(Default, Debug, Clone, Copy)]
+pub struct Counts {
+    pub lines: u64,
+    pub bytes: u64,
+    pub cut_lines: u64,
+    pub cut_bytes: u64,
+}
+
+/// One source's bytes, pushed in blocks, to items pulled one at a time: records, and runs of
+/// routine records when a table is given. Pulling is lazy, so a change of the table between
+/// two pulls applies to every record not yet classified.
+pub struct Scanner {
+    buf: Vec<u8>,
+    pos: usize,
+    closed: bool,
+    skipping: bool,
+    number: u64,
+    pub counts: Counts,
+    pub cleaner: Cleaner,
+    parser: Parser,
+    run: Option<Run>,
+    out: VecDeque<Item>,
+    flushed: bool,
+}
+
+impl Scanner {
+    pub fn new(first_line: u64, probe: bool) -> Scanner {
+        Scanner {
+            buf: Vec::new(),
+            pos: 0,
+            closed: false,
+            skipping: false,
+            number: first_line.saturating_sub(1),
+            counts: Counts::default(),
+            cleaner: Cleaner::new(probe),
+            parser: Parser::default(),
+            run: None,
+            out: VecDeque::new(),
+            flushed: false,
+        }
+    }
+
+    pub fn push(&mut self, data: &[u8]) {
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        self.buf.extend_from_slice(data);
+    }
+
+    pub fn close(&mut self) {
+        self.closed = true;
+    }
+
+    /// Forget the bytes of an incomplete last line (the input broke off in it).
+    pub fn drop_partial(&mut self) {
+        self.buf.truncate(self.pos);
+        self.skipping = false;
+    }
+
+    /// The next physical line's bytes (at most MAX_LINE_BYTES, as read_bounded_line cuts it).
+    fn next_line(&mut self) -> Option<(usize, usize)> {
+        loop {
+            let rest = &self.buf[self.pos..];
+            if self.skipping {
+                match rest.iter().position(|&b| b == b'\n') {
+                    Some(i) => {
+                        self.counts.cut_bytes += i as u64 + 1;
+                        self.counts.bytes += i as u64 + 1;
+                        self.pos += i + 1;
+                        self.skipping = false;
+                    }
+                    None => {
+                        self.counts.cut_bytes += rest.len() as u64;
+                        self.counts.bytes += rest.len() as u64;
+                        self.pos = self.buf.len();
+                        if !self.closed {
+                            return None;
+                        }
+                        self.skipping = false;
+                    }
+                }
+                continue;
+            }
+            if rest.is_empty() {
+                return None;
+            }
+            let window = &rest[..rest.len().min(MAX_LINE_BYTES)];
+            let start = self.pos;
+            if let Some(i) = window.iter().position(|&b| b == b'\n') {
+                self.pos += i + 1;
+                return Some((start, self.pos));
+            }
+            if window.len() == MAX_LINE_BYTES {
+                self.pos += MAX_LINE_BYTES;
+                self.skipping = true;
+                self.counts.cut_lines += 1;
+                return Some((start, self.pos));
+            }
+            if self.closed {
+                self.pos = self.buf.len();
+                return Some((start, self.pos));
+            }
+            return None;
+        }
+    }
+
+    /// The next item, or None when more bytes are needed (or, once closed, at the end).
+    pub fn next_item(&mut self, table: Option<&Table>) -> Option<Item> {
+        loop {
+            if let Some(item) = self.out.pop_front() {
+                return Some(item);
+            }
+            if self.flushed {
+                return None;
+            }
+            match self.next_line() {
+                Some((start, end)) => {
+                    self.counts.lines += 1;
+                    self.counts.bytes += (end - start) as u64;
+                    self.number += 1;
+                    let text = self.cleaner.clean(&self.buf[start..end]);
+                    if let Some(rec) = self.parser.feed(self.number, &text) {
+                        self.complete(rec, table);
+                    }
+                }
+                None if self.closed => {
+                    if let Some(rec) = self.parser.flush() {
+                        self.complete(rec, table);
+                    }
+                    if let Some(run) = self.run.take() {
+                        self.out.push_back(Item::Run(run));
+                    }
+                    self.flushed = true;
+                }
+                None => return None,
+            }
+        }
+    }
+
+    fn complete(&mut self, rec: Rec, table: Option<&Table>) {
+        let routine = table.and_then(|t| t.routine(&rec));
+        match routine {
+            Some((pid, request)) => {
+                let h = rec.header.as_ref().expect("routine records have a header");
+                let same = self.run.as_ref().is_some_and(|r| {
+                    r.pid == pid && r.db == h.db && r.logger == h.logger && r.level == h.level
+                });
+                if !same {
+                    if let Some(run) = self.run.take() {
+                        self.out.push_back(Item::Run(run));
+                    }
+                    self.run = Some(Run {
+                        pid,
+                        db: h.db.clone(),
+                        logger: h.logger.clone(),
+                        level: h.level.clone(),
+                        count: 0,
+                        requests: 0,
+                        server_errors: 0,
+                        first_line: rec.first_line,
+                        last_line: rec.last_line,
+                        first_time: h.timestamp.clone(),
+                        last_time: h.timestamp.clone(),
+                        first_message: rec.message.clone(),
+                        last_message: String::new(),
+                    });
+                }
+                let run = self.run.as_mut().expect("a run is open");
+                run.count += 1;
+                if let Some(status) = request {
+                    run.requests += 1;
+                    run.server_errors += (status == 5) as u64;
+                }
+                run.last_line = rec.last_line;
+                run.last_time = h.timestamp.clone();
+                run.last_message = rec.message;
+            }
+            None => {
+                if let Some(run) = self.run.take() {
+                    self.out.push_back(Item::Run(run));
+                }
+                self.out.push_back(Item::Record(rec));
+            }
+        }
+    }
+}
+
+static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
+    rx(concat!(
+        r#"^([^\s\x1c-\x1f]+) - - \[([^\]]+)\] "([A-Z]+) ([^\s\x1c-\x1f]+)(?: ([^"]*))?" "#,
+        r"(\d{3}) ([^\s\x1c-\x1f]+)",
+        r"(?: (\d+|-) ([\d.]+|-) ([\d.]+|-))?"
+    ))
+});
+
+/// A werkzeug access line, as requests.py parses it.
+#[derive(Debug, PartialEq)]
+pub struct Request<'a> {
+    pub client: &'a str,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub status: &'a str,
+    pub query_count: Option<&'a str>,
+    pub query_time: Option<&'a str>,
+    pub other_time: Option<&'a str>,
+}
+
+pub fn parse_request(message: &str) -> Option<Request<'_>> {
+    let c = REQUEST.captures(message)?;
+    let get = |i: usize| c.get(i).map(|m| m.as_str()).filter(|s| *s != "-");
+    Some(Request {
+        client: c.get(1)?.as_str(),
+        method: c.get(3)?.as_str(),
+        path: c.get(4)?.as_str(),
+        status: c.get(6)?.as_str(),
+        query_count: get(8),
+        query_time: get(9),
+        other_time: get(10),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(text: &str) -> Vec<Rec> {
+        let mut s = Scanner::new(1, true);
+        s.push(text.as_bytes());
+        s.close();
+        let mut out = Vec::new();
+        while let Some(item) = s.next_item(None) {
+            match item {
+                Item::Record(r) => out.push(r),
+                Item::Run(_) => unreachable!(),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn header_and_continuation() {
+        let recs = records("2025-01-01 10:00:00,000 7 ERROR db odoo.http: boom  \nTraceback (most recent call last):\nKeyError: 'x'\n");
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].message, "boom");
+        assert_eq!(recs[0].extra, vec!["Traceback (most recent call last):", "KeyError: 'x'"]);
+        assert_eq!((recs[0].first_line, recs[0].last_line), (1, 3));
+    }
+
+    #[test]
+    fn console_lines_are_raw_and_text_before_a_header_unparsed() {
+        let recs = records("garbage\n2025-01-01 10:00:00,000 7 INFO db odoo: x\nForced shutdown.\n");
+        let kinds: Vec<_> = recs.iter().map(|r| r.kind).collect();
+        assert_eq!(kinds, vec![Kind::Unparsed, Kind::Record, Kind::Raw]);
+    }
+
+    #[test]
+    fn cut_header_joins_the_next_line() {
+        let recs = records("2025-01-01 10:00:00,000 7\nINFO db odoo: joined\n");
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].header.as_ref().unwrap().level, "INFO");
+        assert_eq!(recs[0].last_line, 2);
+    }
+
+    #[test]
+    fn python_whitespace_and_word_classes() {
+        // U+001F is whitespace to Python: the db column cannot contain it
+        assert!(HEADER.captures("2025-01-01 10:00:00,000 7 INFO d\x1fb odoo: x").is_none());
+        assert_eq!(py_rstrip("x \x1c\u{3000}"), "x");
+        // a combining mark is no word character to Python: "Error" ends there
+        assert!(EXC_LINE.is_match("ValueError\u{301}x"));
+    }
+
+    #[test]
+    fn long_lines_are_cut_and_counted() {
+        let long = "x".repeat(MAX_LINE_BYTES + 10);
+        let mut s = Scanner::new(1, false);
+        s.push(format!("{long}\nnext\n").as_bytes());
+        s.close();
+        let mut n = 0;
+        while s.next_item(None).is_some() {
+            n += 1;
+        }
+        assert_eq!(n, 1);
+        assert_eq!((s.counts.lines, s.counts.cut_lines, s.counts.cut_bytes), (2, 1, 11));
+        assert_eq!(s.counts.bytes as usize, long.len() + 6);
+    }
+
+    #[test]
+    fn prefixes_and_ansi_are_removed() {
+        let mut c = Cleaner::new(true);
+        assert_eq!(c.clean(b"web-1  | 2025-01-01 10:00:00,000 7 \x1b[1;31mINFO\x1b[0m db odoo: x\r\n"), "2025-01-01 10:00:00,000 7 INFO db odoo: x");
+        assert_eq!(c.mode, Some(Prefix::Compose));
+    }
+
+    #[test]
+    fn werkzeug_perf_suffix_leaves_the_exception_line() {
+        let recs = records("2025-01-01 10:00:00,000 7 INFO db werkzeug: GET\n  some line\nKeyError: 1 3 0.001 0.002\n");
+        assert_eq!(recs.last().unwrap().extra.last().unwrap(), "KeyError: 1");
+    }
+
+    #[test]
+    fn request_lines() {
+        let r = parse_request(r#"10.0.0.1 - - [01/Jan/2025 10:00:00] "GET /web HTTP/1.1" 200 - 3 0.001 0.002"#).unwrap();
+        assert_eq!((r.method, r.path, r.status, r.query_count), ("GET", "/web", "200", Some("3")));
+        assert!(parse_request("code 400, message Bad request").is_none());
+    }
+}

@@ -168,4 +168,31 @@ def _read_config(path: Path) -> dict[str, Any]:
         data = data.get("tool", {}).get("logsleuth", {})
     elif "tool" in data and "logsleuth" in data["tool"]:
         data = data["tool"]["logsleuth"]
-    return {k.replace("-", "_"): v for k, v in data.items()}
+    return _validated({k.replace("-", "_"): v for k, v in data.items()}, path)
+
+
+CONFIG_TYPES: dict[str, tuple[type, ...]] = {
+    "fail_on": (str,), "ignore": (list,), "fail_on_skipped": (bool,), "err_if_empty": (bool,), "annotations": (str,),
+}
+"""The settings a configuration file may hold, and their TOML types."""
+
+
+def _validated(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Wrong types are refused (file, key and value named); unknown keys are warned about."""
+    import sys
+
+    for key, value in list(data.items()):
+        types = CONFIG_TYPES.get(key)
+        if types is None:
+            sys.stderr.write(f"logsleuth: warning: unknown configuration key {key.replace('_', '-')!r} ignored ({path})\n")
+            del data[key]
+            continue
+        ok = isinstance(value, types) and not (bool not in types and isinstance(value, bool))
+        if ok and key == "ignore":
+            ok = all(isinstance(x, str) for x in value)
+        if ok and isinstance(value, str) and not value.strip():
+            ok = False
+        if not ok:
+            kind = "a list of regex strings" if key == "ignore" else ("true or false" if bool in types else "a non-empty string")
+            raise UsageError(f"invalid configuration: {key.replace('_', '-')} = {value!r} must be {kind}", str(path))
+    return data

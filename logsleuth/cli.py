@@ -21,7 +21,7 @@ from logsleuth.allocator import keep_freed_memory
 from logsleuth.analysis import Scan, scan
 from logsleuth.ci import Gate, GateConfig, decide, load_config
 from logsleuth.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, LogsleuthError, UsageError
-from logsleuth.output import write_output
+from logsleuth.output import WRITE_ERRNOS, refuse_inputs_as_outputs, stdout_error, write_output, write_stdout
 from logsleuth.patterns import SEVERITIES, load_patterns
 from logsleuth.report import SEVERITY_RANK, build_report
 from logsleuth.sources import check_path
@@ -82,8 +82,8 @@ OUTPUT = typer.Option(None, "--output", "-o", help="Write the report to this fil
 SINCE = typer.Option(None, "--since", help="Start of the window: '2025-10-18 03:20', '03:20' (on the log's date), 'yesterday 14:00', '2h ago', ISO 8601 (UTC, like Odoo).")
 UNTIL = typer.Option(None, "--until", help="End of the window (same forms as --since).")
 DB = typer.Option(None, "--db", help="Only records of this database.")
-PID = typer.Option(None, "--pid", help="Only records of this process (a master PID includes its workers' lifetime).")
-LIFETIME = typer.Option(None, "--lifetime", help="Only lifetime K (its index in the lifetimes table).")
+PID = typer.Option(None, "--pid", min=0, help="Only records of this process (a master PID includes its workers' lifetime).")
+LIFETIME = typer.Option(None, "--lifetime", min=1, help="Only lifetime K (its index in the lifetimes table).")
 LEVEL = typer.Option(None, "--level", help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR, CRITICAL).")
 JOBS = typer.Option("1", "--jobs", "-j", help="Use several cores (several files in parallel; one large plain file in byte ranges): a number, or 'auto'.")
 REDACT = typer.Option(False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms).")
@@ -99,11 +99,18 @@ def _redact(result: Scan, *objects: object) -> None:
         redactor.apply(obj)
 
 
-def _check(files: list[str]) -> None:
+def _check(files: list[str], *outputs: Optional[Path]) -> None:
+    """Every input readable, and no output (nor stdout) one of the inputs: before reading."""
     if files.count("-") > 1:
         raise UsageError("stdin (-) can be read only once")
     for f in files:
         check_path(f)
+    if "-" in files:
+        try:
+            os.fstat(0)
+        except OSError:
+            raise UsageError("stdin is closed, nothing to read (-)") from None
+    refuse_inputs_as_outputs(files, outputs)
 
 
 def _progress(files: list[str]) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
@@ -129,7 +136,8 @@ def _focus(files: list[str], since: str | None, until: str | None, db: str | Non
     from logsleuth.window import Selection, Window, first_timestamp, parse_when
 
     reference = first_timestamp(files[0]) if (since or until) and files else None
-    window = Window(parse_when(since, reference) if since else None, parse_when(until, reference) if until else None)
+    window = Window(parse_when(since, reference) if since is not None else None,
+                    parse_when(until, reference) if until is not None else None)
     if window.since and window.until and window.since > window.until:
         raise UsageError("--since is after --until")
     return {"window": window, "selection": Selection(db, pid, lifetime, level)}
@@ -158,8 +166,7 @@ def _emit(text: str, output: Optional[Path]) -> None:
     if output is not None:
         write_output(output, text)
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_stdout(text)
 
 
 def _damage_warnings(result: Scan) -> None:
@@ -206,7 +213,7 @@ def analyze(
     jobs: str = JOBS,
 ) -> None:
     """The forensic report: lifetimes, failures, root causes with evidence, fixes, verification."""
-    _check(files)
+    _check(files, output)
     result = _scan(files, patterns, jobs=jobs, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
     report = build_report(result)
@@ -243,7 +250,7 @@ def lifetimes(
     jobs: str = JOBS,
 ) -> None:
     """The process lifetimes of the log: PIDs, workers, start, end, shutdown and how each ended."""
-    _check(files)
+    _check(files, output)
     result = _scan(files, None, with_patterns=False, jobs=jobs, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
     report = build_report(result)
@@ -302,9 +309,10 @@ def ci(
 ) -> None:
     """Verdict for a test run (--test-enable): failing tests with file:line, JUnit XML, annotations."""
     settings = load_config(config)
-    gate_level = str(fail_on or settings.get("fail_on") or "error").upper()
+    given = fail_on if fail_on is not None else settings.get("fail_on", "error")
+    gate_level = str(given).upper()
     if gate_level not in ("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL", "NONE"):
-        raise UsageError(f"--fail-on must be a log level, not {fail_on!r}")
+        raise UsageError(f"--fail-on must be a log level, not {given!r}")
     gate_config = GateConfig(
         fail_on="WARNING" if gate_level == "WARN" else gate_level,
         ignore=[*settings.get("ignore", []), *(ignore or [])],
@@ -313,7 +321,9 @@ def ci(
     )
     gate = Gate(gate_config)
     chosen = annotations.value if annotations is not None else str(settings.get("annotations", "none"))
-    _check(files)
+    if chosen not in ("github", "gitlab", "none"):
+        raise UsageError(f"annotations must be github, gitlab or none, not {chosen!r}")
+    _check(files, junit, annotations_file if chosen == "gitlab" else None)
     result = _scan(files, patterns, jobs=jobs, gate=gate, echo=echo, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
     report = build_report(result)
@@ -335,8 +345,7 @@ def ci(
         from logsleuth.render.annotations import github
 
         text += github(report, gate, root)
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    write_stdout(text)
     raise typer.Exit(EXIT_FINDINGS if verdict.failed else EXIT_OK)
 
 
@@ -347,15 +356,14 @@ def watch(
     jsonl: Optional[str] = typer.Option(None, "--jsonl", help="Append each new finding to this file as a JSON line."),
     on_finding: Optional[str] = typer.Option(None, "--on-finding", help="Run this shell command for each new finding (JSON on stdin, LOGSLEUTH_* variables)."),
     min_severity: FailOn = typer.Option(FailOn.low, "--min-severity", help="Announce findings at or above this severity."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Stop after this many seconds (default: until Ctrl-C)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=0, help="Stop after this many seconds (default: until Ctrl-C)."),
     patterns: Optional[list[str]] = PATTERNS,
     report_format: Format = typer.Option(Format.text, "--report-format", help="Format of the report printed when watching stops."),
 ) -> None:
     """Follow a growing log (like tail -F) and print each new finding the moment it is made."""
     from logsleuth.watch import WatchOptions, Watcher
 
-    if os.path.isdir(file):
-        raise UsageError("is a directory, not a log file", file)
+    _check_watch(file, jsonl)
     warnings: list[str] = []
     found = load_patterns(patterns, warnings)
     for w in warnings:
@@ -367,9 +375,36 @@ def watch(
     report = build_report(result)
     from logsleuth.render import get_renderer
 
-    sys.stdout.write("\n" if live else "")
-    sys.stdout.write(get_renderer(report_format.value)(report))
-    sys.stdout.flush()
+    write_stdout(("\n" if live else "") + get_renderer(report_format.value)(report))
+
+
+def _check_watch(file: str, jsonl: Optional[str]) -> None:
+    """``watch`` follows a regular file (it may not exist yet) and appends to a regular --jsonl."""
+    import stat
+
+    if file == "-":
+        raise UsageError("watch follows a file by its name: give a path, not stdin")
+    if os.path.exists(file):
+        check_path(file)
+        if not stat.S_ISREG(os.stat(file).st_mode):
+            raise UsageError("not a regular file, cannot be followed (a FIFO or a device: pipe it to analyze - instead)", file)
+    if jsonl is not None:
+        from logsleuth.output import OutputError
+
+        if os.path.isdir(jsonl):
+            raise OutputError("output is a directory", jsonl)
+        folder = os.path.dirname(os.path.realpath(jsonl))
+        if not os.path.isdir(folder):
+            raise OutputError("output folder does not exist", os.path.dirname(jsonl) or ".")
+        if os.path.exists(jsonl) and os.path.exists(file) and os.path.samefile(jsonl, file):
+            raise OutputError(f"output is one of the inputs ({file})", jsonl)
+        try:
+            with open(jsonl, "a", encoding="utf-8"):
+                pass
+        except PermissionError:
+            raise OutputError("permission denied, cannot write", jsonl) from None
+        except OSError as exc:
+            raise OutputError(f"cannot write: {exc.strerror or exc}", jsonl) from None
 
 
 def _live_summary() -> Callable[[Scan, int], None]:
@@ -391,8 +426,8 @@ def _live_summary() -> Callable[[Scan, int], None]:
 def show(
     files: list[str] = FILES,
     finding: str = typer.Option(..., "--finding", help="The finding id from a report (F1, F2…)."),
-    context: int = typer.Option(3, "--context", "-C", help="Lines of context around each occurrence."),
-    occurrences: int = typer.Option(5, "--occurrences", help="How many occurrences to print (0: all kept)."),
+    context: int = typer.Option(3, "--context", "-C", min=0, help="Lines of context around each occurrence."),
+    occurrences: int = typer.Option(5, "--occurrences", min=0, help="How many occurrences to print (0: all kept)."),
     patterns: Optional[list[str]] = PATTERNS,
     since: Optional[str] = SINCE,
     until: Optional[str] = UNTIL,
@@ -436,8 +471,26 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point. Option errors are reported by the parser (exit 2); ours are one line."""
     args = sys.argv[1:] if argv is None else argv
     keep_freed_memory()
+    from typer import _click as click  # typer vendors click
+
     try:
-        app(args=args, prog_name="logsleuth")
+        try:
+            code = app(args=args, prog_name="logsleuth", standalone_mode=False)
+            sys.stdout.flush()
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()
+            code = EXIT_USAGE
+        except click.ClickException as exc:  # an option value: one line, no usage box
+            sys.stderr.write(f"logsleuth: error: {exc.format_message()}\n")
+            code = exc.exit_code
+        except typer.Abort:
+            sys.stderr.write("logsleuth: interrupted\n")
+            code = EXIT_INTERRUPTED
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError) or exc.errno not in WRITE_ERRNOS:
+                raise
+            raise stdout_error(exc) from None
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
     except LogsleuthError as exc:
         if "--debug" in args:
             raise

@@ -31,7 +31,11 @@ def resolve_jobs(value: str | int | None) -> int:
         from logsleuth.errors import UsageError
 
         raise UsageError(f"--jobs takes a number or 'auto', not {value!r}") from None
-    return max(1, jobs)
+    if jobs < 1:
+        from logsleuth.errors import UsageError
+
+        raise UsageError(f"--jobs takes a number of at least 1 or 'auto', not {value!r}")
+    return jobs
 
 
 def _worker(paths: list[str], patterns: list[Pattern], gate_config: GateConfig | None, options: dict[str, Any]) -> tuple[dict, Gate | None]:

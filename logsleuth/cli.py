@@ -23,6 +23,7 @@ from logsleuth.ci import Gate, GateConfig, decide, load_config
 from logsleuth.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, LogsleuthError, UsageError
 from logsleuth.output import WRITE_ERRNOS, refuse_inputs_as_outputs, stdout_error, write_output, write_stdout
 from logsleuth.patterns import SEVERITIES, load_patterns
+from logsleuth.redact import scrub_controls
 from logsleuth.report import SEVERITY_RANK, build_report
 from logsleuth.sources import check_path
 
@@ -89,12 +90,15 @@ JOBS = typer.Option("1", "--jobs", "-j", help="Use several cores (several files 
 REDACT = typer.Option(False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms).")
 
 
-def _redact(result: Scan, *objects: object) -> None:
+def _redact(result: Scan, *objects: object, redactor: object = None) -> None:
     from logsleuth.redact import Redactor
 
     names = set(result.databases)
     names.update(f.values.get("db", "") for f in result.engine.findings.values())
-    redactor = Redactor(names)
+    if redactor is None:
+        redactor = Redactor(names)
+    assert isinstance(redactor, Redactor)
+    redactor.add_databases(names)
     for obj in objects:
         redactor.apply(obj)
 
@@ -219,6 +223,8 @@ def analyze(
     report = build_report(result)
     if redact:
         _redact(result, report)
+    if fmt in (Format.markdown, Format.html):
+        scrub_controls(report)
     if fmt is Format.text and output is None and sys.stdout.isatty():
         from rich.console import Console
 
@@ -330,6 +336,7 @@ def ci(
     verdict = decide(gate, report.tests)
     if redact:
         _redact(result, report, gate)
+    scrub_controls((report, gate))
     from logsleuth.render.ci_summary import render as summary
 
     if junit is not None:
@@ -359,6 +366,7 @@ def watch(
     timeout: Optional[float] = typer.Option(None, "--timeout", min=0, help="Stop after this many seconds (default: until Ctrl-C)."),
     patterns: Optional[list[str]] = PATTERNS,
     report_format: Format = typer.Option(Format.text, "--report-format", help="Format of the report printed when watching stops."),
+    redact: bool = REDACT,
 ) -> None:
     """Follow a growing log (like tail -F) and print each new finding the moment it is made."""
     from logsleuth.watch import WatchOptions, Watcher
@@ -370,9 +378,17 @@ def watch(
         typer.echo(f"logsleuth: warning: pattern skipped: {w}", err=True)
     floor = "info" if min_severity is FailOn.none else min_severity.value
     watcher = Watcher(WatchOptions(file, from_start, jsonl, on_finding, timeout, min_severity=floor), found)
+    if redact:
+        from logsleuth.redact import Redactor
+
+        watcher.redactor = Redactor()
     live = sys.stdout.isatty()
     result = watcher.run(_live_summary() if live else None)
     report = build_report(result)
+    if redact:
+        _redact(result, report, redactor=watcher.redactor)
+    if report_format in (Format.markdown, Format.html):
+        scrub_controls(report)
     from logsleuth.render import get_renderer
 
     write_stdout(("\n" if live else "") + get_renderer(report_format.value)(report))

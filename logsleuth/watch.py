@@ -44,12 +44,15 @@ class Watcher:
     out: TextIO = field(default_factory=lambda: sys.stdout)
     announced: int = 0
     hook_failures: int = 0
+    redactor: Any = None
+    """A ``Redactor`` (``--redact``): printed lines, JSON lines and hooks are masked."""
 
     def run(self, on_tick: Callable[[Scan, int], None] | None = None) -> Scan:
         """Follow until the timeout or Ctrl-C; returns what was seen (for the final report)."""
         from logsleuth.report import SEVERITY_RANK
 
         pipeline = Pipeline(self.patterns)
+        self._pipeline = pipeline
         follower = Follower(self.options.path, self.options.from_start, self.options.poll)
         deadline = None if self.options.timeout is None else time.monotonic() + self.options.timeout
         stopped = [False]
@@ -101,8 +104,11 @@ class Watcher:
                 continue
             self.announced += 1
             event = finding_event(f)
+            if self.redactor is not None:
+                self.redactor.add_databases(set(self._pipeline.result.databases) | {f.values.get("_db", "")})
+                self.redactor.apply(event)
             pid = f" PID {f.first.pid}" if f.first.pid is not None else ""
-            self.out.write(clean(f"{f.severity.upper():8} {f.first.source}:{f.first.line}{pid} {event['title']}") + "\n")
+            self.out.write(clean(f"{f.severity.upper():8} {event['source']}:{f.first.line}{pid} {event['title']}") + "\n")
             self.out.flush()
             if jsonl is not None:
                 jsonl.write(json.dumps(event, ensure_ascii=False) + "\n")

@@ -8,12 +8,15 @@ Everything kept is bounded: one finding per fingerprint, capped occurrence lists
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from logsleuth.lifetimes import Lifetime
-from logsleuth.patterns import REGEX_TIMEOUT, Pattern
+from logsleuth.patterns import REGEX_RUN_BUDGET, REGEX_TIMEOUT, Pattern
 from logsleuth.records import Record
 from logsleuth.tracebacks import Frame, Traceback, parse_traceback
 
@@ -125,6 +128,35 @@ def _search(rx: Any, text: str | None) -> Any:
         return None
 
 
+class RegexBudget:
+    """Regex time per pattern over the whole run (``REGEX_RUN_BUDGET``); a pattern that times
+    out or spends it is disabled for the rest of the run, with one warning on stderr."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+        self.disabled: set[str] = set()
+
+    def search(self, p: Pattern, rx: Any, text: str | None) -> Any:
+        if text is None or p.id in self.disabled:
+            return None
+        spent = self.spent.get(p.id, 0.0)
+        start = time.perf_counter()
+        try:
+            return rx.search(text, timeout=min(REGEX_TIMEOUT, max(REGEX_RUN_BUDGET - spent, 0.001)))
+        except TimeoutError:
+            self.disable(p, f"a regex ran longer than {REGEX_TIMEOUT:g} s on one record")
+            return None
+        finally:
+            spent += time.perf_counter() - start
+            self.spent[p.id] = spent
+            if spent > REGEX_RUN_BUDGET and p.id not in self.disabled:
+                self.disable(p, f"its regexes used their budget of {REGEX_RUN_BUDGET:g} s for the run")
+
+    def disable(self, p: Pattern, why: str) -> None:
+        self.disabled.add(p.id)
+        sys.stderr.write(f"logsleuth: warning: pattern {p.id} disabled for the rest of the run: {why} ({p.path})\n")
+
+
 class Engine:
     """Matches each record once against the patterns its logger and level admit."""
 
@@ -140,6 +172,7 @@ class Engine:
         self._orphans: dict[tuple[int, int], tuple[Finding, int]] = {}
         self._stream = 0
         self.tracebacks = 0
+        self.budget = RegexBudget()
 
     def candidates(self, rec: Record, has_tb: bool) -> tuple[list[Pattern], list[Pattern]]:
         key = (rec.logger, rec.level, rec.kind, has_tb)
@@ -212,6 +245,9 @@ class Engine:
 
     def _match(self, p: Pattern, rec: Record, tb: Traceback | None, text: list[str]) -> dict[str, str] | None:
         """Values of the named groups when ``p`` matches ``rec``; ``text`` caches the record text."""
+        if p.id in self.budget.disabled:
+            return None
+        _search = functools.partial(self.budget.search, p)
         values: dict[str, str] = {}
         for rx in (p.message, p.raw):
             if rx is not None:
@@ -234,6 +270,7 @@ class Engine:
         return values
 
     def _match_traceback(self, p: Pattern, tb: Traceback, values: dict[str, str]) -> bool:
+        _search = functools.partial(self.budget.search, p)
         if p.exception_type is not None or p.exception_message is not None:
             for block in reversed(tb.blocks):
                 mt = _search(p.exception_type, block.type or "") if p.exception_type is not None else True

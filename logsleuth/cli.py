@@ -20,7 +20,7 @@ from logsleuth import __version__
 from logsleuth.allocator import keep_freed_memory
 from logsleuth.analysis import Scan, scan
 from logsleuth.ci import Gate, GateConfig, decide, load_config
-from logsleuth.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, LogsleuthError, UsageError
+from logsleuth.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, LogsleuthError, UsageError
 from logsleuth.output import WRITE_ERRNOS, refuse_inputs_as_outputs, stdout_error, write_output, write_stdout
 from logsleuth.patterns import SEVERITIES, load_patterns
 from logsleuth.redact import scrub_controls
@@ -186,9 +186,15 @@ def guarded(command: Callable[..., None]) -> Callable[..., None]:
     def run(*args: object, **kwargs: object) -> None:
         try:
             command(*args, **kwargs)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
+            from logsleuth.workers import Terminated, end_workers
+
+            end_workers()
             if "--debug" in sys.argv:
                 raise
+            if isinstance(exc, Terminated):
+                sys.stderr.write("logsleuth: terminated\n")
+                raise typer.Exit(EXIT_TERMINATED) from None
             sys.stderr.write("logsleuth: interrupted\n")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except BrokenPipeError:
@@ -268,7 +274,7 @@ def lifetimes(
         from logsleuth.render.json import lifetime_dict
 
         data = {"schema": 1, "tool": {"name": "logsleuth", "version": __version__}, "sources": report.sources,
-                "lifetimes": [lifetime_dict(lt) for lt in report.lifetimes]}
+                "lifetimes": [lifetime_dict(lt) for lt in report.lifetimes], "omitted": report.omitted}
         _emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
         return
     from rich.console import Console
@@ -487,6 +493,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point. Option errors are reported by the parser (exit 2); ours are one line."""
     args = sys.argv[1:] if argv is None else argv
     keep_freed_memory()
+    from logsleuth.workers import install_sigterm
+
+    install_sigterm()
     from typer import _click as click  # typer vendors click
 
     try:

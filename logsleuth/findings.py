@@ -15,12 +15,19 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from logsleuth.bounds import DistinctCounter
 from logsleuth.lifetimes import Lifetime
 from logsleuth.patterns import REGEX_RUN_BUDGET, REGEX_TIMEOUT, Pattern
 from logsleuth.records import Record
 from logsleuth.tracebacks import Frame, Traceback, parse_traceback
 
 MAX_OCCURRENCES = 1000
+MAX_FINDINGS = 2000
+"""Distinct findings kept per run; past it a new failure is counted (``omitted``), not kept."""
+MAX_FINDINGS_PER_PATTERN = 200
+"""Distinct findings kept per pattern: a flood of unclassified errors leaves room for the rest."""
+MAX_PENDING_PIDS = 10000
+"""PIDs the correlation maps (awaiting a traceback, a request, an orphan symptom) keep at once."""
 MAX_SAMPLE_LINES = 400
 AWAIT_RECORDS = 2000
 ORPHAN_RECORDS = 5
@@ -173,6 +180,10 @@ class Engine:
         self._stream = 0
         self.tracebacks = 0
         self.budget = RegexBudget()
+        self.per_pattern: dict[str, int] = {}
+        self.omitted = DistinctCounter()
+        """Distinct failures past MAX_FINDINGS / MAX_FINDINGS_PER_PATTERN (counted, not kept)."""
+        self.omitted_records = 0
 
     def candidates(self, rec: Record, has_tb: bool) -> tuple[list[Pattern], list[Pattern]]:
         key = (rec.logger, rec.level, rec.kind, has_tb)
@@ -217,12 +228,13 @@ class Engine:
             rec.source, rec.first_line, rec.last_line, rec.pid, lt, seq, rec.timestamp,
             lt.shutdown_before(seq) if lt is not None else False,
         )
-        out = [self._record(p, v, rec, occ, tb, stream) for p, v in matched]
+        out = [f for p, v in matched if (f := self._record(p, v, rec, occ, tb, stream)) is not None]
         if tb is not None and rec.pid is not None:
             self._explain(rec, tb, out, seq)
             if out and rec.logger and rec.logger.endswith(".http") and out[0].trigger_request is None:
                 # the access line werkzeug logs next for this process is the failed request
-                self._pending_request.setdefault((self._stream, rec.pid), out[0])
+                if (self._stream, rec.pid) not in self._pending_request:
+                    _bounded_set(self._pending_request, (self._stream, rec.pid), out[0])
         _link_record(out)
         return out
 
@@ -316,7 +328,12 @@ class Engine:
         )
         key = fingerprint(p, values, module, tb, culprit, rec)
         finding = self.findings.get(key)
+        if finding is None and (len(self.findings) >= MAX_FINDINGS or self.per_pattern.get(p.id, 0) >= MAX_FINDINGS_PER_PATTERN):
+            self.omitted.add(key)
+            self.omitted_records += 1
+            return None
         if finding is None:
+            self.per_pattern[p.id] = self.per_pattern.get(p.id, 0) + 1
             finding = Finding(p, key, values, module, occ, rec.text.split("\n")[:MAX_SAMPLE_LINES], message=rec.message)
             if tb is not None:
                 finding.traceback = tb
@@ -329,7 +346,7 @@ class Engine:
                 if cause is not None and cause is not finding:
                     self._link(finding, cause, rec)
         if p.symptom_of and finding.linked_to is None and rec.pid is not None:
-            self._orphans[(self._stream, rec.pid)] = (finding, occ.seq)
+            _bounded_set(self._orphans, (self._stream, rec.pid), (finding, occ.seq))
         if rec.pid is not None and self._orphans:
             self._adopt_orphan(finding, p, rec, occ.seq)
         finding.count += 1
@@ -337,7 +354,7 @@ class Engine:
             finding.occurrences.append(occ)
         self._latest[(stream, p.id)] = finding
         if p.awaits_traceback and tb is None and rec.pid is not None:
-            self._awaiting[(self._stream, rec.pid)] = Wait(finding, occ.seq, module or "", stream)
+            _bounded_set(self._awaiting, (self._stream, rec.pid), Wait(finding, occ.seq, module or "", stream))
         return finding
 
     def _link(self, symptom: Finding, cause: Finding, rec: Record) -> None:
@@ -409,10 +426,17 @@ class Engine:
                 finding.exception = ExceptionInfo(block.type, block.message, rec.source, block.line)
             finding.culprit = tb.culprit()
             if rec.logger and rec.logger.endswith(".http"):
-                self._pending_request[(self._stream, rec.pid)] = finding
+                _bounded_set(self._pending_request, (self._stream, rec.pid), finding)
         for other in matched:
             if other is not finding and other.linked_to is None:
                 _link(other, finding)
+
+
+def _bounded_set(table: dict[Any, Any], key: Any, value: Any) -> None:
+    """Set ``table[key]``, forgetting the oldest entry past MAX_PENDING_PIDS."""
+    if key not in table and len(table) >= MAX_PENDING_PIDS:
+        del table[next(iter(table))]
+    table[key] = value
 
 
 def _logger_module(logger: str | None) -> str | None:

@@ -489,10 +489,38 @@ def list_patterns(patterns: Optional[list[str]] = PATTERNS) -> None:
         typer.echo(f"{p.id:38} {p.severity:9} {p.category:15} {p.title}")
 
 
+class _ClosedStdout:
+    """Stands for stdout when the caller closed it (``>&-``): writing to it is a reported error."""
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        import io
+
+        raise io.UnsupportedOperation("stdout is closed")
+
+
+def _closed_streams() -> None:
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()  # type: ignore[assignment]
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - nowhere to say anything
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point. Option errors are reported by the parser (exit 2); ours are one line."""
     args = sys.argv[1:] if argv is None else argv
     keep_freed_memory()
+    _closed_streams()
     from logsleuth.workers import install_sigterm
 
     install_sigterm()

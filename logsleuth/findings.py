@@ -17,7 +17,7 @@ from typing import Any
 
 from logsleuth.bounds import DistinctCounter
 from logsleuth.lifetimes import Lifetime
-from logsleuth.patterns import REGEX_RUN_BUDGET, REGEX_TIMEOUT, Pattern
+from logsleuth.patterns import REGEX_BUDGET_PER_RECORD, REGEX_RUN_BUDGET, REGEX_TIMEOUT, Pattern
 from logsleuth.records import Record
 from logsleuth.tracebacks import Frame, Traceback, parse_traceback
 
@@ -142,22 +142,25 @@ class RegexBudget:
     def __init__(self) -> None:
         self.spent: dict[str, float] = {}
         self.disabled: set[str] = set()
+        self.records = 0
+        """Records fed so far: the budget grows with the log."""
 
     def search(self, p: Pattern, rx: Any, text: str | None) -> Any:
         if text is None or p.id in self.disabled:
             return None
         spent = self.spent.get(p.id, 0.0)
+        budget = REGEX_RUN_BUDGET + REGEX_BUDGET_PER_RECORD * self.records
         start = time.perf_counter()
         try:
-            return rx.search(text, timeout=min(REGEX_TIMEOUT, max(REGEX_RUN_BUDGET - spent, 0.001)))
+            return rx.search(text, timeout=min(REGEX_TIMEOUT, max(budget - spent, 0.001)))
         except TimeoutError:
             self.disable(p, f"a regex ran longer than {REGEX_TIMEOUT:g} s on one record")
             return None
         finally:
             spent += time.perf_counter() - start
             self.spent[p.id] = spent
-            if spent > REGEX_RUN_BUDGET and p.id not in self.disabled:
-                self.disable(p, f"its regexes used their budget of {REGEX_RUN_BUDGET:g} s for the run")
+            if spent > budget and p.id not in self.disabled:
+                self.disable(p, f"its regexes used their budget for the run ({spent:.1f} s over {self.records} records)")
 
     def disable(self, p: Pattern, why: str) -> None:
         self.disabled.add(p.id)
@@ -203,6 +206,7 @@ class Engine:
         (stream, PID): a rotated set is one stream, so a failure logged at the end of
         ``odoo.log.1`` is still explained by the traceback at the top of ``odoo.log``."""
         self._stream = stream
+        self.budget.records += 1
         has_tb = rec.has_traceback
         if rec.logger == "werkzeug" and self._pending_request and rec.pid is not None:
             waiting = self._pending_request.pop((self._stream, rec.pid), None)

@@ -74,9 +74,8 @@ def _fail(exc: OSError, path: str) -> OutputError:
 def write_output(path: Path | str, text: str) -> None:
     """Write ``text`` to ``path``: into a special file, atomically over a regular one."""
     given = str(path)
-    real = os.path.realpath(given)  # a link writes to its target
     try:
-        st: os.stat_result | None = os.stat(real)
+        st: os.stat_result | None = os.stat(given)  # through links
     except FileNotFoundError:
         st = None
     except OSError as exc:
@@ -84,8 +83,9 @@ def write_output(path: Path | str, text: str) -> None:
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise OutputError("output is a directory", given)
     if st is not None and not stat.S_ISREG(st.st_mode):
-        _write_special(real, given, text)
+        _write_special(given, given, text)  # /dev/stdout -> /proc/self/fd/1 -> pipe:[…]: open it as named
         return
+    real = os.path.realpath(given)  # a link writes to its target
     target = Path(real)
     folder = target.parent
     if not folder.is_dir():

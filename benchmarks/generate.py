@@ -6,6 +6,11 @@ load failure, a request during a shutdown window and a test run.
 
     python benchmarks/generate.py --size 1G benchmarks/data/big.log
     python benchmarks/generate.py --size 10M --gzip benchmarks/data/small.log.gz
+
+Hostile shapes (issue 14: memory and time bounded whatever the log holds):
+
+    python benchmarks/generate.py --profile distinct-errors --count 1000000 benchmarks/data/errors.log  # ~112 MB
+    python benchmarks/generate.py --profile distinct-pids --count 100000 benchmarks/data/pids.log       # ~13 MB
 """
 
 from __future__ import annotations
@@ -143,6 +148,34 @@ def generate(out, size: int, seed: int = 42, every: int = 20000) -> int:
     return w.written
 
 
+def _word(n: int) -> str:
+    """A number spelled in letters: fingerprints mask digits, not words."""
+    out = ""
+    while True:
+        n, r = divmod(n, 26)
+        out += "abcdefghijklmnopqrstuvwxyz"[r]
+        if not n:
+            return out
+
+
+def distinct_errors(out, count: int, seed: int) -> int:
+    """``count`` ERROR records, each a different failure (distinct after masking numbers)."""
+    w = Writer(out, seed)
+    w.rec(4242, "INFO", "?", "odoo", "Odoo version 17.0")
+    for i in range(count):
+        w.rec(4242, "ERROR", "prod", f"odoo.addons.acme_{_word(i % 97)}.sync",
+              f"Sync failed: remote said {_word(i)}-{_word(i * 7919 % 1000003)} not accepted")
+    return w.written
+
+
+def distinct_pids(out, count: int, seed: int) -> int:
+    """``count`` processes, each logging one request line (no banner: a lifetime each)."""
+    w = Writer(out, seed)
+    for i in range(count):
+        w.request(10000 + i)
+    return w.written
+
+
 def parse_size(text: str) -> int:
     units = {"K": 1024, "M": 1024**2, "G": 1024**3}
     text = text.strip().upper().rstrip("B")
@@ -155,10 +188,18 @@ def main() -> None:
     parser.add_argument("--size", default="1G", help="approximate size, e.g. 10M, 1G (default 1G)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--gzip", action="store_true", help="write gzip-compressed")
+    parser.add_argument("--profile", choices=["realistic", "distinct-errors", "distinct-pids"], default="realistic",
+                        help="realistic (default, --size), or a hostile shape of --count distinct errors or PIDs")
+    parser.add_argument("--count", type=int, default=1_000_000, help="distinct errors or PIDs of a hostile profile")
     args = parser.parse_args()
     opener = (lambda p: gzip.open(p, "wb", compresslevel=6)) if args.gzip else (lambda p: open(p, "wb"))
     with opener(args.output) as out:
-        written = generate(out, parse_size(args.size), args.seed)
+        if args.profile == "distinct-errors":
+            written = distinct_errors(out, args.count, args.seed)
+        elif args.profile == "distinct-pids":
+            written = distinct_pids(out, args.count, args.seed)
+        else:
+            written = generate(out, parse_size(args.size), args.seed)
     sys.stderr.write(f"wrote {written / 1e6:.1f} MB (uncompressed) to {args.output}\n")
 
 

@@ -252,19 +252,20 @@ def ensure(profile: str, size: str) -> Path:
 
 # --- per-record costs --------------------------------------------------------------------------
 
-KINDS = ["request of an unannounced worker", "cron/INFO line", "WARNING", "ERROR with traceback"]
+KINDS = ["cron/INFO line", "WARNING", "ERROR with traceback"]
+INSERTED_FACTOR = {"cron/INFO line": 5, "WARNING": 1, "ERROR with traceback": 1}  # x --per-record-n
 
 
-def write_kind_log(path: Path, base: int, kind: str | None, n: int, seed: int = 5) -> None:
-    """``base`` routine request lines of announced workers, with ``n`` records of ``kind`` spread
-    evenly among them. The request lines are the same with or without the inserted records
-    (their random numbers come from a separate generator)."""
+def write_kind_log(path: Path, base: int, kind: str | None, n: int, seed: int = 5, announced: bool = True) -> None:
+    """``base`` routine request lines of four workers (announced with ``Worker ... alive``, or
+    not), with ``n`` records of ``kind`` spread evenly among them. The request lines are the same
+    with or without the inserted records (those draw from their own random generator)."""
     with open(path, "wb") as out:
         w = generate.FastWriter(out, seed)
-        base_rng, extra_rng = w.rng, random.Random(seed + 1)  # inserted records draw from their own
+        base_rng, extra_rng = w.rng, random.Random(seed + 1)
         generate._banner(w, 500)
         workers = [501, 502, 503, 504]
-        for pid in workers:
+        for pid in workers if announced else []:
             w.emit("lifecycle", pid, "INFO", "?", "odoo.service.server", f"Worker WorkerHTTP ({pid}) alive")
         w.emit("lifecycle", 505, "INFO", "?", "odoo.service.server", "Worker WorkerCron (505) alive")
         every = base // n if kind else 0
@@ -272,11 +273,9 @@ def write_kind_log(path: Path, base: int, kind: str | None, n: int, seed: int = 
             w.request(workers[i % 4])
             if kind and i % every == every - 1:
                 w.rng = extra_rng
-                if kind == KINDS[0]:
-                    w.request(900 + i % 3)
-                elif kind == KINDS[1]:
+                if kind == "cron/INFO line":
                     w.info(workers[i % 4], 505)
-                elif kind == KINDS[2]:
+                elif kind == "WARNING":
                     w.warning(workers[i % 4], 505)
                 else:
                     w.emit("error", workers[i % 4], "ERROR", "prod", "odoo.http", "Exception during request handling.",
@@ -290,22 +289,34 @@ def per_record(ls: str, runs: int, base: int, n: int, startup_wall: float) -> li
     kdir = DATA / "kinds"
     kdir.mkdir(parents=True, exist_ok=True)
     cmd = f"{ls} analyze -j 1 {{}} --format json"
-    base_log = kdir / f"base-{base}.log"
+
+    def timed(log: Path) -> float:
+        return statistics.median(measure(cmd.format(log), sample=False).wall for _ in range(runs))
+
+    base_log, unannounced_log = kdir / f"base-{base}.log", kdir / f"base-{base}-unannounced.log"
     if not base_log.exists():
         write_kind_log(base_log, base, None, n)
-    t_base = statistics.median(measure(cmd.format(base_log), sample=False).wall for _ in range(runs))
-    rows = [{"kind": "routine request line (announced worker)", "records": base, "wall_s": t_base,
-             "us_per_record": (t_base - startup_wall) / base * 1e6, "method": "(t(base) - t(10-line log)) / base"}]
+    if not unannounced_log.exists():
+        write_kind_log(unannounced_log, base, None, n, announced=False)
+    t_base, t_unann = timed(base_log), timed(unannounced_log)
+    rows = [
+        {"kind": "routine request line (announced worker)", "records": base, "wall_s": t_base,
+         "us_per_record": (t_base - startup_wall) / base * 1e6, "method": "(t(base) - t(10-line log)) / base"},
+        {"kind": "request line of an unannounced worker", "records": base, "wall_s": t_unann,
+         "us_per_record": (t_unann - startup_wall) / base * 1e6, "method": "(t(base, no alive lines) - t(10-line log)) / base"},
+    ]
     print(f"\n== per-record costs: analyze -j 1, {runs} run(s) each, median; base = {base:,} request lines ({base_log.stat().st_size / 1e6:.0f} MB)")
-    print(f"{rows[0]['kind']:44} {rows[0]['us_per_record']:8.2f} µs  (base {t_base:.2f} s, 10-line log {startup_wall:.2f} s)", flush=True)
+    for row in rows:
+        print(f"{row['kind']:44} {row['us_per_record']:8.2f} µs  ({row['wall_s']:.2f} s, 10-line log {startup_wall:.2f} s)", flush=True)
     for kind in KINDS:
-        log = kdir / f"base-{base}+{n}-{kind.split()[0].lower().replace('/', '-')}.log"
+        k = n * INSERTED_FACTOR[kind]
+        log = kdir / f"base-{base}+{k}-{kind.split()[0].lower().replace('/', '-')}.log"
         if not log.exists():
-            write_kind_log(log, base, kind, n)
-        t = statistics.median(measure(cmd.format(log), sample=False).wall for _ in range(runs))
-        us = (t - t_base) / n * 1e6
-        rows.append({"kind": kind, "records": n, "wall_s": t, "us_per_record": us, "method": "(t(base + n) - t(base)) / n"})
-        print(f"{kind:44} {us:8.2f} µs  ({n:,} inserted, {t:.2f} s)", flush=True)
+            write_kind_log(log, base, kind, k)
+        t = timed(log)
+        us = (t - t_base) / k * 1e6
+        rows.append({"kind": kind, "records": k, "wall_s": t, "us_per_record": us, "method": "(t(base + k) - t(base)) / k"})
+        print(f"{kind:44} {us:8.2f} µs  ({k:,} inserted, {t:.2f} s)", flush=True)
     return rows
 
 
@@ -353,6 +364,7 @@ def main() -> None:
     parser.add_argument("--per-record", action="store_true", help="measure µs per record of each kind")
     parser.add_argument("--per-record-base", type=int, default=400_000)
     parser.add_argument("--per-record-n", type=int, default=20_000)
+    parser.add_argument("--per-record-only", action="store_true", help="only startup and per-record costs, no profile")
     parser.add_argument("--startup", action="store_true", help="time --version and analyze of a 10-line log")
     parser.add_argument("--json", help="write all results to this file")
     parser.add_argument("--logsleuth", default=_logsleuth_default())
@@ -365,10 +377,12 @@ def main() -> None:
     print(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, logsleuth: {ls}", flush=True)
     results: list[Result] = []
     extra: dict = {}
-    if args.startup or args.per_record:
+    if args.startup or args.per_record or args.per_record_only:
         extra["startup_ms"] = {k: v * 1000 for k, v in startup(ls, 10).items()}
     if args.file:
         targets = [("file", Path(args.file))]
+    elif args.per_record_only:
+        targets = []
     else:
         targets = []
         for p in profiles:
@@ -382,7 +396,7 @@ def main() -> None:
             print(f"(peer skipped, not installed: {note})")
         runs = int(runs_per.get(profile, runs_default or 3))
         results += bench_file(profile, log, ls, runs, args.timeout, args.jobs, found, args.gzip)
-    if args.per_record:
+    if args.per_record or args.per_record_only:
         extra["per_record"] = per_record(ls, int(runs_default or 3), args.per_record_base, args.per_record_n,
                                          extra["startup_ms"]["logsleuth analyze (10-line log)"] / 1000)
     if args.json:

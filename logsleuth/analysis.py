@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
+from logsleuth.bounds import DistinctCounter
 from logsleuth.findings import Engine, Finding
 from logsleuth.lifetimes import Lifetime, LifetimeTracker
 from logsleuth.patterns import Pattern
@@ -22,6 +23,8 @@ from logsleuth.window import Selection, Window, WindowFilter, seek
 MAX_WINDOW_ITEMS = 200
 MAX_FAILED_REQUESTS = 50
 MAX_DATABASES = 1000
+MAX_MODULES = 5000
+"""Addons whose last line is remembered (the silence of a failed module); more are counted."""
 
 
 @dataclass
@@ -56,6 +59,10 @@ class Scan:
     """True when a time window was reached by seeking instead of reading from the start."""
     databases: set[str] = field(default_factory=set)
     """Database names seen in the db column (bounded): redaction masks them everywhere."""
+    omitted_pids: DistinctCounter = field(default_factory=DistinctCounter)
+    """Processes past ``lifetimes.MAX_LIFETIMES`` (no lifetime kept for them)."""
+    omitted_databases: DistinctCounter = field(default_factory=DistinctCounter)
+    omitted_modules: DistinctCounter = field(default_factory=DistinctCounter)
 
 
 class Stage(Protocol):
@@ -126,8 +133,11 @@ class Pipeline:
             result.last_timestamp = rec.timestamp
             logger = rec.logger or ""
             databases = result.databases
-            if rec.db not in databases and len(databases) < MAX_DATABASES:
-                databases.add(rec.db)  # type: ignore[arg-type]
+            if rec.db not in databases:
+                if len(databases) < MAX_DATABASES:
+                    databases.add(rec.db)  # type: ignore[arg-type]
+                else:
+                    result.omitted_databases.add(rec.db)
             if logger == "werkzeug" and lt is not None:
                 _request(rec, lt, seq, result.activity)
             elif lt is not None and logger.startswith("odoo.modules") and lt.shutdown_before(seq):
@@ -135,7 +145,12 @@ class Pipeline:
                 if len(act.window_loading) < MAX_WINDOW_ITEMS:
                     act.window_loading.append((rec.source, rec.first_line, rec.message))
             if logger.startswith("odoo.addons."):
-                result.module_last_seen[(rec.source, logger.split(".", 3)[2])] = rec.first_line
+                seen = result.module_last_seen
+                key = (rec.source, logger.split(".", 3)[2])
+                if key in seen or len(seen) < MAX_MODULES:
+                    seen[key] = rec.first_line
+                else:
+                    result.omitted_modules.add(key)
             result.tests.feed(rec)
         elif rec.kind == "unparsed":
             result.unparsed_lines += rec.last_line - rec.first_line + 1
@@ -147,6 +162,7 @@ class Pipeline:
     def _end_stream(self) -> None:
         if self.stream >= 0:
             self.result.lifetimes.extend(self.tracker.finish())
+            self.result.omitted_pids.merge(self.tracker.omitted)
 
     def finish(self) -> Scan:
         """Close the last stream and number the lifetimes; the result is ready for a report."""

@@ -181,8 +181,8 @@ def _read_config(path: Path) -> dict[str, Any]:
 
 
 CONFIG_KEYS: dict[str, tuple[type, str]] = {
-    "fail-on": (str, "a log level name"),
-    "ignore": (list, "a list of regexes"),
+    "fail-on": (str, "a non-empty string"),
+    "ignore": (list, "a list of regex strings"),
     "fail-on-skipped": (bool, "true or false"),
     "allow-no-tests": (bool, "true or false"),
     "err-if-empty": (bool, "true or false"),
@@ -203,13 +203,15 @@ def _validated(data: dict[str, Any], path: Path) -> dict[str, Any]:
             sys.stderr.write(f"logsleuth: warning: unknown configuration key {key!r} ignored ({path})\n")
             continue
         kind, expected = CONFIG_KEYS[canonical]
-        if kind is str and isinstance(value, str) or kind is bool and isinstance(value, bool):
-            ok = True
+        if kind is str and isinstance(value, str):
+            ok = bool(value.strip())
+        elif kind is bool:
+            ok = isinstance(value, bool)
         elif kind is list:
             ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         else:
             ok = False
         if not ok:
-            raise UsageError(f"invalid configuration: {key} = {value!r}: expected {expected}", str(path))
+            raise UsageError(f"invalid configuration: {key} = {value!r} must be {expected}", str(path))
         out[canonical.replace("-", "_")] = value
     return out

@@ -21,9 +21,10 @@ from logsleuth import __version__
 from logsleuth.allocator import keep_freed_memory
 from logsleuth.analysis import Scan, scan
 from logsleuth.ci import Gate, GateConfig, decide, load_config
-from logsleuth.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, LogsleuthError, UsageError
-from logsleuth.output import write_output
+from logsleuth.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, LogsleuthError, UsageError
+from logsleuth.output import WRITE_ERRNOS, refuse_inputs_as_outputs, stdout_error, write_output, write_stdout
 from logsleuth.patterns import SEVERITIES, load_patterns
+from logsleuth.redact import scrub_controls
 from logsleuth.report import SEVERITY_RANK, build_report
 from logsleuth.sources import check_path
 
@@ -91,28 +92,38 @@ OUTPUT = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the re
 SINCE = typer.Option(None, "--since", metavar="WHEN", help="Start of the window: '2025-10-18 03:20', '03:20' (on the log's date), 'yesterday 14:00', '2h ago', ISO 8601 (UTC, like Odoo).")
 UNTIL = typer.Option(None, "--until", metavar="WHEN", help="End of the window (same forms as --since).")
 DB = typer.Option(None, "--db", metavar="NAME", help="Only records of this database.")
-PID = typer.Option(None, "--pid", metavar="PID", help="Only records of this process (a master PID includes its workers' lifetime).")
-LIFETIME = typer.Option(None, "--lifetime", metavar="K", help="Only lifetime K (its index in the lifetimes table).")
+PID = typer.Option(None, "--pid", metavar="PID", min=0, help="Only records of this process (a master PID includes its workers' lifetime).")
+LIFETIME = typer.Option(None, "--lifetime", metavar="K", min=1, help="Only lifetime K (its index in the lifetimes table).")
 LEVEL = typer.Option(None, "--level", metavar="LEVEL", help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR, CRITICAL).")
 JOBS = typer.Option("1", "--jobs", "-j", metavar="N|auto", help="Use several cores (several files in parallel; one large plain file in byte ranges): a number, or 'auto'.")
 REDACT = typer.Option(False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms).")
 
 
-def _redact(result: Scan, *objects: object) -> None:
+def _redact(result: Scan, *objects: object, redactor: object = None) -> None:
     from logsleuth.redact import Redactor
 
     names = set(result.databases)
     names.update(f.values.get("db", "") for f in result.engine.findings.values())
-    redactor = Redactor(names)
+    if redactor is None:
+        redactor = Redactor(names)
+    assert isinstance(redactor, Redactor)
+    redactor.add_databases(names)
     for obj in objects:
         redactor.apply(obj)
 
 
-def _check(files: list[str]) -> None:
+def _check(files: list[str], *outputs: Optional[Path]) -> None:
+    """Every input readable, and no output (nor stdout) one of the inputs: before reading."""
     if files.count("-") > 1:
         raise UsageError("stdin (-) can be read only once")
     for f in files:
         check_path(f)
+    if "-" in files:
+        try:
+            os.fstat(0)
+        except OSError:
+            raise UsageError("stdin is closed, nothing to read (-)") from None
+    refuse_inputs_as_outputs(files, outputs)
 
 
 PROGRESS_MIN_BYTES = 50 * 1000 * 1000
@@ -152,7 +163,8 @@ def _focus(files: list[str], since: str | None, until: str | None, db: str | Non
     from logsleuth.window import Selection, Window, first_timestamp, parse_when
 
     reference = first_timestamp(files[0]) if (since or until) and files else None
-    window = Window(parse_when(since, reference) if since else None, parse_when(until, reference) if until else None)
+    window = Window(parse_when(since, reference) if since is not None else None,
+                    parse_when(until, reference) if until is not None else None)
     if window.since and window.until and window.since > window.until:
         raise UsageError("--since is after --until")
     return {"window": window, "selection": Selection(db, pid, lifetime, level)}
@@ -195,8 +207,7 @@ def _emit(text: str, output: Optional[Path]) -> None:
     if output is not None:
         write_output(output, text)
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_stdout(text)
 
 
 def _damage_warnings(result: Scan) -> None:
@@ -212,9 +223,15 @@ def guarded(command: Callable[..., None]) -> Callable[..., None]:
     def run(*args: object, **kwargs: object) -> None:
         try:
             command(*args, **kwargs)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
+            from logsleuth.workers import Terminated, end_workers
+
+            end_workers()
             if "--debug" in sys.argv:
                 raise
+            if isinstance(exc, Terminated):
+                sys.stderr.write("logsleuth: terminated\n")
+                raise typer.Exit(EXIT_TERMINATED) from None
             sys.stderr.write("logsleuth: interrupted\n")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except BrokenPipeError:
@@ -244,12 +261,14 @@ def analyze(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Text: the full lifetimes table even when there are many."),
 ) -> None:
     """The forensic report: lifetimes, failures, root causes with evidence, fixes, verification."""
-    _check(files)
+    _check(files, output)
     result = _scan(files, patterns, jobs=jobs, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
     report = build_report(result)
     if redact:
         _redact(result, report)
+    if fmt in (Format.markdown, Format.html):
+        scrub_controls(report)
     if fmt is Format.text:
         from logsleuth.render.text import print_report, render
 
@@ -283,7 +302,7 @@ def lifetimes(
     jobs: str = JOBS,
 ) -> None:
     """The process lifetimes of the log: PIDs, workers, start, end, shutdown and how each ended."""
-    _check(files)
+    _check(files, output)
     result = _scan(files, None, with_patterns=False, jobs=jobs, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
     report = build_report(result)
@@ -295,7 +314,7 @@ def lifetimes(
         from logsleuth.render.json import lifetime_dict
 
         data = {"schema": 1, "tool": {"name": "logsleuth", "version": __version__}, "sources": report.sources,
-                "lifetimes": [lifetime_dict(lt) for lt in report.lifetimes]}
+                "lifetimes": [lifetime_dict(lt) for lt in report.lifetimes], "omitted": report.omitted}
         _emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
         return
     from rich.console import Console
@@ -341,9 +360,10 @@ def ci(
 ) -> None:
     """Verdict for a test run (--test-enable): failing tests with file:line, JUnit XML, annotations."""
     settings = load_config(config)
-    gate_level = str(fail_on or settings.get("fail_on") or "error").upper()
+    given = fail_on if fail_on is not None else settings.get("fail_on", "error")
+    gate_level = str(given).upper()
     if gate_level not in ("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL", "NONE"):
-        raise UsageError(f"--fail-on must be a log level, not {fail_on!r}")
+        raise UsageError(f"--fail-on must be a log level, not {given!r}")
     gate_config = GateConfig(
         fail_on="WARNING" if gate_level == "WARN" else gate_level,
         ignore=[*settings.get("ignore", []), *(ignore or [])],
@@ -353,13 +373,16 @@ def ci(
     )
     gate = Gate(gate_config)
     chosen = annotations.value if annotations is not None else str(settings.get("annotations", "none"))
-    _check(files)
+    if chosen not in ("github", "gitlab", "none"):
+        raise UsageError(f"annotations must be github, gitlab or none, not {chosen!r}")
+    _check(files, junit, annotations_file if chosen == "gitlab" else None)
     result = _scan(files, patterns, jobs=jobs, gate=gate, echo=echo, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
     report = build_report(result)
     verdict = decide(gate, report.tests)
     if redact:
         _redact(result, report, gate)
+    scrub_controls((report, gate))
     from logsleuth.render.ci_summary import render as summary
 
     if junit is not None:
@@ -392,8 +415,7 @@ def ci(
             sys.stderr.write(github(report, gate, root))
         else:
             text += github(report, gate, root)
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    write_stdout(text)
     raise typer.Exit(EXIT_FINDINGS if verdict.failed else EXIT_OK)
 
 
@@ -404,7 +426,7 @@ def watch(
     jsonl: Optional[str] = typer.Option(None, "--jsonl", metavar="FILE", help="Append each new finding to this file as a JSON line."),
     on_finding: Optional[str] = typer.Option(None, "--on-finding", metavar="COMMAND", help="Run this shell command for each new finding (JSON on stdin, LOGSLEUTH_* variables)."),
     min_severity: FailOn = typer.Option(FailOn.low, "--min-severity", help="Announce findings at or above this severity."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Stop after this many seconds (default: until Ctrl-C)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", min=0, help="Stop after this many seconds (default: until Ctrl-C)."),
     patterns: Optional[list[str]] = PATTERNS,
     report_format: Format = typer.Option(Format.text, "--report-format", help="Format of the report printed when watching stops."),
     redact: bool = REDACT,
@@ -412,8 +434,7 @@ def watch(
     """Follow a growing log (like tail -F) and print each new finding the moment it is made."""
     from logsleuth.watch import WatchOptions, Watcher
 
-    if os.path.isdir(file):
-        raise UsageError("is a directory, not a log file", file)
+    _check_watch(file, jsonl)
     warnings: list[str] = []
     found = load_patterns(patterns, warnings)
     for w in warnings:
@@ -428,17 +449,47 @@ def watch(
     result = watcher.run(_live_summary() if live else None)
     report = build_report(result)
     if redact:
-        _redact(result, report)
+        _redact(result, report, redactor=watcher.redactor)
+    if report_format in (Format.markdown, Format.html):
+        scrub_controls(report)
     from logsleuth.render import get_renderer
 
-    sys.stdout.write("\n" if live else "")
     if report_format is Format.text and live:
         from logsleuth.render.text import print_report
 
+        write_stdout("\n")
         print_report(_console(), report)
         return
-    sys.stdout.write(get_renderer(report_format.value)(report))
-    sys.stdout.flush()
+    write_stdout(("\n" if live else "") + get_renderer(report_format.value)(report))
+
+
+def _check_watch(file: str, jsonl: Optional[str]) -> None:
+    """``watch`` follows a regular file (it may not exist yet) and appends to a regular --jsonl."""
+    import stat
+
+    if file == "-":
+        raise UsageError("watch follows a file by its name: give a path, not stdin")
+    if os.path.exists(file):
+        check_path(file)
+        if not stat.S_ISREG(os.stat(file).st_mode):
+            raise UsageError("not a regular file, cannot be followed (a FIFO or a device: pipe it to analyze - instead)", file)
+    if jsonl is not None:
+        from logsleuth.output import OutputError
+
+        if os.path.isdir(jsonl):
+            raise OutputError("output is a directory", jsonl)
+        folder = os.path.dirname(os.path.realpath(jsonl))
+        if not os.path.isdir(folder):
+            raise OutputError("output folder does not exist", os.path.dirname(jsonl) or ".")
+        if os.path.exists(jsonl) and os.path.exists(file) and os.path.samefile(jsonl, file):
+            raise OutputError(f"output is one of the inputs ({file})", jsonl)
+        try:
+            with open(jsonl, "a", encoding="utf-8"):
+                pass
+        except PermissionError:
+            raise OutputError("permission denied, cannot write", jsonl) from None
+        except OSError as exc:
+            raise OutputError(f"cannot write: {exc.strerror or exc}", jsonl) from None
 
 
 def _live_summary() -> Callable[[Scan, int], None]:
@@ -460,8 +511,8 @@ def _live_summary() -> Callable[[Scan, int], None]:
 def show(
     files: list[str] = FILES,
     finding: str = typer.Option(..., "--finding", metavar="ID", help="The finding id from a report (F1, F2…)."),
-    context: int = typer.Option(3, "--context", "-C", metavar="N", help="Lines of context around each occurrence."),
-    occurrences: int = typer.Option(5, "--occurrences", metavar="N", help="How many occurrences to print (0: all kept)."),
+    context: int = typer.Option(3, "--context", "-C", metavar="N", min=0, help="Lines of context around each occurrence."),
+    occurrences: int = typer.Option(5, "--occurrences", metavar="N", min=0, help="How many occurrences to print (0: all kept)."),
     patterns: Optional[list[str]] = PATTERNS,
     since: Optional[str] = SINCE,
     until: Optional[str] = UNTIL,
@@ -531,12 +582,61 @@ def _readable_help() -> None:
 _readable_help()
 
 
+class _ClosedStdout:
+    """Stands for stdout when the caller closed it (``>&-``): writing to it is a reported error."""
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        import io
+
+        raise io.UnsupportedOperation("stdout is closed")
+
+
+def _closed_streams() -> None:
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()  # type: ignore[assignment]
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - nowhere to say anything
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point. Option errors are reported by the parser (exit 2); ours are one line."""
     args = sys.argv[1:] if argv is None else argv
     keep_freed_memory()
+    _closed_streams()
+    from logsleuth.workers import install_sigterm
+
+    install_sigterm()
+    from typer import _click as click  # typer vendors click
+
     try:
-        app(args=args, prog_name="logsleuth")
+        try:
+            code = app(args=args, prog_name="logsleuth", standalone_mode=False)
+            sys.stdout.flush()
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()
+            code = EXIT_USAGE
+        except click.ClickException as exc:  # an option value: one line, no usage box
+            sys.stderr.write(f"logsleuth: error: {exc.format_message()}\n")
+            code = exc.exit_code
+        except typer.Abort:
+            sys.stderr.write("logsleuth: interrupted\n")
+            code = EXIT_INTERRUPTED
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError) or exc.errno not in WRITE_ERRNOS:
+                raise
+            raise stdout_error(exc) from None
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
     except LogsleuthError as exc:
         if "--debug" in args:
             raise

@@ -47,6 +47,7 @@ def print_evidence(f: Finding, context: int, limit: int, out: TextIO, redactor: 
         out.write(f"== {clean(redactor.text(source) if redactor else source)}\n")
         idx = 0
         number = 0
+        sql = False
         for text in read_lines(Source(source)):
             number += 1
             while idx < len(ranges) and number > ranges[idx][1]:
@@ -57,5 +58,6 @@ def print_evidence(f: Finding, context: int, limit: int, out: TextIO, redactor: 
                 break
             if number >= ranges[idx][0]:
                 mark = ":" if (source, number) in records else "-"
-                line = redactor.text(text) if redactor else text
+                line = redactor.lines([text], sql)[0] if redactor else text
+                sql = redactor.sql_after(text, sql) if redactor else False
                 out.write(f"{number}{mark}{clean(line)}\n")

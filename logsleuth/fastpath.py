@@ -470,8 +470,11 @@ class HotLoop:
                         found = tracker.by_pid.get(int(key.partition(" ")[0]))
                         if found is not None and found.shutdown_seq is None:
                             db = key.partition(" INFO ")[2]
-                            if db not in databases and len(databases) < MAX_DATABASES:
-                                databases.add(db)
+                            if db not in databases:
+                                if len(databases) < MAX_DATABASES:
+                                    databases.add(db)
+                                else:
+                                    result.omitted_databases.add(db)
                             lt = cache[key] = found
                             if result.first_timestamp is None:
                                 result.first_timestamp = m.group(1)

@@ -8,16 +8,26 @@ Everything kept is bounded: one finding per fingerprint, capped occurrence lists
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from logsleuth.bounds import DistinctCounter
 from logsleuth.lifetimes import Lifetime
-from logsleuth.patterns import REGEX_TIMEOUT, Pattern
+from logsleuth.patterns import REGEX_BUDGET_PER_RECORD, REGEX_RUN_BUDGET, REGEX_TIMEOUT, Pattern
 from logsleuth.records import Record
 from logsleuth.tracebacks import Frame, Traceback, classify, parse_traceback
 
 MAX_OCCURRENCES = 1000
+MAX_FINDINGS = 2000
+"""Distinct findings kept per run; past it a new failure is counted (``omitted``), not kept."""
+MAX_FINDINGS_PER_PATTERN = 200
+"""Distinct findings kept per pattern: a flood of unclassified errors leaves room for the rest."""
+MAX_PENDING_PIDS = 10000
+"""PIDs the correlation maps (awaiting a traceback, a request, an orphan symptom) keep at once."""
 MAX_SAMPLE_LINES = 400
 AWAIT_RECORDS = 2000
 ORPHAN_RECORDS = 5
@@ -130,6 +140,38 @@ def _search(rx: Any, text: str | None) -> Any:
         return None
 
 
+class RegexBudget:
+    """Regex time per pattern over the whole run (``REGEX_RUN_BUDGET``); a pattern that times
+    out or spends it is disabled for the rest of the run, with one warning on stderr."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+        self.disabled: set[str] = set()
+        self.records = 0
+        """Records fed so far: the budget grows with the log."""
+
+    def search(self, p: Pattern, rx: Any, text: str | None) -> Any:
+        if text is None or p.id in self.disabled:
+            return None
+        spent = self.spent.get(p.id, 0.0)
+        budget = REGEX_RUN_BUDGET + REGEX_BUDGET_PER_RECORD * self.records
+        start = time.perf_counter()
+        try:
+            return rx.search(text, timeout=min(REGEX_TIMEOUT, max(budget - spent, 0.001)))
+        except TimeoutError:
+            self.disable(p, f"a regex ran longer than {REGEX_TIMEOUT:g} s on one record")
+            return None
+        finally:
+            spent += time.perf_counter() - start
+            self.spent[p.id] = spent
+            if spent > budget and p.id not in self.disabled:
+                self.disable(p, f"its regexes used their budget for the run ({spent:.1f} s over {self.records} records)")
+
+    def disable(self, p: Pattern, why: str) -> None:
+        self.disabled.add(p.id)
+        sys.stderr.write(f"logsleuth: warning: pattern {p.id} disabled for the rest of the run: {why} ({p.path})\n")
+
+
 class Engine:
     """Matches each record once against the patterns its logger and level admit."""
 
@@ -146,6 +188,11 @@ class Engine:
         self._stream = 0
         self._seq = 0
         self.tracebacks = 0
+        self.budget = RegexBudget()
+        self.per_pattern: dict[str, int] = {}
+        self.omitted = DistinctCounter()
+        """Distinct failures past MAX_FINDINGS / MAX_FINDINGS_PER_PATTERN (counted, not kept)."""
+        self.omitted_records = 0
 
     def candidates(self, rec: Record, has_tb: bool) -> tuple[list[Pattern], list[Pattern]]:
         key = (rec.logger, rec.level, rec.kind, has_tb)
@@ -166,6 +213,7 @@ class Engine:
         ``odoo.log.1`` is still explained by the traceback at the top of ``odoo.log``."""
         self._stream = stream
         self._seq = seq
+        self.budget.records += 1
         has_tb = rec.has_traceback
         if rec.logger == "werkzeug" and self._pending_request and rec.pid is not None:
             waiting = self._pending_request.pop((self._stream, rec.pid), None)
@@ -191,12 +239,13 @@ class Engine:
             rec.source, rec.first_line, rec.last_line, rec.pid, lt, seq, rec.timestamp,
             lt.shutdown_before(seq) if lt is not None else False,
         )
-        out = [self._record(p, v, rec, occ, tb, stream) for p, v in matched]
+        out = [f for p, v in matched if (f := self._record(p, v, rec, occ, tb, stream)) is not None]
         if tb is not None and rec.pid is not None:
             self._explain(rec, tb, out, seq)
             if out and rec.logger and rec.logger.endswith(".http") and out[0].trigger_request is None:
                 # the access line werkzeug logs next for this process is the failed request
-                self._pending_request.setdefault((self._stream, rec.pid), out[0])
+                if (self._stream, rec.pid) not in self._pending_request:
+                    _bounded_set(self._pending_request, (self._stream, rec.pid), out[0])
         _link_record(out)
         return out
 
@@ -220,6 +269,9 @@ class Engine:
 
     def _match(self, p: Pattern, rec: Record, tb: Traceback | None, text: list[str]) -> dict[str, str] | None:
         """Values of the named groups when ``p`` matches ``rec``; ``text`` caches the record text."""
+        if p.id in self.budget.disabled:
+            return None
+        _search = functools.partial(self.budget.search, p)
         values: dict[str, str] = {}
         for rx in (p.message, p.raw):
             if rx is not None:
@@ -242,6 +294,7 @@ class Engine:
         return values
 
     def _match_traceback(self, p: Pattern, tb: Traceback, values: dict[str, str]) -> bool:
+        _search = functools.partial(self.budget.search, p)
         if p.exception_type is not None or p.exception_message is not None:
             for block in reversed(tb.blocks):
                 mt = _search(p.exception_type, block.type or "") if p.exception_type is not None else True
@@ -290,7 +343,12 @@ class Engine:
         )
         key = fingerprint(p, values, module, tb, culprit, rec)
         finding = self.findings.get(key)
+        if finding is None and (len(self.findings) >= MAX_FINDINGS or self.per_pattern.get(p.id, 0) >= MAX_FINDINGS_PER_PATTERN):
+            self.omitted.add(key)
+            self.omitted_records += 1
+            return None
         if finding is None:
+            self.per_pattern[p.id] = self.per_pattern.get(p.id, 0) + 1
             finding = Finding(p, key, values, module, occ, rec.text.split("\n")[:MAX_SAMPLE_LINES], message=rec.message)
             if tb is not None:
                 finding.traceback = tb
@@ -311,7 +369,7 @@ class Engine:
             finding.exception = ExceptionInfo(tb.final.type, tb.final.message, rec.source, tb.final.line)
             finding.culprit = finding.culprit or culprit
         if p.symptom_of and finding.linked_to is None and rec.pid is not None:
-            self._orphans[(self._stream, rec.pid)] = (finding, occ.seq)
+            _bounded_set(self._orphans, (self._stream, rec.pid), (finding, occ.seq))
         if rec.pid is not None and self._orphans:
             self._adopt_orphan(finding, p, rec, occ.seq)
         finding.count += 1
@@ -320,7 +378,7 @@ class Engine:
             finding.occurrences.append(occ)
         self._latest[(stream, p.id)] = finding
         if p.awaits_traceback and tb is None and rec.pid is not None:
-            self._awaiting[(self._stream, rec.pid)] = Wait(finding, occ.seq, module or "", stream)
+            _bounded_set(self._awaiting, (self._stream, rec.pid), Wait(finding, occ.seq, module or "", stream))
         return finding
 
     def _link(self, symptom: Finding, cause: Finding, rec: Record) -> None:
@@ -393,7 +451,7 @@ class Engine:
                 finding.exception = ExceptionInfo(block.type, block.message, rec.source, block.line)
             finding.culprit = tb.culprit()
             if rec.logger and rec.logger.endswith(".http"):
-                self._pending_request[(self._stream, rec.pid)] = finding
+                _bounded_set(self._pending_request, (self._stream, rec.pid), finding)
         for other in matched:
             if other is not finding and other.linked_to is None:
                 _link(other, finding)
@@ -418,6 +476,13 @@ def _file_module(values: dict[str, str], addons_paths: list[str]) -> str | None:
             if frame.kind == "addon" and frame.module:
                 return frame.module
     return None
+
+
+def _bounded_set(table: dict[Any, Any], key: Any, value: Any) -> None:
+    """Set ``table[key]``, forgetting the oldest entry past MAX_PENDING_PIDS."""
+    if key not in table and len(table) >= MAX_PENDING_PIDS:
+        del table[next(iter(table))]
+    table[key] = value
 
 
 def _logger_module(logger: str | None) -> str | None:

@@ -18,9 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from logsleuth.bounds import DistinctCounter
 from logsleuth.records import CONSOLE_DEATH, SHELL_BANNER, Record, parse_timestamp
 
 MAX_WORKER_PIDS = 500
+MAX_LIFETIMES = 500
+"""Lifetimes kept per stream. Past it, the records of a process not seen before belong to no
+lifetime (as console text outside any process does) and its PID is counted in ``omitted``."""
 PRE_BANNER_SECONDS = 30
 
 BANNER_PREFIXES = ("Odoo version ", "OpenERP version ")
@@ -169,6 +173,8 @@ class LifetimeTracker:
         self.seq = 0
         self.version = 0
         """Bumped whenever a PID's lifetime or a shutdown window changes (the fast path caches on it)."""
+        self.omitted = DistinctCounter()
+        """PIDs past MAX_LIFETIMES: their records belong to no lifetime."""
 
     def feed(self, rec: Record) -> Lifetime | None:
         """Attribute ``rec`` to a lifetime (``None`` for console text outside any process)."""
@@ -181,7 +187,13 @@ class LifetimeTracker:
             return None  # no process logs as PID 0: a platform's own lines (odoo.sh) written in Odoo's format
         lt = self.by_pid.get(pid)
         msg = rec.message
-        if rec.logger == "odoo" and msg.startswith(BANNER_PREFIXES):
+        banner = rec.logger == "odoo" and msg.startswith(BANNER_PREFIXES)
+        if (lt is None or banner) and len(self.lifetimes) >= MAX_LIFETIMES:
+            self.omitted.add((pid, self.seq) if banner else pid)
+            if lt is not None:
+                self.by_pid.pop(pid, None)  # a new process under a kept PID: not the old one any more
+            return None
+        if banner:
             if lt is not None and lt.pid == pid and _pre_banner_output(lt, rec):
                 lt.started_by_banner = True
             else:

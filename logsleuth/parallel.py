@@ -12,7 +12,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from logsleuth.allocator import keep_freed_memory
+from logsleuth.workers import init_worker
 from logsleuth.analysis import Scan, scan
 from logsleuth.ci import Gate, GateConfig
 from logsleuth.findings import MAX_OCCURRENCES, Finding, _differs
@@ -31,7 +31,11 @@ def resolve_jobs(value: str | int | None) -> int:
         from logsleuth.errors import UsageError
 
         raise UsageError(f"--jobs takes a number or 'auto', not {value!r}") from None
-    return max(1, jobs)
+    if jobs < 1:
+        from logsleuth.errors import UsageError
+
+        raise UsageError(f"--jobs takes a number of at least 1 or 'auto', not {value!r}")
+    return jobs
 
 
 def _worker(paths: list[str], patterns: list[Pattern], gate_config: GateConfig | None, options: dict[str, Any]) -> tuple[dict, Gate | None]:
@@ -52,7 +56,7 @@ def scan_streams(
     if jobs <= 1 or len(groups) < 2 or options.get("echo"):
         return scan(paths, patterns, stages=[gate] if gate else None, jobs=jobs, **options)
     config = gate.config if gate is not None else None
-    with ProcessPoolExecutor(max_workers=min(jobs, len(groups)), initializer=keep_freed_memory) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(groups)), initializer=init_worker) as pool:
         futures = [pool.submit(_worker, [s.path for s in group], patterns, config, options) for group in groups]
         parts = [f.result() for f in futures]
     return _merge(parts, gate)
@@ -100,6 +104,11 @@ def _merge_scan(into: Scan, other: Scan) -> None:
     into.module_last_seen.update(other.module_last_seen)
     into.seeked |= other.seeked
     into.databases |= other.databases
+    into.omitted_pids.merge(other.omitted_pids)
+    into.omitted_databases.merge(other.omitted_databases)
+    into.omitted_modules.merge(other.omitted_modules)
+    into.engine.omitted.merge(other.engine.omitted)
+    into.engine.omitted_records += other.engine.omitted_records
     into.engine.tracebacks += other.engine.tracebacks
     _merge_tests(into, other)
     findings = into.engine.findings

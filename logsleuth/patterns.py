@@ -36,6 +36,12 @@ DEFAULT_LEVELS = ("WARNING", "ERROR", "CRITICAL")
 log) only reach patterns that ask for them, which keeps the per-line cost low."""
 REGEX_TIMEOUT = 0.25
 """Seconds one pattern regex may run on one record before it is abandoned (user patterns)."""
+REGEX_RUN_BUDGET = 10.0
+REGEX_BUDGET_PER_RECORD = 0.0001
+"""Seconds of regex work one pattern may spend in a whole run: REGEX_RUN_BUDGET plus 100 µs per
+record read (a built-in pattern spends about 5 µs). A pattern that times out on one record, or
+spends its budget, is disabled for the rest of the run with one warning naming its file: a
+hostile pattern or log cannot make a run arbitrarily slow, and time stays linear in the log."""
 
 _MATCH_KEYS = {
     "logger", "logger_prefix", "level", "min_level", "message", "text", "raw",

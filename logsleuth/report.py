@@ -80,6 +80,8 @@ class Report:
     verdict: str
     tests: TestRun | None
     top_severity: str | None
+    omitted: dict[str, int] = field(default_factory=dict)
+    """What went past a cap (bounds.py): counted, not kept; 0 when nothing was left out."""
 
     def lifetime_label(self, lt: Lifetime | None) -> str:
         return "?" if lt is None else f"{lt.index} (PID {lt.pid})"
@@ -161,6 +163,8 @@ def build_report(scan: Scan) -> Report:
         summary, lifetimes, findings, window_requests, window_totals, window_loading, root_causes, notes,
         _cascade(root_causes), "", tests, top,
     )
+    report.omitted = _omitted(scan, findings)
+    notes.extend(_omitted_notes(report.omitted))
     report.verdict = _verdict(report)
     return report
 
@@ -185,6 +189,37 @@ def _link_by_value(findings: list[Finding]) -> None:
                 s.linked_to = c
                 c.linked.append(s)
                 break
+
+
+def _omitted(scan: Scan, findings: list[Finding]) -> dict[str, int]:
+    """What the caps left out, counted (``omitted`` in the JSON, a note in every format)."""
+    engine = scan.engine
+    return {
+        "findings": len(engine.omitted),
+        "finding_records": engine.omitted_records,
+        "occurrences": sum(max(0, f.count - len(f.occurrences)) for f in findings),
+        "lifetimes": len(scan.omitted_pids),
+        "databases": len(scan.omitted_databases),
+        "modules": len(scan.omitted_modules),
+    }
+
+
+def _omitted_notes(omitted: dict[str, int]) -> list[Note]:
+    from logsleuth.findings import MAX_FINDINGS, MAX_FINDINGS_PER_PATTERN
+    from logsleuth.lifetimes import MAX_LIFETIMES
+
+    parts = []
+    if omitted["findings"]:
+        parts.append(f"{omitted['findings']} more distinct failure(s) ({omitted['finding_records']} record(s)) not shown "
+                     f"(at most {MAX_FINDINGS} findings, {MAX_FINDINGS_PER_PATTERN} per signature)")
+    if omitted["lifetimes"]:
+        parts.append(f"{omitted['lifetimes']} more process(es) not shown (at most {MAX_LIFETIMES} lifetimes per log); "
+                     "their records belong to no lifetime")
+    if omitted["databases"]:
+        parts.append(f"{omitted['databases']} more database name(s) not tracked")
+    if omitted["modules"]:
+        parts.append(f"{omitted['modules']} more addon(s) not tracked for silences")
+    return [Note("scope", "Bounded report: " + "; ".join(parts) + ".")] if parts else []
 
 
 def _seconds_between(a: str | None, b: str | None) -> float | None:

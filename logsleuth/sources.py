@@ -251,9 +251,16 @@ def _detect_prefix(text: str) -> str | None:
     return None
 
 
+_BINARY_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"%PDF-", b"PK\x03\x04", b"\x7fELF", b"7z\xbc\xaf\x27\x1c")
+"""Formats recognised by their first bytes (images, PDF, zip, ELF, 7z)."""
+
+
 def _looks_binary(head: bytes) -> bool:
-    """Mostly undecodable or control bytes. NUL runs alone do not count: logrotate's
-    copytruncate leaves a file that starts with zeros, and it is still a log."""
+    """Known binary formats (magic bytes, a tar header), or mostly undecodable or control bytes.
+    NUL runs alone do not count: logrotate's copytruncate leaves a file that starts with zeros,
+    and it is still a log (``_only_zeros`` looks at the end of such a file)."""
+    if head.startswith(_BINARY_MAGIC) or head[257:262] == b"ustar":
+        return True
     text = head.replace(b"\x00", b"").decode("utf-8", "replace")
     if len(text) < 64:
         return False
@@ -326,9 +333,24 @@ def check_head(source: Source, stream: BinaryIO) -> bool:
     except DAMAGE_ERRORS as exc:
         note_damage(source, exc)
         return False
-    if _looks_binary(head):
+    if _looks_binary(head) or (head and not head.strip(b"\x00") and _only_zeros(source)):
         raise InputError("binary data, not a text log", source.name)
     return True
+
+
+def _only_zeros(source: Source) -> bool:
+    """A plain file that starts with zeros is a copytruncate'd log when text follows them; one
+    whose last bytes are zeros too is zeros (sampled at the end: a 2 GB file is not read)."""
+    if source.path == "-" or source.compression is not None:
+        return False
+    try:
+        with open(source.path, "rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - 65536))
+            tail = fh.read(65536)
+    except OSError:
+        return False
+    return not tail.strip(b"\x00")
 
 
 def bounded_lines(readline: Callable[[int], bytes], source: Source, clean: LineCleaner, echo=None) -> Iterator[str]:

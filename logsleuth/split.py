@@ -17,7 +17,7 @@ import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 
-from logsleuth.allocator import keep_freed_memory
+from logsleuth.workers import init_worker
 from logsleuth.fastpath import Folder, HotLoop, Segment, read_blocks
 from logsleuth.sources import _PREFIX_PROBE_LINES, LineCleaner, Source, _detect_prefix, _looks_binary
 
@@ -125,7 +125,7 @@ def run_split(pipeline, source: Source, jobs: int) -> None:
     ranges = list(zip(cuts, cuts[1:]))
     loop = HotLoop(pipeline, source.name)
     base = 0
-    with ProcessPoolExecutor(max_workers=jobs, initializer=keep_freed_memory) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=init_worker) as pool:
         pending = []
         it = iter(ranges)
         for _ in range(jobs + 1):

@@ -45,14 +45,14 @@ class Watcher:
     announced: int = 0
     hook_failures: int = 0
     redactor: Any = None
-    """A ``Redactor`` (``--redact``): each announced finding is masked like the reports."""
+    """A ``Redactor`` (``--redact``): printed lines, JSON lines and hooks are masked."""
 
     def run(self, on_tick: Callable[[Scan, int], None] | None = None) -> Scan:
         """Follow until the timeout or Ctrl-C; returns what was seen (for the final report)."""
         from logsleuth.report import SEVERITY_RANK
 
         pipeline = Pipeline(self.patterns)
-        self._databases = pipeline.result.databases
+        self._pipeline = pipeline
         follower = Follower(self.options.path, self.options.from_start, self.options.poll)
         deadline = None if self.options.timeout is None else time.monotonic() + self.options.timeout
         stopped = [False]
@@ -105,7 +105,8 @@ class Watcher:
             self.announced += 1
             event = finding_event(f)
             if self.redactor is not None:
-                self._redact(event)
+                self.redactor.add_databases(set(self._pipeline.result.databases) | {f.values.get("_db", "")})
+                self.redactor.apply(event)
             pid = f" PID {f.first.pid}" if f.first.pid is not None else ""
             self.out.write(clean(f"{f.severity.upper():8} {event['source']}:{f.first.line}{pid} {event['title']}") + "\n")
             self.out.flush()
@@ -114,18 +115,6 @@ class Watcher:
                 jsonl.flush()
             if self.options.on_finding:
                 self._run_hook(event)
-
-    def _redact(self, event: dict[str, Any]) -> None:
-        """Mask the event; database names are learnt as the log names them."""
-        from logsleuth.redact import Redactor
-
-        known = set(getattr(self, "_databases", set()))
-        if known != getattr(self, "_redacting", None):
-            names = self.redactor.names
-            self.redactor = Redactor(known)
-            self.redactor.names = names
-            self._redacting = known
-        self.redactor.apply(event)
 
     def _run_hook(self, event: dict[str, Any]) -> None:
         env = {**os.environ, "LOGSLEUTH_SEVERITY": event["severity"], "LOGSLEUTH_KIND": event["kind"],

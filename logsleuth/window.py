@@ -43,10 +43,15 @@ def parse_when(text: str, reference_date: datetime | None = None, now: datetime 
     """Parse a point in time as people type it; naive UTC, like Odoo's timestamps."""
     now = now or utcnow()
     raw = text.strip()
+    if not raw:
+        raise UsageError("cannot read '' as a date or time (the value is empty)")
     m = _AGO.match(raw)
     if m:
         unit = _UNITS[m.group(2)[0].lower()]
-        return now - timedelta(**{unit: float(m.group(1))})
+        try:
+            return now - timedelta(**{unit: float(m.group(1))})
+        except (OverflowError, ValueError):
+            raise UsageError(f"cannot read {raw!r} as a date or time (too far in the past)") from None
     lowered = raw.lower()
     for word, days in (("yesterday", 1), ("today", 0), ("now", 0)):
         if lowered == word or lowered.startswith(word + " "):

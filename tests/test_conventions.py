@@ -99,4 +99,4 @@ def test_a_wrong_type_is_an_error_naming_key_value_and_file(tmp_path, capsys, mo
     cfg.write_text(body + "\n")
     code, out, err = run_cli(["ci", log, "--config", str(cfg)], capsys)
     assert code == 2 and out == ""
-    assert re.search(rf"^logsleuth: error: invalid configuration: {re.escape(shown)}: expected .+ \({re.escape(str(cfg))}\)$", err.strip())
+    assert re.search(rf"^logsleuth: error: invalid configuration: {re.escape(shown)} must be .+ \({re.escape(str(cfg))}\)$", err.strip())

@@ -126,6 +126,7 @@ def report_dict(r: Report) -> dict[str, Any]:
                    "citations": [{"source": src, "line": ln} for src, ln in n.lines]} for n in r.notes],
         "cascade": [{"step": s.label, "detail": s.detail, "source": s.source, "line": s.line} for s in r.cascade],
         "tests": tests_dict(r.tests),
+        "omitted": r.omitted,
     }
 
 

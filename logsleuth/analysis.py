@@ -8,13 +8,13 @@ list in the engine, and no regex unless a request falls in a shutdown window or 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from logsleuth.bounds import DistinctCounter
 from logsleuth.findings import Engine, Finding
 from logsleuth.lifetimes import Lifetime, LifetimeTracker
-from logsleuth.patterns import Pattern
-from logsleuth.records import Record, parse_records
+from logsleuth.patterns import LEVELS, Pattern
+from logsleuth.records import Record, Wants, _core, engine, parse_records
 from logsleuth.requests import Request, parse_request
 from logsleuth.sources import Source, group_sources
 from logsleuth.testruns import TestCollector
@@ -66,9 +66,19 @@ class Scan:
 
 
 class Stage(Protocol):
-    """An extra consumer of records (the CI gate): it sees every record once, in order."""
+    """An extra consumer of records (the CI gate): it sees every record once, in order, the
+    ones it does not want (``wants``) in runs."""
+
+    wants: Wants
 
     def feed(self, rec: Record) -> None: ...
+
+    def feed_routine(self, run: Any) -> None: ...
+
+
+PIPELINE_WANTS = Wants(statuses=(("werkzeug", "5"),))
+"""Failed requests are listed one by one (requests in a shutdown window too: their processes
+are held apart, see Pipeline.routine_pid)."""
 
 
 class Pipeline:
@@ -159,6 +169,74 @@ class Pipeline:
             stage.feed(rec)
         return found
 
+    def feed_routine(self, run: Any) -> None:
+        """A run of routine records (see routine_table): what ``feed`` does with each, at once."""
+        result = self.result
+        count = run.count
+        result.records += count
+        self.tracker.feed_routine(run)
+        result.odoo_records += count
+        if result.first_timestamp is None:
+            result.first_timestamp = run.first_time
+        result.last_timestamp = run.last_time
+        levels, databases, seen = result.levels, result.databases, result.module_last_seen
+        for _pid, db, logger, level, n, _req, _first, last_line, _time, _msg, _index in run.groups:
+            levels[level] = levels.get(level, 0) + n
+            if db not in databases:
+                if len(databases) < MAX_DATABASES:
+                    databases.add(db)
+                else:
+                    result.omitted_databases.add(db)
+            if logger.startswith("odoo.addons."):
+                key = (run.source, logger.split(".", 3)[2])
+                if key in seen or len(seen) < MAX_MODULES:
+                    seen[key] = max(last_line, seen.get(key, 0))
+                else:
+                    result.omitted_modules.add(key)
+        result.tests.feed_routine(run)
+        self.engine.feed_routine(run)
+        for stage in self.extra:
+            stage.feed_routine(run)
+
+    def routine_table(self) -> Any:
+        """The compiled scanner's table of routine records: those that no stage and no loaded
+        pattern wants one by one (None when every record must be fed: a time window or a
+        selection looks at each record)."""
+        if self.in_window is not None or self.select is not None:
+            return None
+        wants = [PIPELINE_WANTS, self.tracker.wants, self.result.tests.wants, self.engine.wants]
+        wants += [stage.wants for stage in self.extra]
+        levels: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
+        for level in LEVELS:
+            if any(level in w.levels for w in wants):
+                continue
+            entries = [(rx, msg) for w in wants for lv, rx, msg in w.loggers if lv is None or level in lv]
+            if ("", None) in entries:
+                continue  # every record of this level is wanted
+            levels[level] = ([rx for rx, msg in entries if msg is None], [(rx, msg) for rx, msg in entries if msg is not None])
+        requests: dict[str, str] = {}
+        for w in wants:
+            for logger, classes in w.statuses:
+                requests[logger] = requests.get(logger, "") + classes
+        self.tracker.changed_pids, self.engine.changed_pids = [], []
+        return _core.RoutineTable(levels, [p for w in wants for p in w.prefixes], [x for w in wants for x in w.substrings],
+                                  requests)
+
+    def routine_pid(self, pid: int) -> bool:
+        """Whether a process's records may come in runs now: it has a lifetime, outside any
+        shutdown window, and no failed request of it awaits its access line."""
+        lt = self.tracker.by_pid.get(pid)
+        return (lt is not None and lt.shutdown_seq is None and 0 < pid < 2**63
+                and not self.engine.awaits_request(self.stream, pid))
+
+    def sync_routine(self, table: Any) -> None:
+        """Tell the scanner about processes whose state changed since the last record."""
+        changed = {*self.tracker.changed_pids, *self.engine.changed_pids}
+        self.tracker.changed_pids.clear()
+        self.engine.changed_pids.clear()
+        allowed = [pid for pid in changed if self.routine_pid(pid)]
+        table.update(allowed, [pid for pid in changed if pid not in allowed and 0 <= pid < 2**64])
+
     def _end_stream(self) -> None:
         if self.stream >= 0:
             self.result.lifetimes.extend(self.tracker.finish())
@@ -196,14 +274,8 @@ def scan(
     echo: bool = False,
     window: Window | None = None,
     selection: Selection | None = None,
-    fast: bool = True,
-    jobs: int = 1,
 ) -> Scan:
-    """Read every input once and collect everything the reports are built from.
-
-    ``fast`` lets routine request lines take the hot path (same result, see fastpath.py)."""
-    from logsleuth.fastpath import run_stream
-
+    """Read every input once and collect everything the reports are built from."""
     pipeline = Pipeline(patterns, stages, window, selection)
     sources: list[Source] = []
     for group in group_sources(paths):
@@ -211,14 +283,19 @@ def scan(
             source.echo = echo
         pipeline.start_stream(group)
         sources.extend(group)
-        if fast and run_stream(pipeline, group, progress, jobs):
-            continue
-        feed = pipeline.feed
+        table = pipeline.routine_table() if engine() == "rust" else None
+        feed, feed_routine = pipeline.feed, pipeline.feed_routine
+        tracker, matcher = pipeline.tracker, pipeline.engine
         count = 0
-        for rec in parse_records(group):
-            feed(rec)
-            if pipeline.past_window:
-                break
+        for item in parse_records(group, table):
+            if type(item) is Record:
+                feed(item)
+                if pipeline.past_window:
+                    break
+                if table is not None and (tracker.changed_pids or matcher.changed_pids):
+                    pipeline.sync_routine(table)
+            else:
+                feed_routine(item)
             count += 1
             if progress is not None and count % 20000 == 0:
                 progress(sum(s.bytes for s in sources))

@@ -18,7 +18,7 @@ import regex
 
 from logsleuth.errors import UsageError
 from logsleuth.patterns import LEVELS, REGEX_TIMEOUT
-from logsleuth.records import Record
+from logsleuth.records import Record, Wants
 from logsleuth.testruns import TestRun
 
 MAX_GATE_RECORDS = 200
@@ -69,9 +69,12 @@ class Gate:
             raise UsageError(f"invalid --ignore regex: {exc}") from None
 
     @property
-    def routine_ok(self) -> bool:
-        """INFO request lines cannot fail this gate: the hot path may just count them."""
-        return "INFO" not in self._levels
+    def wants(self) -> Wants:
+        """Records at or above the failing level; the others are only counted."""
+        return Wants(levels=self._levels)
+
+    def feed_routine(self, run) -> None:
+        self.odoo_records += run.count
 
     def feed(self, rec: Record) -> None:
         if rec.kind != "record":

@@ -95,7 +95,7 @@ DB = typer.Option(None, "--db", metavar="NAME", help="Only records of this datab
 PID = typer.Option(None, "--pid", metavar="PID", min=0, help="Only records of this process (a master PID includes its workers' lifetime).")
 LIFETIME = typer.Option(None, "--lifetime", metavar="K", min=1, help="Only lifetime K (its index in the lifetimes table).")
 LEVEL = typer.Option(None, "--level", metavar="LEVEL", help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR, CRITICAL).")
-JOBS = typer.Option("1", "--jobs", "-j", metavar="N|auto", help="Use several cores (several files in parallel; one large plain file in byte ranges): a number, or 'auto'.")
+JOBS = typer.Option("1", "--jobs", "-j", metavar="N|auto", help="Use several cores (several files in parallel): a number, or 'auto'.")
 REDACT = typer.Option(False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms).")
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from logsleuth.bounds import DistinctCounter
 from logsleuth.lifetimes import Lifetime
 from logsleuth.patterns import REGEX_BUDGET_PER_RECORD, REGEX_RUN_BUDGET, REGEX_TIMEOUT, Pattern
-from logsleuth.records import Record
+from logsleuth.records import Record, Wants, logger_regex
 from logsleuth.tracebacks import Frame, Traceback, classify, parse_traceback
 
 MAX_OCCURRENCES = 1000
@@ -193,6 +193,29 @@ class Engine:
         self.omitted = DistinctCounter()
         """Distinct failures past MAX_FINDINGS / MAX_FINDINGS_PER_PATTERN (counted, not kept)."""
         self.omitted_records = 0
+        self.changed_pids: list[int] | None = None
+        """PIDs that started or stopped awaiting their failed request, when the pipeline asks
+        (a list, see Pipeline.sync_routine)."""
+
+    @property
+    def wants(self) -> Wants:
+        """Records some pattern may match (the compiled core rules out messages its regex cannot
+        match; a record in a run has no traceback) and CRITICAL ones (the detail of a module
+        failure); a process awaiting its failed request is held apart by ``awaits_request``."""
+        loggers = tuple(
+            (p.levels, logger_regex(exact=p.logger) if p.logger is not None
+             else logger_regex(prefix=p.logger_prefix) if p.logger_prefix is not None else "",
+             p.message.pattern if p.message is not None else None)
+            for p in self.patterns + self.fallbacks if p.raw is None and not p.needs_traceback
+        )
+        return Wants(levels=frozenset({"CRITICAL"}), loggers=loggers)
+
+    def awaits_request(self, stream: int, pid: int) -> bool:
+        return (stream, pid) in self._pending_request
+
+    def feed_routine(self, run) -> None:
+        """Records in a run match no pattern; they count towards the regex budget."""
+        self.budget.records += run.count
 
     def candidates(self, rec: Record, has_tb: bool) -> tuple[list[Pattern], list[Pattern]]:
         key = (rec.logger, rec.level, rec.kind, has_tb)
@@ -217,6 +240,9 @@ class Engine:
         has_tb = rec.has_traceback
         if rec.logger == "werkzeug" and self._pending_request and rec.pid is not None:
             waiting = self._pending_request.pop((self._stream, rec.pid), None)
+            if waiting is not None:
+                if self.changed_pids is not None:
+                    self.changed_pids.append(rec.pid)
             if waiting is not None and waiting.trigger_request is None:
                 waiting.trigger_request = (rec.source, rec.first_line, rec.message)
         primary, fallback = self.candidates(rec, has_tb)
@@ -246,6 +272,8 @@ class Engine:
                 # the access line werkzeug logs next for this process is the failed request
                 if (self._stream, rec.pid) not in self._pending_request:
                     _bounded_set(self._pending_request, (self._stream, rec.pid), out[0])
+                    if self.changed_pids is not None:
+                        self.changed_pids.append(rec.pid)
         _link_record(out)
         return out
 
@@ -452,6 +480,8 @@ class Engine:
             finding.culprit = tb.culprit()
             if rec.logger and rec.logger.endswith(".http"):
                 _bounded_set(self._pending_request, (self._stream, rec.pid), finding)
+                if self.changed_pids is not None:
+                    self.changed_pids.append(rec.pid)
         for other in matched:
             if other is not finding and other.linked_to is None:
                 _link(other, finding)

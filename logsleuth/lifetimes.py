@@ -15,11 +15,12 @@ interactive work, not activity in a shutdown window.
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
 
 from logsleuth.bounds import DistinctCounter
-from logsleuth.records import CONSOLE_DEATH, SHELL_BANNER, Record, parse_timestamp
+from logsleuth.records import CONSOLE_DEATH, SHELL_BANNER, Record, Wants, logger_regex, parse_timestamp
 
 MAX_WORKER_PIDS = 500
 MAX_LIFETIMES = 500
@@ -63,6 +64,14 @@ _WORKER_SELF = re.compile(r"Worker (?:Worker\w+ )?\((\d+)\) ")
 _WORKER_KILLED = re.compile(r"^(Worker\w+) \((\d+)\) timeout after")
 _EVENTED = "Evented Service (longpolling) running on"
 _HTTP_SERVICE = "HTTP service (werkzeug) running"
+
+WANTS = Wants(
+    loggers=tuple((None, logger_regex(exact=x), None) for x in ("odoo", "odoo.service.server"))
+    + tuple((None, logger_regex(prefix=x), None) for x in LOADING_LOGGERS),
+    prefixes=(*SHUTDOWN_MARKERS, *BANNER_PREFIXES, "Worker", "HTTP service", "Evented Service", "database: ", "addons paths: "),
+    substrings=("Closed ",),
+)
+"""Records the tracker acts on (banners, markers, start lines, workers, loading): never in a run."""
 
 
 @dataclass
@@ -161,8 +170,14 @@ def _pre_banner_output(lt: Lifetime, banner: Record) -> bool:
     return start is not None and now is not None and 0 <= (now - start).total_seconds() <= PRE_BANNER_SECONDS
 
 
+_LAST_INDEX = operator.itemgetter(10)
+"""A run's groups in the order of their last records (see _core.Run)."""
+
+
 class LifetimeTracker:
     """Assigns every record of one stream to a lifetime; bounded by the number of processes."""
+
+    wants = WANTS
 
     def __init__(self, stream: int = 0, index_base: int = 0) -> None:
         self.stream = stream
@@ -171,10 +186,32 @@ class LifetimeTracker:
         self.by_pid: dict[int, Lifetime] = {}
         self.last: Lifetime | None = None
         self.seq = 0
-        self.version = 0
-        """Bumped whenever a PID's lifetime or a shutdown window changes (the fast path caches on it)."""
         self.omitted = DistinctCounter()
         """PIDs past MAX_LIFETIMES: their records belong to no lifetime."""
+        self.changed_pids: list[int] | None = None
+        """PIDs whose lifetime or shutdown window changed since the pipeline last looked, when
+        it asks (a list): it tells the compiled scanner which processes' records may come as runs."""
+
+    def _changed(self, pids) -> None:
+        if self.changed_pids is not None:
+            self.changed_pids.extend(pids)
+
+    def feed_routine(self, run) -> None:
+        """A run of routine records, all of processes with a lifetime outside its shutdown
+        window: what ``feed`` does with each of them (WANTS keeps every other case out)."""
+        base = self.seq
+        self.seq += run.count
+        for pid, _db, logger, _level, count, _req, _first, last_line, last_time, message, index in sorted(
+                run.groups, key=_LAST_INDEX):
+            lt = self.by_pid[pid]
+            lt.lines += count
+            lt.records += count
+            lt.end_line, lt.end_source, lt.end_seq, lt.end = last_line, run.source, base + index, last_time
+            if logger == "werkzeug":
+                lt.requests += count
+            elif pid == lt.pid:
+                lt.last_master_message = message
+            self.last = lt
 
     def feed(self, rec: Record) -> Lifetime | None:
         """Attribute ``rec`` to a lifetime (``None`` for console text outside any process)."""
@@ -192,6 +229,7 @@ class LifetimeTracker:
             self.omitted.add((pid, self.seq) if banner else pid)
             if lt is not None:
                 self.by_pid.pop(pid, None)  # a new process under a kept PID: not the old one any more
+                self._changed((pid,))
             return None
         if banner:
             if lt is not None and lt.pid == pid and _pre_banner_output(lt, rec):
@@ -268,7 +306,7 @@ class LifetimeTracker:
         self.lifetimes.append(lt)
         lt.index = self.index_base + len(self.lifetimes)  # final once finish() ran
         self.by_pid[rec.pid] = lt
-        self.version += 1
+        self._changed((rec.pid,))
         return lt
 
     def _open_master(self) -> Lifetime | None:
@@ -286,7 +324,7 @@ class LifetimeTracker:
         if master is not None and (is_worker_line or master.worker_count):
             master.add_worker(rec.pid)
             self.by_pid[rec.pid] = master
-            self.version += 1
+            self._changed((rec.pid,))
             return master
         return self._start(rec, banner=False)
 
@@ -297,12 +335,12 @@ class LifetimeTracker:
             if owner is old and child != old.pid:
                 self.by_pid[child] = new
                 new.add_worker(child)
-        self.version += 1
+                self._changed((child,))
 
     def _forget_worker(self, lt: Lifetime, pid: int) -> None:
         if self.by_pid.get(pid) is lt and pid != lt.pid:
             del self.by_pid[pid]
-            self.version += 1
+            self._changed((pid,))
 
     def _master_record(self, lt: Lifetime, rec: Record) -> None:
         msg = rec.message
@@ -310,7 +348,7 @@ class LifetimeTracker:
         if kind is not None and rec.logger and "server" in rec.logger:
             if lt.shutdown_line is None:
                 lt.shutdown_line = rec.first_line
-                self.version += 1
+                self._changed(p for p, owner in self.by_pid.items() if owner is lt)
                 lt.shutdown_source = rec.source
                 lt.shutdown_time = rec.timestamp
                 lt.shutdown_marker = msg
@@ -375,7 +413,7 @@ class LifetimeTracker:
             for later in self.lifetimes[at:]:
                 later.index -= 1
             self.by_pid[child.pid] = lt
-            self.version += 1
+            self._changed((child.pid,))
             if self.last is child:
                 self.last = lt
             return

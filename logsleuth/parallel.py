@@ -3,7 +3,6 @@
 Streams are independent by construction (each has its own lifetimes, and symptoms link to
 causes of their own stream), so each worker scans one stream and the parent merges the results
 in the order the streams were given: the report is the one ``-j 1`` gives (a test checks it).
-A single large plain file is split into byte ranges instead (split.py).
 """
 
 from __future__ import annotations
@@ -54,7 +53,7 @@ def scan_streams(
     """Scan each stream in its own process (at most ``jobs`` at once) and merge in order."""
     groups = group_sources(paths)
     if jobs <= 1 or len(groups) < 2 or options.get("echo"):
-        return scan(paths, patterns, stages=[gate] if gate else None, jobs=jobs, **options)
+        return scan(paths, patterns, stages=[gate] if gate else None, **options)
     config = gate.config if gate is not None else None
     with ProcessPoolExecutor(max_workers=min(jobs, len(groups)), initializer=init_worker) as pool:
         futures = [pool.submit(_worker, [s.path for s in group], patterns, config, options) for group in groups]

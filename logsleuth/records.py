@@ -9,9 +9,11 @@ instead of being glued to the unrelated record before it; text before the first 
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections import deque
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Iterator
 
@@ -292,12 +294,51 @@ class RecordParser:
         return None if current is None else _finish(current)
 
 
+@dataclass(frozen=True)
+class Wants:
+    """What a stage must see record by record; it takes every other record in a run, counted
+    (``feed_routine``). Logger patterns are regexes of the compiled core (``logger_regex``)."""
+
+    levels: frozenset[str] = frozenset()
+    """Every record at these levels."""
+    loggers: tuple[tuple[frozenset[str] | None, str, str | None], ...] = ()
+    """(levels, logger regex, message regex): records of matching loggers at those levels
+    (None: any level) whose message the regex (of the ``regex`` module) may match (None: any)."""
+    prefixes: tuple[str, ...] = ()
+    """Records whose message starts with one of these."""
+    substrings: tuple[str, ...] = ()
+    """Records whose message contains one of these."""
+    statuses: tuple[tuple[str, str], ...] = ()
+    """(logger, status classes): its request lines with such a status ("5": 5xx)."""
+
+
+def logger_regex(exact: str | None = None, prefix: str | None = None) -> str:
+    """A logger name, or the loggers starting with ``prefix``, as a regex of the compiled core."""
+    escaped = re.sub(r"([\\.+*?()|\[\]{}^$#&~-])", r"\\\1", exact if exact is not None else prefix or "")
+    return "^" + escaped + ("$" if exact is not None else "")
+
+
 def engine() -> str:
     """``rust`` (the compiled scanner) unless ``LOGSLEUTH_ENGINE=python`` asks for this module's
     parser, the executable reference, or the extension is not built."""
     if _core is None or os.environ.get("LOGSLEUTH_ENGINE", "").lower() == "python":
         return "python"
     return "rust"
+
+
+def _scan_compiled(sources: list[Source], table: Any) -> Iterator[Any]:
+    for source in sources:
+        name = source.name
+        scanner = _core.Scanner(name, source.first_line, True, table)
+        for block in itertools.chain(read_blocks(source), (None,)):
+            if block is None:  # after damage, the partial line is lost as with read_lines
+                scanner.close(source.damage is not None)
+            else:
+                scanner.push(block)
+            for item in scanner:
+                yield _record(name, item) if type(item) is tuple else item
+            source.lines, source.bytes, source.cut_lines, source.cut_bytes, prefix = scanner.counts()
+            source.prefix = prefix or source.prefix
 
 
 def _record(source: str, row: tuple) -> Record:
@@ -311,32 +352,14 @@ def _record(source: str, row: tuple) -> Record:
     return rec
 
 
-def scan_items(sources: Iterable[Source], table: Any = None) -> Iterator[Any]:
-    """The compiled scanner over the sources: records, and (with a routine ``table``, see
-    analysis.routine_table) runs of routine records, in file order."""
-    for source in sources:
-        name = source.name
-        scanner = _core.Scanner(name, source.first_line, True, table)
-        blocks = read_blocks(source)
-        while True:
-            block = next(blocks, None)
-            if block is None:  # after damage, the partial line is lost as with read_lines
-                scanner.close(source.damage is not None)
-            else:
-                scanner.push(block)
-            for item in scanner:
-                yield _record(name, item) if type(item) is tuple else item
-            source.lines, source.bytes, source.cut_lines, source.cut_bytes, prefix = scanner.counts()
-            source.prefix = prefix or source.prefix
-            if block is None:
-                break
+def parse_records(sources: Iterable[Source], table: Any = None) -> Iterator[Any]:
+    """Yield the records of the sources, in file order. Each source keeps its own numbering.
 
-
-def parse_records(sources: Iterable[Source]) -> Iterator[Record]:
-    """Yield the records of the sources, in file order. Each source keeps its own numbering."""
+    With the compiled engine and a routine ``table`` (analysis.Pipeline.routine_table), the
+    records no stage wants one by one come as runs (``_core.Run``) instead."""
     sources = list(sources)
     if engine() == "rust" and not any(s.echo for s in sources):
-        yield from scan_items(sources)
+        yield from _scan_compiled(sources, table)
         return
     for source in sources:
         parser = RecordParser(source.name)

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from logsleuth.records import Record
+from logsleuth.records import Record, Wants, logger_regex, parse_timestamp
 from logsleuth.tracebacks import parse_traceback
 
 MAX_CASES = 50000
@@ -98,6 +98,19 @@ class TestCollector:
     load_failed: bool = False
     """The first stop seen at all (a byte range of a split file may see it before any test)."""
     _open: dict[object, TestCase] = field(default_factory=dict)
+
+    wants = Wants(loggers=tuple(
+        (None, logger_regex(prefix=x), None) for x in ("odoo.tests", "odoo.service", "odoo.modules", "openerp")
+    ) + ((None, r"^(?:odoo|openerp)\.addons\.[^.]+\.test", None),))
+    """The loggers ``feed`` looks at beyond the open test's end time (a superset of _TEST_LOGGER)."""
+
+    def feed_routine(self, run) -> None:
+        """Records of other loggers only move the end of the test their process runs."""
+        if self._open:
+            for pid, _db, logger, _level, _n, _req, _first, _last, last_time, _msg, _index in sorted(
+                    run.groups, key=lambda g: g[10]):
+                if logger != "werkzeug" and pid in self._open:
+                    self._open[pid].ended = parse_timestamp(last_time)
 
     def feed(self, rec: Record) -> None:
         logger = rec.logger or ""

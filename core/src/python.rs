@@ -2,11 +2,11 @@
 //! RoutineTable (what Python does not need to see one by one) and parse_request.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyInt, PyTuple};
+use pyo3::types::{PyInt, PyList, PyTuple};
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
 
-use crate::routine::Table;
+use crate::routine::{widen, Table, Wanted};
 use crate::scan::{self, Item, Rec, Scanner};
 
 #[pyclass(module = "logsleuth._core", name = "RoutineTable")]
@@ -16,55 +16,62 @@ struct PyTable {
 
 #[pymethods]
 impl PyTable {
-    /// ``levels``: level → a regex of the loggers wanted at that level (None: none), levels
-    /// absent are never routine; ``requests``: logger → the status classes wanted ("5").
+    /// ``levels``: level → (loggers wanted whatever the message, [(logger, message regex of
+    /// Python's regex module)] wanted when the message may match); levels absent are never
+    /// routine. ``requests``: logger → the status classes wanted ("5"). Logger patterns are
+    /// regexes of this crate.
     #[new]
     fn new(
-        levels: HashMap<String, Option<String>>,
+        levels: HashMap<String, (Vec<String>, Vec<(String, String)>)>,
         excluded_prefixes: Vec<String>,
         excluded_substrings: Vec<String>,
         requests: HashMap<String, String>,
     ) -> PyResult<Self> {
+        let compile = |p: &str| Regex::new(p).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()));
         let mut compiled = HashMap::new();
-        for (level, wanted) in levels {
-            let rx = match wanted {
-                Some(p) => Some(Regex::new(&p).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?),
-                None => None,
+        for (level, (mut loggers, messages)) in levels {
+            let mut filtered = Vec::new();
+            for (logger, message) in messages {
+                match widen(&message) {
+                    Some(rx) => filtered.push((compile(&logger)?, rx)),
+                    None => loggers.push(logger),
+                }
+            }
+            let any = if loggers.is_empty() {
+                None
+            } else {
+                Some(compile(&loggers.iter().map(|l| format!("(?:{l})")).collect::<Vec<_>>().join("|"))?)
             };
-            compiled.insert(level, rx);
+            compiled.insert(level, Wanted { loggers: any, messages: filtered });
         }
         let requests = requests
             .into_iter()
-            .map(|(logger, classes)| (logger, classes.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect()))
+            .map(|(logger, classes)| (logger, classes.chars().map(|c| format!("\" {c}")).collect()))
             .collect();
         Ok(PyTable {
             inner: Table { levels: compiled, excluded_prefixes, excluded_substrings, requests, allowed: HashSet::new() },
         })
     }
 
-    /// The processes whose records may be routine from now on.
-    fn allow(&mut self, pids: HashSet<u64>) {
-        self.inner.allowed = pids;
+    /// Processes whose records may be routine from now on (``allow``), and no longer (``forbid``).
+    fn update(&mut self, allow: Vec<u64>, forbid: Vec<u64>) {
+        for pid in forbid {
+            self.inner.allowed.remove(&pid);
+        }
+        self.inner.allowed.extend(allow);
     }
 }
 
-/// A run of consecutive routine records of one process, database, logger and level.
+/// Consecutive routine records: their number, first and last time, and per process,
+/// database, logger and level a tuple (pid, db, logger, level, count, requests, first_line,
+/// last_line, last_time, last_message, last_index), in order of first appearance.
 #[pyclass(module = "logsleuth._core", name = "Run", frozen, get_all)]
 struct PyRun {
     source: Py<PyAny>,
-    pid: u64,
-    db: String,
-    logger: String,
-    level: String,
     count: u64,
-    requests: u64,
-    server_errors: u64,
-    first_line: u64,
-    last_line: u64,
     first_time: String,
     last_time: String,
-    first_message: String,
-    last_message: String,
+    groups: Py<PyList>,
 }
 
 #[pyclass(module = "logsleuth._core", name = "Scanner")]
@@ -130,21 +137,18 @@ impl PyScanner {
             None => Ok(None),
             Some(Item::Record(rec)) => Ok(Some(record_tuple(py, rec)?.into_any().unbind())),
             Some(Item::Run(r)) => {
+                let groups = PyList::empty(py);
+                for g in r.groups {
+                    let row = (g.pid, g.db, g.logger, g.level, g.count, g.requests, g.first_line, g.last_line,
+                               g.last_time, g.last_message, g.last_index);
+                    groups.append(row)?;
+                }
                 let run = PyRun {
                     source: self.source.clone_ref(py),
-                    pid: r.pid,
-                    db: r.db,
-                    logger: r.logger,
-                    level: r.level,
                     count: r.count,
-                    requests: r.requests,
-                    server_errors: r.server_errors,
-                    first_line: r.first_line,
-                    last_line: r.last_line,
                     first_time: r.first_time,
                     last_time: r.last_time,
-                    first_message: r.first_message,
-                    last_message: r.last_message,
+                    groups: groups.unbind(),
                 };
                 Ok(Some(Py::new(py, run)?.into_any()))
             }
@@ -158,21 +162,11 @@ impl PyScanner {
     }
 }
 
-/// A werkzeug access line: (client, method, path, status, query_count, query_time, other_time)
-/// as text, or None.
-#[pyfunction]
-#[allow(clippy::type_complexity)]
-fn parse_request(message: &str) -> Option<(&str, &str, &str, &str, Option<&str>, Option<&str>, Option<&str>)> {
-    let r = scan::parse_request(message)?;
-    Some((r.client, r.method, r.path, r.status, r.query_count, r.query_time, r.other_time))
-}
-
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyScanner>()?;
     m.add_class::<PyTable>()?;
     m.add_class::<PyRun>()?;
-    m.add_function(wrap_pyfunction!(parse_request, m)?)?;
     m.add("MAX_LINE_BYTES", scan::MAX_LINE_BYTES)?;
     Ok(())
 }

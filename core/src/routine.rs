@@ -6,17 +6,100 @@
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
 
-use crate::scan::{parse_request, Kind, Rec};
+use crate::scan::{is_request, Kind, Rec};
+
+/// Who wants records of one level: loggers wanted whatever the message, and (logger, message)
+/// pairs wanted only when the message may match.
+pub struct Wanted {
+    pub loggers: Option<Regex>,
+    pub messages: Vec<(Regex, Regex)>,
+}
+
+impl Wanted {
+    fn wants(&self, logger: &str, message: &str) -> bool {
+        self.loggers.as_ref().is_some_and(|rx| rx.is_match(logger))
+            || self.messages.iter().any(|(l, m)| l.is_match(logger) && m.is_match(message))
+    }
+}
+
+/// A regex of Python's ``regex`` module as a regex of this crate that matches at least
+/// wherever the original does (so a record it rules out is one no pattern can match): classes
+/// whose meaning differs (\d \w \s) become "any character", word boundaries go, ``$`` may
+/// match before any newline. None when that cannot be made sure (backreferences, lookaround,
+/// flags of the regex module, a class that negates one of those): the caller then assumes
+/// that the regex may match anything.
+pub fn widen(pattern: &str) -> Option<Regex> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    let mut class: Option<bool> = None; // inside [...]: negated?
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' {
+            let next = *chars.get(i + 1)?;
+            i += 2;
+            match (class, next) {
+                (None, 'd' | 'w' | 's' | 'D' | 'W' | 'S') => out.push_str("(?s:.)"),
+                (None, 'b' | 'B') => {}
+                (None, 'Z') => out.push_str("\\z"),
+                (Some(false), 'd' | 'w' | 's' | 'D' | 'W' | 'S') => out.push_str("\\s\\S"),
+                (Some(true), 'd' | 'w' | 's' | 'D' | 'W' | 'S') => return None,
+                (Some(_), 'b') => out.push_str("\\x08"),
+                (_, '0'..='9' | 'g' | 'G' | 'K' | 'N' | 'X' | 'R' | 'L' | 'm' | 'M') => return None,
+                (_, other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+            }
+            continue;
+        }
+        match class {
+            Some(_) => {
+                if c == ']' && !(out.ends_with('[') || out.ends_with("[^")) {
+                    class = None;
+                } else if c == '[' {
+                    return None; // a nested set (regex module V1)
+                }
+                out.push(c);
+            }
+            None => match c {
+                '[' => {
+                    let negated = chars.get(i + 1) == Some(&'^');
+                    class = Some(negated);
+                    out.push('[');
+                    if negated {
+                        out.push('^');
+                        i += 1;
+                    }
+                }
+                '$' => out.push_str("(?m:$)"),
+                '(' if chars.get(i + 1) == Some(&'?') => {
+                    let rest: String = chars[i + 2..].iter().take(3).collect();
+                    let allowed = rest.starts_with(':') || rest.starts_with("P<") || rest.starts_with('<') && !rest.starts_with("<=") && !rest.starts_with("<!")
+                        || (i == 0 && rest.starts_with(|f: char| "imsu".contains(f)));
+                    if !allowed {
+                        return None;
+                    }
+                    out.push(c);
+                }
+                _ => out.push(c),
+            },
+        }
+        i += 1;
+    }
+    Regex::new(&out).ok()
+}
 
 pub struct Table {
-    /// level → the loggers wanted at that level (None: none); a level absent is never routine
-    pub levels: HashMap<String, Option<Regex>>,
+    /// level → who wants records of it; a level absent is never routine
+    pub levels: HashMap<String, Wanted>,
     /// messages starting with one of these are never routine
     pub excluded_prefixes: Vec<String>,
     /// nor messages containing one of these
     pub excluded_substrings: Vec<String>,
-    /// logger → the status classes (first digit) wanted among its request lines
-    pub requests: HashMap<String, Vec<u8>>,
+    /// logger → what marks the request lines wanted: ``" 5`` for a 5xx status (a superset:
+    /// the status follows a quote and a space, and the text may occur elsewhere too)
+    pub requests: HashMap<String, Vec<String>>,
     /// the processes whose records may be routine now
     pub allowed: HashSet<u64>,
 }
@@ -29,9 +112,9 @@ fn ascii_number(text: &str) -> Option<u64> {
 }
 
 impl Table {
-    /// The PID of a routine record and, for a request logger, the status class of its request
-    /// line (None when the message is not one); None when the record is not routine.
-    pub fn routine(&self, rec: &Rec) -> Option<(u64, Option<u8>)> {
+    /// The PID of a routine record and, for a request logger, whether it is a request line;
+    /// None when the record is not routine.
+    pub fn routine(&self, rec: &Rec) -> Option<(u64, bool)> {
         if rec.kind != Kind::Record || !rec.extra.is_empty() || rec.last_line != rec.first_line {
             return None;
         }
@@ -40,24 +123,20 @@ impl Table {
         if !self.allowed.contains(&pid) {
             return None;
         }
-        if let Some(wanted) = self.levels.get(&h.level)? {
-            if wanted.is_match(&h.logger) {
-                return None;
-            }
-        }
         let msg = rec.message.as_str();
+        if self.levels.get(&h.level)?.wants(&h.logger, msg) {
+            return None;
+        }
         if self.excluded_prefixes.iter().any(|p| msg.starts_with(p.as_str()))
             || self.excluded_substrings.iter().any(|p| msg.contains(p.as_str()))
         {
             return None;
         }
-        let Some(classes) = self.requests.get(&h.logger) else { return Some((pid, None)) };
-        let Some(request) = parse_request(msg) else { return Some((pid, None)) };
-        let first = request.status.as_bytes()[0];
-        if !request.status.is_ascii() || classes.contains(&(first - b'0')) {
+        let Some(marks) = self.requests.get(&h.logger) else { return Some((pid, false)) };
+        if marks.iter().any(|m| msg.contains(m.as_str())) {
             return None;
         }
-        Some((pid, Some(first - b'0')))
+        Some((pid, is_request(msg)))
     }
 }
 
@@ -66,11 +145,26 @@ mod tests {
     use super::*;
     use crate::scan::{Item, Scanner};
 
+    #[test]
+    fn widened_regexes_match_at_least_where_python_does() {
+        let w = |p: &str| widen(p).map(|r| r.as_str().to_string());
+        assert_eq!(w(r"^a\d+\b$"), Some(r"^a(?s:.)+(?m:$)".into()));
+        assert_eq!(w(r"[\w.]+[^\]x]"), Some(r"[\s\S.]+[^\]x]".into()));
+        assert_eq!(w(r"[^\s]"), None);
+        assert_eq!(w(r"(a)\1"), None);
+        assert_eq!(w(r"(?<=x)y"), None);
+        assert_eq!(w(r"x(?i)y"), None);
+        assert!(widen(r"(?i)^bad (?P<q>query)").unwrap().is_match("BAD query"));
+        assert!(widen(r"code \d{3}, message\s").unwrap().is_match("code ٤٠٠, message\u{1f}"));
+    }
+
     fn table() -> Table {
         let mut levels = HashMap::new();
-        levels.insert("INFO".to_string(), Some(Regex::new(r"^(?:odoo$|odoo\.modules)").unwrap()));
+        let loggers = Some(Regex::new(r"^(?:odoo$|odoo\.modules)").unwrap());
+        let messages = vec![(Regex::new("^werkzeug$").unwrap(), widen(r"code 400, message Bad\b").unwrap())];
+        levels.insert("INFO".to_string(), Wanted { loggers, messages });
         let mut requests = HashMap::new();
-        requests.insert("werkzeug".to_string(), vec![5]);
+        requests.insert("werkzeug".to_string(), vec!["\" 5".to_string()]);
         Table {
             levels,
             excluded_prefixes: vec!["Worker".into()],
@@ -91,17 +185,21 @@ mod tests {
         let t = table();
         let text = [req(1, 7, 200), req(2, 7, 404), req(3, 7, 500), req(4, 8, 200), req(5, 7, 200)].concat()
             + "2025-01-01 10:00:06,000 7 INFO db odoo.modules.loading: Modules loaded.\n"
-            + "2025-01-01 10:00:07,000 7 INFO db werkzeug: Worker WorkerHTTP (7) alive\n";
+            + "2025-01-01 10:00:07,000 7 INFO db werkzeug: Worker WorkerHTTP (7) alive\n"
+            + "2025-01-01 10:00:08,000 7 INFO db werkzeug: code 400, message Bad request\n";
         let mut s = Scanner::new(1, false);
         s.push(text.as_bytes());
         s.close();
         let mut shape = Vec::new();
         while let Some(item) = s.next_item(Some(&t)) {
             shape.push(match item {
-                Item::Run(r) => format!("run {}-{} x{} req{}", r.first_line, r.last_line, r.count, r.requests),
+                Item::Run(r) => {
+                    let g: Vec<String> = r.groups.iter().map(|g| format!("{}:{}-{}x{}", g.pid, g.first_line, g.last_line, g.count)).collect();
+                    format!("run {} {}", r.count, g.join(","))
+                }
                 Item::Record(r) => format!("rec {}", r.first_line),
             });
         }
-        assert_eq!(shape, ["run 1-2 x2 req2", "rec 3", "rec 4", "run 5-5 x1 req1", "rec 6", "rec 7"]);
+        assert_eq!(shape, ["run 2 7:1-2x2", "rec 3", "rec 4", "run 1 7:5-5x1", "rec 6", "rec 7", "rec 8"]);
     }
 }

@@ -7,7 +7,7 @@
 //! routine is decided by the table Python hands in (routine.rs).
 
 use regex::Regex;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::LazyLock;
 
 use crate::routine::Table;
@@ -153,15 +153,74 @@ impl Rec {
 }
 
 fn header_record(number: u64, text: &str) -> Option<Rec> {
-    let c = HEADER.captures(text)?;
-    let header = Header {
-        timestamp: c[1].to_string(),
-        pid: c[2].to_string(),
-        level: c[3].to_string(),
-        db: c[4].to_string(),
-        logger: c[5].to_string(),
+    if !text.starts_with(|c: char| c.is_ascii_digit() || !c.is_ascii()) {
+        return None; // HEADER starts with a (Unicode) digit
+    }
+    let (header, message) = match fast_header(text) {
+        Some(found) => found,
+        None => {
+            let c = HEADER.captures(text)?;
+            let header = Header {
+                timestamp: c[1].to_string(),
+                pid: c[2].to_string(),
+                level: c[3].to_string(),
+                db: c[4].to_string(),
+                logger: c[5].to_string(),
+            };
+            (header, c.get(6).expect("a message group").as_str())
+        }
     };
-    Some(Rec::new(Kind::Record, number, Some(header), py_rstrip(&c[6]).to_string()))
+    Some(Rec::new(Kind::Record, number, Some(header), py_rstrip(message).to_string()))
+}
+
+/// HEADER on a line whose columns up to the logger are ASCII (nearly every line), without the
+/// regex engine: the columns are unambiguous (a level, a database and a logger never contain
+/// a space, a logger never a colon). None when the line is not such a header or is not ASCII
+/// there (then the regex decides).
+fn fast_header(text: &str) -> Option<(Header, &str)> {
+    let b = text.as_bytes();
+    const SHAPE: &[u8; 24] = b"0000-00-00 00:00:00,000 ";
+    if b.len() < 26 {
+        return None;
+    }
+    for (i, &shape) in SHAPE.iter().enumerate() {
+        if if shape == b'0' { !b[i].is_ascii_digit() } else { b[i] != shape } {
+            return None;
+        }
+    }
+    let word = |from: usize, ok: &dyn Fn(u8) -> bool| -> Option<usize> {
+        let len = b[from..].iter().take_while(|&&c| ok(c)).count();
+        (len > 0).then_some(from + len)
+    };
+    let pid_end = word(24, &|c| c.is_ascii_digit())?;
+    if b.get(pid_end) != Some(&b' ') {
+        return None;
+    }
+    let level_end = word(pid_end + 1, &|c| c.is_ascii_uppercase() || c == b'_')?;
+    if !(3..=10).contains(&(level_end - pid_end - 1)) || b.get(level_end) != Some(&b' ') {
+        return None;
+    }
+    // ASCII graphic bytes only: anything else (a non-ASCII or control character) goes to the regex
+    let db_end = word(level_end + 1, &|c| c.is_ascii_graphic())?;
+    if b.get(db_end) != Some(&b' ') {
+        return None;
+    }
+    let logger_end = word(db_end + 1, &|c| c.is_ascii_graphic() && c != b':')?;
+    if b.get(logger_end) != Some(&b':') {
+        return None;
+    }
+    let mut message = logger_end + 1;
+    if b.get(message) == Some(&b' ') {
+        message += 1;
+    }
+    let header = Header {
+        timestamp: text[..23].to_string(),
+        pid: text[24..pid_end].to_string(),
+        level: text[pid_end + 1..level_end].to_string(),
+        db: text[level_end + 1..db_end].to_string(),
+        logger: text[db_end + 1..logger_end].to_string(),
+    };
+    Some((header, &text[message..]))
 }
 
 /// werkzeug appends the perf columns after the whole message, traceback included.
@@ -230,7 +289,7 @@ impl Parser {
             self.cut = Some((number, text.to_string()));
             return None;
         }
-        if !PY_DIGIT.is_match(text) {
+        if !text.starts_with(|c: char| c.is_ascii_digit()) && !PY_DIGIT.is_match(text) {
             if let Some(m) = PS_PREFIX.find(text) {
                 let at = text[..m.end()].rfind(" : ").expect("the prefix ends with ' : '") + 3;
                 return self.line(number, &text[at..]);
@@ -367,28 +426,80 @@ impl Cleaner {
     }
 }
 
-/// A run of consecutive routine records of one process, database, logger and level.
+/// The routine records of one process, database, logger and level within a batch.
 #[derive(Debug, Clone)]
-pub struct Run {
+pub struct Group {
     pub pid: u64,
     pub db: String,
     pub logger: String,
     pub level: String,
     pub count: u64,
     pub requests: u64,
-    pub server_errors: u64,
     pub first_line: u64,
     pub last_line: u64,
+    pub last_time: String,
+    pub last_message: String,
+    /// Position of its last record in the batch (1-based): which group's record came last.
+    pub last_index: u64,
+}
+
+/// Consecutive routine records (a *run*), as aggregates per process, database, logger and
+/// level (groups in the order they first appear): processes interleave, so one run holds
+/// records of several of them.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub count: u64,
     pub first_time: String,
     pub last_time: String,
-    pub first_message: String,
-    pub last_message: String,
+    pub groups: Vec<Group>,
+    index: HashMap<(u64, String, String, String), usize>,
+}
+
+/// Groups one batch holds at most (then it is passed on and another begins).
+const MAX_GROUPS: usize = 4096;
+
+impl Batch {
+    fn add(&mut self, pid: u64, h: &Header, rec: Rec, request: bool) {
+        self.count += 1;
+        if self.count == 1 {
+            self.first_time = h.timestamp.clone();
+        }
+        self.last_time.clone_from(&h.timestamp);
+        let key = (pid, h.db.clone(), h.logger.clone(), h.level.clone());
+        let at = match self.index.get(&key) {
+            Some(&at) => at,
+            None => {
+                self.groups.push(Group {
+                    pid,
+                    db: key.1.clone(),
+                    logger: key.2.clone(),
+                    level: key.3.clone(),
+                    count: 0,
+                    requests: 0,
+                    first_line: rec.first_line,
+                    last_line: rec.first_line,
+                    last_time: String::new(),
+                    last_message: String::new(),
+                    last_index: 0,
+                });
+                self.index.insert(key, self.groups.len() - 1);
+                self.groups.len() - 1
+            }
+        };
+        let g = &mut self.groups[at];
+        g.count += 1;
+        g.requests += request as u64;
+        g.last_line = rec.last_line;
+        g.last_time.clone_from(&h.timestamp);
+        g.last_message = rec.message;
+        g.last_index = self.count;
+    }
 }
 
 #[derive(Debug)]
 pub enum Item {
     Record(Rec),
-    Run(Run),
+    Run(Batch),
 }
 
 /// Counters of one source, as sources.py's Source keeps them.
@@ -412,7 +523,7 @@ pub struct Scanner {
     pub counts: Counts,
     pub cleaner: Cleaner,
     parser: Parser,
-    run: Option<Run>,
+    run: Option<Batch>,
     out: VecDeque<Item>,
     flushed: bool,
 }
@@ -533,42 +644,15 @@ impl Scanner {
     }
 
     fn complete(&mut self, rec: Rec, table: Option<&Table>) {
-        let routine = table.and_then(|t| t.routine(&rec));
-        match routine {
+        match table.and_then(|t| t.routine(&rec)) {
             Some((pid, request)) => {
-                let h = rec.header.as_ref().expect("routine records have a header");
-                let same = self.run.as_ref().is_some_and(|r| {
-                    r.pid == pid && r.db == h.db && r.logger == h.logger && r.level == h.level
-                });
-                if !same {
-                    if let Some(run) = self.run.take() {
-                        self.out.push_back(Item::Run(run));
-                    }
-                    self.run = Some(Run {
-                        pid,
-                        db: h.db.clone(),
-                        logger: h.logger.clone(),
-                        level: h.level.clone(),
-                        count: 0,
-                        requests: 0,
-                        server_errors: 0,
-                        first_line: rec.first_line,
-                        last_line: rec.last_line,
-                        first_time: h.timestamp.clone(),
-                        last_time: h.timestamp.clone(),
-                        first_message: rec.message.clone(),
-                        last_message: String::new(),
-                    });
+                let batch = self.run.get_or_insert_with(Batch::default);
+                let h = rec.header.clone().expect("routine records have a header");
+                batch.add(pid, &h, rec, request);
+                if batch.groups.len() >= MAX_GROUPS {
+                    let full = self.run.take().expect("a run is open");
+                    self.out.push_back(Item::Run(full));
                 }
-                let run = self.run.as_mut().expect("a run is open");
-                run.count += 1;
-                if let Some(status) = request {
-                    run.requests += 1;
-                    run.server_errors += (status == 5) as u64;
-                }
-                run.last_line = rec.last_line;
-                run.last_time = h.timestamp.clone();
-                run.last_message = rec.message;
             }
             None => {
                 if let Some(run) = self.run.take() {
@@ -580,38 +664,14 @@ impl Scanner {
     }
 }
 
-static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
-    rx(concat!(
-        r#"^([^\s\x1c-\x1f]+) - - \[([^\]]+)\] "([A-Z]+) ([^\s\x1c-\x1f]+)(?: ([^"]*))?" "#,
-        r"(\d{3}) ([^\s\x1c-\x1f]+)",
-        r"(?: (\d+|-) ([\d.]+|-) ([\d.]+|-))?"
-    ))
-});
+pattern!(REQUEST, concat!(
+    r#"^[^\s\x1c-\x1f]+ - - \[[^\]]+\] "[A-Z]+ [^\s\x1c-\x1f]+(?: [^"]*)?" "#,
+    r"\d{3} [^\s\x1c-\x1f]+"
+));
 
-/// A werkzeug access line, as requests.py parses it.
-#[derive(Debug, PartialEq)]
-pub struct Request<'a> {
-    pub client: &'a str,
-    pub method: &'a str,
-    pub path: &'a str,
-    pub status: &'a str,
-    pub query_count: Option<&'a str>,
-    pub query_time: Option<&'a str>,
-    pub other_time: Option<&'a str>,
-}
-
-pub fn parse_request(message: &str) -> Option<Request<'_>> {
-    let c = REQUEST.captures(message)?;
-    let get = |i: usize| c.get(i).map(|m| m.as_str()).filter(|s| *s != "-");
-    Some(Request {
-        client: c.get(1)?.as_str(),
-        method: c.get(3)?.as_str(),
-        path: c.get(4)?.as_str(),
-        status: c.get(6)?.as_str(),
-        query_count: get(8),
-        query_time: get(9),
-        other_time: get(10),
-    })
+/// Whether a message is a werkzeug access line (requests.py's pattern).
+pub fn is_request(message: &str) -> bool {
+    REQUEST.is_match(message)
 }
 
 #[cfg(test)]
@@ -657,6 +717,25 @@ mod tests {
     }
 
     #[test]
+    fn fast_header_agrees_with_the_regex() {
+        for line in [
+            "2025-01-01 10:00:00,000 7 INFO db odoo: x",
+            "2025-01-01 10:00:00,000 7 INFO db odoo:x",
+            "2025-01-01 10:00:00,000 7 INFOX_ db odoo.a:b: c ",
+            "2025-01-01 10:00:00,000 7 INFOXXXXXXXX db odoo: x",
+            "2025-01-01 10:00:00,000 7 IN db odoo: x",
+            "2025-01-01 10:00:00,000 7 INFO db odoo x",
+            "2025-01-01 10:00:00,000 7  INFO db odoo: x",
+            "2025-01-01 10:00:00,000 7 INFO d:b o: x",
+            "2025-01-01 10:00:00,000 7 INFO db :x",
+        ] {
+            let fast = fast_header(line).map(|(h, m)| (h.timestamp, h.pid, h.level, h.db, h.logger, m.to_string()));
+            let slow = HEADER.captures(line).map(|c| (c[1].into(), c[2].into(), c[3].into(), c[4].into(), c[5].into(), c[6].to_string()));
+            assert_eq!(fast, slow, "{line}");
+        }
+    }
+
+    #[test]
     fn python_whitespace_and_word_classes() {
         // U+001F is whitespace to Python: the db column cannot contain it
         assert!(HEADER.captures("2025-01-01 10:00:00,000 7 INFO d\x1fb odoo: x").is_none());
@@ -695,8 +774,7 @@ mod tests {
 
     #[test]
     fn request_lines() {
-        let r = parse_request(r#"10.0.0.1 - - [01/Jan/2025 10:00:00] "GET /web HTTP/1.1" 200 - 3 0.001 0.002"#).unwrap();
-        assert_eq!((r.method, r.path, r.status, r.query_count), ("GET", "/web", "200", Some("3")));
-        assert!(parse_request("code 400, message Bad request").is_none());
+        assert!(is_request(r#"10.0.0.1 - - [01/Jan/2025 10:00:00] "GET /web HTTP/1.1" 200 - 3 0.001 0.002"#));
+        assert!(!is_request("code 400, message Bad request"));
     }
 }

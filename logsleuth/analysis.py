@@ -220,7 +220,7 @@ class Pipeline:
                 requests[logger] = requests.get(logger, "") + classes
         self.tracker.changed_pids, self.engine.changed_pids = [], []
         return _core.RoutineTable(levels, [p for w in wants for p in w.prefixes], [x for w in wants for x in w.substrings],
-                                  requests)
+                                  requests, self.engine.prefilter)
 
     def routine_pid(self, pid: int) -> bool:
         """Whether a process's records may come in runs now: it has a lifetime, outside any

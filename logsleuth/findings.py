@@ -179,6 +179,8 @@ class Engine:
         self.patterns = [p for p in patterns if not p.fallback]
         self.fallbacks = [p for p in patterns if p.fallback]
         self.findings: dict[tuple[Any, ...], Finding] = {}
+        self._bits = {id(p): 1 << i if i < 128 else 0 for i, p in enumerate(self.patterns + self.fallbacks)}
+        """Each pattern's bit in Record.may_match (0: past what the prefilter covers, always tried)."""
         self._candidates: dict[tuple[Any, ...], tuple[list[Pattern], list[Pattern]]] = {}
         self._awaiting: dict[tuple[int, int], Wait] = {}
         self._pending_request: dict[tuple[int, int], Finding] = {}
@@ -209,6 +211,13 @@ class Engine:
             for p in self.patterns + self.fallbacks if p.raw is None and not p.needs_traceback
         )
         return Wants(levels=frozenset({"CRITICAL"}), loggers=loggers)
+
+    @property
+    def prefilter(self) -> list[tuple[list[str], str | None]]:
+        """Per pattern (bit i of Record.may_match: self.patterns + self.fallbacks), the regexes
+        it searches the message with, and the one it searches the record's text with."""
+        return [([rx.pattern for rx in (p.message, p.raw) if rx is not None], p.text.pattern if p.text is not None else None)
+                for p in self.patterns + self.fallbacks]
 
     def awaits_request(self, stream: int, pid: int) -> bool:
         return (stream, pid) in self._pending_request
@@ -246,6 +255,11 @@ class Engine:
             if waiting is not None and waiting.trigger_request is None:
                 waiting.trigger_request = (rec.source, rec.first_line, rec.message)
         primary, fallback = self.candidates(rec, has_tb)
+        mask = rec.may_match
+        if mask is not None:  # only the patterns the compiled prefilter lets through
+            bits = self._bits
+            primary = [p for p in primary if bits[id(p)] & mask or not bits[id(p)]]
+            fallback = [p for p in fallback if bits[id(p)] & mask or not bits[id(p)]]
         if not primary and not fallback and not has_tb:
             self._maybe_detail(rec)
             return []

@@ -74,7 +74,7 @@ class Record:
 
     __slots__ = (
         "source", "first_line", "last_line", "timestamp", "pid", "level", "db", "logger",
-        "message", "extra", "tail", "cut_lines", "kind",
+        "message", "extra", "tail", "cut_lines", "kind", "may_match",
     )
 
     def __init__(
@@ -102,6 +102,8 @@ class Record:
         self.tail: deque[str] | None = None
         self.cut_lines = 0
         self.kind = kind
+        self.may_match: int | None = None
+        """Bit i set: the engine's pattern i may match (the compiled prefilter); None: any may."""
 
     def add(self, text: str, number: int) -> None:
         self.last_line = number
@@ -342,13 +344,14 @@ def _scan_compiled(sources: list[Source], table: Any) -> Iterator[Any]:
 
 
 def _record(source: str, row: tuple) -> Record:
-    kind, first, last, ts, pid, level, db, logger, message, extra, tail, cut = row
+    (kind, first, last, ts, pid, level, db, logger), message, extra, tail, cut, may_match = row
     rec = Record(source, first, ts, pid, level, db, logger, message, kind)
     rec.last_line = last
     rec.extra = extra
     if tail is not None:
         rec.tail = deque(tail, maxlen=MAX_KEPT_LINES_TAIL)
     rec.cut_lines = cut
+    rec.may_match = may_match
     return rec
 
 

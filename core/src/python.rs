@@ -6,7 +6,7 @@ use pyo3::types::{PyInt, PyList, PyTuple};
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
 
-use crate::routine::{widen, Table, Wanted};
+use crate::routine::{widen, Prefilter, Table, Wanted};
 use crate::scan::{self, Item, Rec, Scanner};
 
 #[pyclass(module = "logsleuth._core", name = "RoutineTable")]
@@ -26,6 +26,7 @@ impl PyTable {
         excluded_prefixes: Vec<String>,
         excluded_substrings: Vec<String>,
         requests: HashMap<String, String>,
+        patterns: Vec<(Vec<String>, Option<String>)>,
     ) -> PyResult<Self> {
         let compile = |p: &str| Regex::new(p).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()));
         let mut compiled = HashMap::new();
@@ -49,7 +50,7 @@ impl PyTable {
             .map(|(logger, classes)| (logger, classes.chars().map(|c| format!("\" {c}")).collect()))
             .collect();
         Ok(PyTable {
-            inner: Table { levels: compiled, excluded_prefixes, excluded_substrings, requests, allowed: HashSet::new() },
+            inner: Table { levels: compiled, excluded_prefixes, excluded_substrings, requests, allowed: HashSet::new(), prefilter: Prefilter::new(&patterns) },
         })
     }
 
@@ -96,8 +97,8 @@ fn record_tuple<'py>(py: Python<'py>, rec: Rec) -> PyResult<Bound<'py, PyTuple>>
         None => (None, None, None, None, None),
     };
     let tail: Option<Vec<String>> = rec.tail.map(Vec::from);
-    (rec.kind.name(), rec.first_line, rec.last_line, ts, pid, level, db, logger, rec.message, rec.extra, tail, rec.cut_lines)
-        .into_pyobject(py)
+    let head = (rec.kind.name(), rec.first_line, rec.last_line, ts, pid, level, db, logger);
+    (head, rec.message, rec.extra, tail, rec.cut_lines, rec.may_match).into_pyobject(py)
 }
 
 #[pymethods]
@@ -127,8 +128,9 @@ impl PyScanner {
         slf
     }
 
-    /// A record as a tuple (kind, first_line, last_line, timestamp, pid, level, db, logger,
-    /// message, extra, tail, cut_lines) or a Run; stops when more bytes are needed.
+    /// A record as a tuple ((kind, first_line, last_line, timestamp, pid, level, db, logger),
+    /// message, extra, tail, cut_lines, may_match) or a Run; stops when more bytes are needed.
+    /// ``may_match``: bit i set when pattern i of the table may match (None without a table).
     fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         let table = self.table.as_ref().map(|t| t.borrow(py));
         let item = self.inner.next_item(table.as_ref().map(|t| &t.inner));

@@ -3,7 +3,7 @@
 //! in a run. When in doubt (a PID or a status that is not plain ASCII digits) a record is not
 //! routine, and Python sees it whole.
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use std::collections::{HashMap, HashSet};
 
 use crate::scan::{is_request, Kind, Rec};
@@ -75,9 +75,17 @@ pub fn widen(pattern: &str) -> Option<Regex> {
                 '$' => out.push_str("(?m:$)"),
                 '(' if chars.get(i + 1) == Some(&'?') => {
                     let rest: String = chars[i + 2..].iter().take(3).collect();
-                    let allowed = rest.starts_with(':') || rest.starts_with("P<") || rest.starts_with('<') && !rest.starts_with("<=") && !rest.starts_with("<!")
-                        || (i == 0 && rest.starts_with(|f: char| "imsu".contains(f)));
-                    if !allowed {
+                    if rest.starts_with(['=', '!']) || rest.starts_with("<=") || rest.starts_with("<!") {
+                        i = group_end(&chars, i)? + 1; // an assertion dropped can only let more through
+                        continue;
+                    }
+                    if rest.starts_with("P<") || rest.starts_with('<') {
+                        // a named group: names may repeat in the regex module, not here
+                        i = i + chars[i..].iter().position(|&x| x == '>')? + 1;
+                        out.push_str("(?:");
+                        continue;
+                    }
+                    if !(rest.starts_with(':') || (i == 0 && rest.starts_with(|f: char| "imsu".contains(f)))) {
                         return None;
                     }
                     out.push(c);
@@ -88,6 +96,96 @@ pub fn widen(pattern: &str) -> Option<Regex> {
         i += 1;
     }
     Regex::new(&out).ok()
+}
+
+/// Which patterns may match a record: each pattern's message and text regexes (widened), one
+/// RegexSet per field, so that Python runs only the patterns that can match.
+pub struct Prefilter {
+    message: RegexSet,
+    text: RegexSet,
+    /// per pattern: its message regexes (indexes in ``message``, None: not widened, may match
+    /// anything) and its text regex
+    fields: Vec<(Vec<Option<usize>>, Option<Option<usize>>)>,
+}
+
+impl Prefilter {
+    /// ``patterns``: per pattern, the regexes (of Python's regex module) it searches the
+    /// message with, and the one it searches the record's text with.
+    pub fn new(patterns: &[(Vec<String>, Option<String>)]) -> Prefilter {
+        let mut messages = Vec::new();
+        let mut texts = Vec::new();
+        let mut fields = Vec::new();
+        let add = |pattern: &str, to: &mut Vec<String>| {
+            widen(pattern).map(|rx| {
+                to.push(rx.as_str().to_string());
+                to.len() - 1
+            })
+        };
+        for (message, text) in patterns {
+            let m = message.iter().map(|p| add(p, &mut messages)).collect();
+            let t = text.as_ref().map(|p| add(p, &mut texts));
+            fields.push((m, t));
+        }
+        Prefilter {
+            message: RegexSet::new(&messages).expect("widened regexes compile"),
+            text: RegexSet::new(&texts).expect("widened regexes compile"),
+            fields,
+        }
+    }
+
+    /// Bit i set: pattern i may match (patterns past 128 are left to Python).
+    pub fn may_match(&self, message: &str, text: Option<&str>) -> u128 {
+        let m = self.message.matches(message);
+        let needs_text = self.fields.iter().any(|(_, t)| matches!(t, Some(Some(_))));
+        let t = match text {
+            Some(text) if needs_text => Some(self.text.matches(text)),
+            _ => None,
+        };
+        let mut mask = 0u128;
+        for (i, (message_fields, text_field)) in self.fields.iter().enumerate().take(128) {
+            let message_ok = message_fields.iter().all(|f| f.is_none_or(|j| m.matched(j)));
+            let text_ok = match text_field {
+                Some(Some(j)) => t.as_ref().is_none_or(|t| t.matched(*j)),
+                _ => true,
+            };
+            if message_ok && text_ok {
+                mask |= 1 << i;
+            }
+        }
+        mask
+    }
+}
+
+/// The index of the parenthesis that closes the group opened at ``open``.
+fn group_end(chars: &[char], open: usize) -> Option<usize> {
+    let mut depth = 0;
+    let mut i = open;
+    let mut in_class = false;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 1,
+            '[' if !in_class => {
+                in_class = true;
+                if chars.get(i + 1) == Some(&'^') {
+                    i += 1;
+                }
+                if chars.get(i + 1) == Some(&']') {
+                    i += 1;
+                }
+            }
+            ']' if in_class => in_class = false,
+            '(' if !in_class => depth += 1,
+            ')' if !in_class => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 pub struct Table {
@@ -102,6 +200,7 @@ pub struct Table {
     pub requests: HashMap<String, Vec<String>>,
     /// the processes whose records may be routine now
     pub allowed: HashSet<u64>,
+    pub prefilter: Prefilter,
 }
 
 fn ascii_number(text: &str) -> Option<u64> {
@@ -146,15 +245,27 @@ mod tests {
     use crate::scan::{Item, Scanner};
 
     #[test]
+    fn the_prefilter_names_the_patterns_that_may_match() {
+        let p = Prefilter::new(&[
+            (vec![r"^bad query:".into()], Some(r"(?m)^ERROR: +(?P<e>.+)$".into())),
+            (vec![r"(a)\1".into()], None),
+            (vec![], Some("Traceback".into())),
+        ]);
+        assert_eq!(p.may_match("bad query: x", Some("h: bad query: x\nERROR:  boom")), 0b011);
+        assert_eq!(p.may_match("bad query: x", None), 0b111);
+        assert_eq!(p.may_match("fine", Some("fine\nTraceback")), 0b110);
+    }
+
+    #[test]
     fn widened_regexes_match_at_least_where_python_does() {
         let w = |p: &str| widen(p).map(|r| r.as_str().to_string());
         assert_eq!(w(r"^a\d+\b$"), Some(r"^a(?s:.)+(?m:$)".into()));
         assert_eq!(w(r"[\w.]+[^\]x]"), Some(r"[\s\S.]+[^\]x]".into()));
         assert_eq!(w(r"[^\s]"), None);
         assert_eq!(w(r"(a)\1"), None);
-        assert_eq!(w(r"(?<=x)y"), None);
+        assert_eq!(w(r"(?<=x)y(?![)\]](a))z"), Some("yz".into()));
         assert_eq!(w(r"x(?i)y"), None);
-        assert!(widen(r"(?i)^bad (?P<q>query)").unwrap().is_match("BAD query"));
+        assert!(widen(r"(?i)^bad (?P<q>query)|(?P<q>x)").unwrap().is_match("BAD query"));
         assert!(widen(r"code \d{3}, message\s").unwrap().is_match("code ٤٠٠, message\u{1f}"));
     }
 
@@ -171,6 +282,7 @@ mod tests {
             excluded_substrings: vec![],
             requests,
             allowed: [7].into_iter().collect(),
+            prefilter: Prefilter::new(&[]),
         }
     }
 

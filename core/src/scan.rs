@@ -8,6 +8,7 @@
 
 use regex::Regex;
 use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
 use std::sync::LazyLock;
 
 use crate::routine::Table;
@@ -102,6 +103,8 @@ pub struct Header {
 /// One log record, as records.py's Record holds it.
 #[derive(Debug, Clone)]
 pub struct Rec {
+    /// Which patterns may match it (see routine::Prefilter); all when not filtered.
+    pub may_match: Option<u128>,
     pub kind: Kind,
     pub first_line: u64,
     pub last_line: u64,
@@ -114,7 +117,7 @@ pub struct Rec {
 
 impl Rec {
     fn new(kind: Kind, first_line: u64, header: Option<Header>, message: String) -> Rec {
-        Rec { kind, first_line, last_line: first_line, header, message, extra: Vec::new(), tail: None, cut_lines: 0 }
+        Rec { may_match: None, kind, first_line, last_line: first_line, header, message, extra: Vec::new(), tail: None, cut_lines: 0 }
     }
 
     fn add(&mut self, text: &str, number: u64) {
@@ -141,6 +144,24 @@ impl Rec {
 
     fn level_is(&self, levels: &[&str]) -> bool {
         self.header.as_ref().is_some_and(|h| levels.contains(&h.level.as_str()))
+    }
+
+    /// records.py's Record.text (None when the PID would not print as it is written).
+    pub fn text(&self) -> Option<String> {
+        let mut out = match &self.header {
+            Some(h) => {
+                if !h.pid.bytes().all(|b| b.is_ascii_digit()) || (h.pid.len() > 1 && h.pid.starts_with('0')) {
+                    return None;
+                }
+                format!("{} {} {} {} {}: {}", h.timestamp, h.pid, h.level, h.db, h.logger, self.message)
+            }
+            None => self.message.clone(),
+        };
+        for line in self.continuation() {
+            out.push('\n');
+            out.push_str(line);
+        }
+        Some(out)
     }
 
     fn continuation(&self) -> Vec<&str> {
@@ -452,47 +473,54 @@ pub struct Batch {
     pub first_time: String,
     pub last_time: String,
     pub groups: Vec<Group>,
-    index: HashMap<(u64, String, String, String), usize>,
+    index: HashMap<u64, usize>,
 }
 
 /// Groups one batch holds at most (then it is passed on and another begins).
 const MAX_GROUPS: usize = 4096;
 
 impl Batch {
-    fn add(&mut self, pid: u64, h: &Header, rec: Rec, request: bool) {
+    fn add(&mut self, pid: u64, rec: Rec, request: bool) {
+        let Rec { header, first_line, last_line, message, .. } = rec;
+        let h = header.expect("routine records have a header");
         self.count += 1;
         if self.count == 1 {
-            self.first_time = h.timestamp.clone();
+            self.first_time.clone_from(&h.timestamp);
         }
-        self.last_time.clone_from(&h.timestamp);
-        let key = (pid, h.db.clone(), h.logger.clone(), h.level.clone());
+        let mut hasher = std::hash::DefaultHasher::new();
+        (pid, &h.db, &h.logger, &h.level).hash(&mut hasher);
+        let key = hasher.finish();
+        let same = |g: &Group| g.pid == pid && g.db == h.db && g.logger == h.logger && g.level == h.level;
         let at = match self.index.get(&key) {
-            Some(&at) => at,
-            None => {
-                self.groups.push(Group {
-                    pid,
-                    db: key.1.clone(),
-                    logger: key.2.clone(),
-                    level: key.3.clone(),
-                    count: 0,
-                    requests: 0,
-                    first_line: rec.first_line,
-                    last_line: rec.first_line,
-                    last_time: String::new(),
-                    last_message: String::new(),
-                    last_index: 0,
-                });
-                self.index.insert(key, self.groups.len() - 1);
-                self.groups.len() - 1
-            }
+            Some(&at) if same(&self.groups[at]) => Some(at),
+            Some(_) => self.groups.iter().position(same), // a hash collision: rare
+            None => None,
         };
+        let at = at.unwrap_or_else(|| {
+            self.groups.push(Group {
+                pid,
+                db: h.db.clone(),
+                logger: h.logger.clone(),
+                level: h.level.clone(),
+                count: 0,
+                requests: 0,
+                first_line,
+                last_line,
+                last_time: String::new(),
+                last_message: String::new(),
+                last_index: 0,
+            });
+            self.index.entry(key).or_insert(self.groups.len() - 1);
+            self.groups.len() - 1
+        });
         let g = &mut self.groups[at];
         g.count += 1;
         g.requests += request as u64;
-        g.last_line = rec.last_line;
+        g.last_line = last_line;
         g.last_time.clone_from(&h.timestamp);
-        g.last_message = rec.message;
+        g.last_message = message;
         g.last_index = self.count;
+        self.last_time = h.timestamp;
     }
 }
 
@@ -647,8 +675,7 @@ impl Scanner {
         match table.and_then(|t| t.routine(&rec)) {
             Some((pid, request)) => {
                 let batch = self.run.get_or_insert_with(Batch::default);
-                let h = rec.header.clone().expect("routine records have a header");
-                batch.add(pid, &h, rec, request);
+                batch.add(pid, rec, request);
                 if batch.groups.len() >= MAX_GROUPS {
                     let full = self.run.take().expect("a run is open");
                     self.out.push_back(Item::Run(full));
@@ -657,6 +684,10 @@ impl Scanner {
             None => {
                 if let Some(run) = self.run.take() {
                     self.out.push_back(Item::Run(run));
+                }
+                let mut rec = rec;
+                if let Some(t) = table {
+                    rec.may_match = Some(t.prefilter.may_match(&rec.message, rec.text().as_deref()));
                 }
                 self.out.push_back(Item::Record(rec));
             }

@@ -123,7 +123,7 @@ def _prepare(tmp: Path) -> None:
     (tmp / "badpat" / "bad.toml").write_text("id = 'x'\ntitle = 'x'\nseverity = 'high'\ncategory = 'runtime'\ncolour = 1\n[match]\nmessage = 'x'\n")
     (tmp / "evilpat").mkdir()
     (tmp / "evilpat" / "evil.toml").write_text("id = 'evil'\ntitle = 'Evil'\nseverity = 'high'\ncategory = 'runtime'\n"
-                                              "[match]\nmessage = '''^(a|a)+$'''\n")
+                                              "[match]\nmessage = '''^(a|a)+\\d$'''\n")
     (tmp / "evil.log").write_text("2025-01-01 10:00:00,000 1 INFO ? odoo: Odoo version 17.0\n"
                                   + "".join(f"2025-01-01 10:00:01,000 1 ERROR ? odoo.http: {'a' * 40}!\n" for _ in range(20)))
     (tmp / "broken.toml").write_text("fail-on = \n")

@@ -18,18 +18,14 @@ import shlex
 import typer
 
 from logsleuth import __version__
-from logsleuth.allocator import keep_freed_memory
-from logsleuth.analysis import Scan, scan
-from logsleuth.ci import Gate, GateConfig, decide, load_config
 from logsleuth.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, LogsleuthError, UsageError
 from logsleuth.output import WRITE_ERRNOS, refuse_inputs_as_outputs, stdout_error, write_output, write_stdout
-from logsleuth.patterns import SEVERITIES, load_patterns
-from logsleuth.redact import scrub_controls
-from logsleuth.report import SEVERITY_RANK, build_report
-from logsleuth.sources import check_path
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the analysis modules load with the command that needs them: --version starts fast
     from rich.console import Console
+
+    from logsleuth.analysis import Scan
+    from logsleuth.ci import Gate
 
 app = typer.Typer(
     add_completion=True,
@@ -114,6 +110,7 @@ def _redact(result: Scan, *objects: object, redactor: object = None) -> None:
 
 def _check(files: list[str], *outputs: Optional[Path]) -> None:
     """Every input readable, and no output (nor stdout) one of the inputs: before reading."""
+    from logsleuth.sources import check_path
     if files.count("-") > 1:
         raise UsageError("stdin (-) can be read only once")
     for f in files:
@@ -172,6 +169,9 @@ def _focus(files: list[str], since: str | None, until: str | None, db: str | Non
 
 def _scan(files: list[str], patterns_dirs: list[str] | None, with_patterns: bool = True, jobs: str = "1",
           gate: Gate | None = None, **kwargs: object) -> Scan:
+    from logsleuth.analysis import scan
+    from logsleuth.patterns import load_patterns
+
     _check(files)
     warnings: list[str] = []
     patterns = load_patterns(patterns_dirs, warnings) if with_patterns else []
@@ -261,6 +261,8 @@ def analyze(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Text: the full lifetimes table even when there are many."),
 ) -> None:
     """The forensic report: lifetimes, failures, root causes with evidence, fixes, verification."""
+    from logsleuth.redact import scrub_controls
+    from logsleuth.report import SEVERITY_RANK, build_report
     _check(files, output)
     result = _scan(files, patterns, jobs=jobs, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
@@ -302,6 +304,7 @@ def lifetimes(
     jobs: str = JOBS,
 ) -> None:
     """The process lifetimes of the log: PIDs, workers, start, end, shutdown and how each ended."""
+    from logsleuth.report import build_report
     _check(files, output)
     result = _scan(files, None, with_patterns=False, jobs=jobs, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
@@ -359,6 +362,9 @@ def ci(
     jobs: str = JOBS,
 ) -> None:
     """Verdict for a test run (--test-enable): failing tests with file:line, JUnit XML, annotations."""
+    from logsleuth.ci import Gate, GateConfig, decide, load_config
+    from logsleuth.redact import scrub_controls
+    from logsleuth.report import build_report
     settings = load_config(config)
     given = fail_on if fail_on is not None else settings.get("fail_on", "error")
     gate_level = str(given).upper()
@@ -432,6 +438,9 @@ def watch(
     redact: bool = REDACT,
 ) -> None:
     """Follow a growing log (like tail -F) and print each new finding the moment it is made."""
+    from logsleuth.patterns import load_patterns
+    from logsleuth.redact import scrub_controls
+    from logsleuth.report import build_report
     from logsleuth.watch import WatchOptions, Watcher
 
     _check_watch(file, jsonl)
@@ -465,6 +474,7 @@ def watch(
 
 def _check_watch(file: str, jsonl: Optional[str]) -> None:
     """``watch`` follows a regular file (it may not exist yet) and appends to a regular --jsonl."""
+    from logsleuth.sources import check_path
     import stat
 
     if file == "-":
@@ -523,6 +533,7 @@ def show(
     redact: bool = REDACT,
 ) -> None:
     """Print the exact lines a finding rests on, with context, ready to paste into a ticket."""
+    from logsleuth.report import build_report
     from logsleuth.evidence import print_evidence
 
     _check(files)
@@ -545,6 +556,7 @@ def show(
 def list_patterns(patterns: Optional[list[str]] = PATTERNS, redact: bool = typer.Option(
         False, "--redact", help="Accepted like on every command; this list holds no log text, so nothing needs masking.")) -> None:
     """List the known error signatures (built-in and --patterns DIR)."""
+    from logsleuth.patterns import SEVERITIES, load_patterns
     warnings: list[str] = []
     found = load_patterns(patterns, warnings)
     for w in warnings:
@@ -611,6 +623,7 @@ def _closed_streams() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point. Option errors are reported by the parser (exit 2); ours are one line."""
+    from logsleuth.allocator import keep_freed_memory
     args = sys.argv[1:] if argv is None else argv
     keep_freed_memory()
     _closed_streams()

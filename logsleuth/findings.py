@@ -227,14 +227,20 @@ class Engine:
         self.budget.records += run.count
 
     def candidates(self, rec: Record, has_tb: bool) -> tuple[list[Pattern], list[Pattern]]:
-        key = (rec.logger, rec.level, rec.kind, has_tb)
+        """The patterns that admit the record's logger, level and kind, and that the compiled
+        prefilter lets through (``Record.may_match``)."""
+        mask = rec.may_match
+        key = (rec.logger, rec.level, rec.kind, has_tb, mask)
         found = self._candidates.get(key)
         if found is None:
             if len(self._candidates) > 20000:
                 self._candidates.clear()
+            bits = self._bits
             found = (
-                [p for p in self.patterns if p.admits(rec.logger, rec.level, rec.kind, has_tb)],
-                [p for p in self.fallbacks if p.admits(rec.logger, rec.level, rec.kind, has_tb)],
+                [p for p in self.patterns if p.admits(rec.logger, rec.level, rec.kind, has_tb)
+                 and (mask is None or bits[id(p)] & mask or not bits[id(p)])],
+                [p for p in self.fallbacks if p.admits(rec.logger, rec.level, rec.kind, has_tb)
+                 and (mask is None or bits[id(p)] & mask or not bits[id(p)])],
             )
             self._candidates[key] = found
         return found
@@ -255,11 +261,6 @@ class Engine:
             if waiting is not None and waiting.trigger_request is None:
                 waiting.trigger_request = (rec.source, rec.first_line, rec.message)
         primary, fallback = self.candidates(rec, has_tb)
-        mask = rec.may_match
-        if mask is not None:  # only the patterns the compiled prefilter lets through
-            bits = self._bits
-            primary = [p for p in primary if bits[id(p)] & mask or not bits[id(p)]]
-            fallback = [p for p in fallback if bits[id(p)] & mask or not bits[id(p)]]
         if not primary and not fallback and not has_tb:
             self._maybe_detail(rec)
             return []

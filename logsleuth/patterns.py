@@ -8,6 +8,7 @@ tries the patterns whose logger/level prefilter admits it.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -92,7 +93,7 @@ class Pattern:
     examples_match: list[dict[str, Any]] = field(default_factory=list)
     examples_no_match: list[dict[str, Any]] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def needs_traceback(self) -> bool:
         return any(x is not None for x in (self.exception_type, self.exception_message, self.culprit_imports, self.chain_code))
 

@@ -49,6 +49,11 @@ STOP_AFTER_INIT_BEFORE = re.compile(
 )
 """What a one-shot run (``--stop-after-init``) logs just before its own ``Initiating shutdown``."""
 
+STOP_AFTER_INIT_GAP = 5.0
+"""Seconds at most between that line and the marker: a one-shot run stops as soon as loading (and
+its tests) end; a marker after a longer silence is someone stopping a server whose HTTP service
+never showed (port taken, ``--no-http``), not ``--stop-after-init``."""
+
 RAW_CRASH = re.compile(CONSOLE_DEATH)
 
 RESTART_LINE = re.compile(r"HTTP service \(\w+\) running |database: \S*@|Starting \d* ?\w* ?workers")
@@ -102,6 +107,7 @@ class Lifetime:
     records: int = 0
     requests: int = 0
     last_master_message: str = ""
+    last_master_time: str | None = None
     stop_after_init: bool = False
     loaded: bool = False
     """The process logged module or registry loading (a one-shot run stops right after it)."""
@@ -322,6 +328,7 @@ class LifetimeTracker:
                 lt.stop_after_init = (
                     kind == "shutdown" and lt.requests == 0 and not lt.http_service
                     and bool(STOP_AFTER_INIT_BEFORE.search(lt.last_master_message))
+                    and _seconds_between(lt.last_master_time, rec.timestamp) <= STOP_AFTER_INIT_GAP
                 )
             if kind == "forced":
                 lt.forced = True
@@ -356,6 +363,7 @@ class LifetimeTracker:
                 self._forget_worker(lt, wpid)
         if rec.logger != "werkzeug" and ("Closed " not in msg or "connections" not in msg):
             lt.last_master_message = msg
+            lt.last_master_time = rec.timestamp
 
     def _attach_gevent_child(self, child: Lifetime) -> None:
         """A banner whose process runs the evented service (and no HTTP service) is the gevent
@@ -403,3 +411,11 @@ class LifetimeTracker:
             else:
                 lt.end_reason, lt.end_evidence = ("unknown" if succeeded else "end-of-log"), None
         return self.lifetimes
+
+
+def _seconds_between(earlier: str | None, later: str | None) -> float:
+    """Seconds from one record's timestamp to another's; 0 when either is unknown (no evidence of
+    a gap)."""
+    a = parse_timestamp(earlier) if earlier else None
+    b = parse_timestamp(later) if later else None
+    return (b - a).total_seconds() if a is not None and b is not None else 0.0

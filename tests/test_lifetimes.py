@@ -86,6 +86,16 @@ def test_stop_after_init_needs_loading_and_no_http_service():
     assert (lts[0].kind, lts[0].end_reason) == ("server", "shutdown")
 
 
+def test_a_marker_long_after_loading_is_a_stopped_server_not_stop_after_init():
+    """A server whose HTTP service never showed (its port taken by another process) loads its
+    registry, then sits idle until Ctrl-C: the silence says it was not a one-shot run."""
+    loaded = banner("00:00", 3) + H("00:01", 3, "Registry loaded in 0.106s", logger="odoo.modules.registry")
+    lts = lifetimes(loaded + H("00:26", 3, "Initiating shutdown"))
+    assert (lts[0].kind, lts[0].end_reason, lts[0].end_evidence) == ("server", "shutdown", 3)
+    lts = lifetimes(loaded + H("00:01", 3, "Initiating shutdown"))
+    assert (lts[0].kind, lts[0].end_reason) == ("stop-after-init", "stop-after-init")
+
+
 def test_shell_session_marker_opens_no_shutdown_window():
     text = (
         banner("00:00", 9) + H("00:00", 9, "database: odoo@default:default", logger="odoo")

@@ -56,6 +56,11 @@ never showed (port taken, ``--no-http``), not ``--stop-after-init``."""
 
 RAW_CRASH = re.compile(CONSOLE_DEATH)
 
+UNCAUGHT = "Traceback (most recent call last):"
+"""How the interpreter starts printing an uncaught exception. Other console lines that carry a
+traceback (``Exception in thread …``: a thread died, not the process; pieces of a wrapped
+capture whose record headers were cut) show no death of the process."""
+
 RESTART_LINE = re.compile(r"HTTP service \(\w+\) running |database: \S*@|Starting \d* ?\w* ?workers")
 """Lines a server logs once per process at its start: after a shutdown marker of the same PID
 (or a second time), they start a new process's lifetime even without a banner."""
@@ -257,7 +262,7 @@ class LifetimeTracker:
             lt.forced_line = rec.first_line
         elif msg.startswith(SHELL_BANNER):
             lt.shell = True
-        elif RAW_CRASH.match(msg) or (rec.has_traceback and not msg.startswith("Exception in thread")):
+        elif RAW_CRASH.match(msg) or (rec.has_traceback and msg.startswith(UNCAUGHT)):
             # an uncaught exception or a fatal signal: it ended the process if nothing follows
             lt.crash_line, lt.crash_seq = rec.first_line, self.seq
             body = [x for x in rec.continuation if x.strip()]

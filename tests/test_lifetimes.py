@@ -179,3 +179,22 @@ def test_shutdown_window_is_strict_per_process():
     assert lt2.pid == 2 and not lt2.shutdown_before(seq)
     lt1, seq1 = seqs[3]
     assert lt1.pid == 1 and not lt1.shutdown_before(seq1) and lt1.shutdown_before(seq1 + 1)
+
+
+def test_console_lines_carrying_a_traceback_are_no_crash_unless_the_interpreter_printed_it():
+    """Pieces of a wrapped capture whose headers were cut come as console lines with a traceback
+    inside: only ``Traceback (most recent call last):`` as printed by the interpreter shows an
+    uncaught exception."""
+    head = banner("00:00", 3) + H("00:01", 3, "HTTP service (werkzeug) running on 0.0.0.0:8069")
+    wrapped = (
+        "tructures.py:1018: DeprecationWarning: \n"
+        "2026-03-26 05:45:44,363 9460 ERROR \n"
+        "Traceback (most recent call last):\n"
+        '  File "C:\\\\odoo\\\\http.py", line 658, in _handle_exception\n'
+        "lxml.etree.XMLSyntaxError: Attribute decoration-danger redefined\n"
+    )
+    lts = lifetimes(head + wrapped)
+    assert (lts[0].end_reason, lts[0].end_evidence) == ("end-of-log", None)
+    uncaught = "Traceback (most recent call last):\n" '  File "/usr/bin/odoo", line 8, in <module>\n' "OSError: boom\n"
+    lts = lifetimes(head + uncaught)
+    assert lts[0].end_reason == "crash"

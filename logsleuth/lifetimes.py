@@ -65,6 +65,8 @@ RESTART_LINE = re.compile(r"HTTP service \(\w+\) running |database: \S*@|Startin
 """Lines a server logs once per process at its start: after a shutdown marker of the same PID
 (or a second time), they start a new process's lifetime even without a banner."""
 
+_POOL_CLOSED = re.compile(r"ConnectionPool\(.*\): Closed \d+ connections")
+
 LOADING_LOGGERS = ("odoo.modules", "odoo.registry", "odoo.service.db")
 _SHELL_FRAME = "cli/shell.py\""
 
@@ -329,6 +331,7 @@ class LifetimeTracker:
                 lt.early_marker = (
                     kind == "shutdown" and not lt.http_service and not lt.loaded and not lt.evented
                     and lt.requests == 0 and lt.started_by_banner
+                    and _seconds_between(lt.last_master_time, rec.timestamp) <= STOP_AFTER_INIT_GAP
                 )
                 lt.stop_after_init = (
                     kind == "shutdown" and lt.requests == 0 and not lt.http_service
@@ -340,7 +343,8 @@ class LifetimeTracker:
                 lt.forced_line = rec.first_line
             lt.marker_kind = kind if lt.marker_kind != "forced" else "forced"
             return
-        if lt.shutdown_seq is not None and rec.logger != "odoo.service.server":
+        if lt.shutdown_seq is not None and rec.logger != "odoo.service.server" and not _POOL_CLOSED.match(msg):
+            # a shell session goes on after its marker; a stopping server only closes its pool
             lt.after_marker_records += 1
         if rec.extra and any(_SHELL_FRAME in x for x in rec.extra[:60]):
             lt.shell = True

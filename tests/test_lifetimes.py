@@ -198,3 +198,16 @@ def test_console_lines_carrying_a_traceback_are_no_crash_unless_the_interpreter_
     uncaught = "Traceback (most recent call last):\n" '  File "/usr/bin/odoo", line 8, in <module>\n' "OSError: boom\n"
     lts = lifetimes(head + uncaught)
     assert lts[0].end_reason == "crash"
+
+
+def test_a_server_stopped_long_after_its_banner_is_no_shell_session():
+    """`odoo shell` logs its marker right after the banner, then loads and runs; a server whose
+    HTTP service never showed and that is stopped much later only closes its connection pool."""
+    text = (
+        banner("00:00", 3)
+        + H("48:18", 3, "Initiating shutdown")
+        + H("48:18", 3, "Hit CTRL-C again or send a second signal to force the shutdown.")
+        + H("48:19", 3, "ConnectionPool(used=0/count=0/max=64): Closed 2 connections ", logger="odoo.sql_db")
+    )
+    lt = lifetimes(text)[0]
+    assert (lt.kind, lt.end_reason, lt.end_evidence) == ("server", "shutdown", 2)

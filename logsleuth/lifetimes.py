@@ -26,6 +26,11 @@ MAX_LIFETIMES = 500
 """Lifetimes kept per stream. Past it, the records of a process not seen before belong to no
 lifetime (as console text outside any process does) and its PID is counted in ``omitted``."""
 PRE_BANNER_SECONDS = 30
+AFTER_MARKER_SECONDS = 120
+"""A process that logged its shutdown marker is gone within seconds (request threads get about
+one; prefork workers up to their time limit). A record of the same PID this long after the
+marker, or a line only a starting process logs, is a new process (docker's PID 1, a reused PID)
+logging before its banner."""
 
 BANNER_PREFIXES = ("Odoo version ", "OpenERP version ")
 SHUTDOWN_MARKERS = {
@@ -174,6 +179,16 @@ def _pre_banner_output(lt: Lifetime, banner: Record) -> bool:
     return start is not None and now is not None and 0 <= (now - start).total_seconds() <= PRE_BANNER_SECONDS
 
 
+def _outlived(lt: Lifetime, rec: Record) -> bool:
+    """``rec`` comes from ``lt``'s PID long after ``lt``'s own shutdown marker (not a shell's
+    early marker, after which a session goes on): another process."""
+    if lt.shutdown_time is None or lt.early_marker:
+        return False
+    if rec.logger == "odoo.netsvc" and rec.message.startswith("logger level set: "):
+        return True  # init_logger's lines: only a starting process logs them
+    return _seconds_between(lt.shutdown_time, rec.timestamp) > AFTER_MARKER_SECONDS
+
+
 class LifetimeTracker:
     """Assigns every record of one stream to a lifetime; bounded by the number of processes."""
 
@@ -221,6 +236,12 @@ class LifetimeTracker:
             lt.version = msg.split(" version ", 1)[1].strip() or None
         elif lt is None:
             lt = self._adopt(rec)
+        elif pid == lt.pid and _outlived(lt, rec):
+            old = lt
+            lt = self._start(rec, banner=False)
+            old.closed = True
+            old.replaced_by_same_pid = True
+            self._adopt_children(old, lt)
         elif pid == lt.pid and self._restarts(lt, rec):
             old = lt
             lt = self._start(rec, banner=False)

@@ -211,3 +211,18 @@ def test_a_server_stopped_long_after_its_banner_is_no_shell_session():
     )
     lt = lifetimes(text)[0]
     assert (lt.kind, lt.end_reason, lt.end_evidence) == ("server", "shutdown", 2)
+
+
+def test_lines_a_pid_logs_long_after_its_shutdown_belong_to_the_next_process():
+    """docker exec reuses a PID a day later: the new process's logger-level lines, before its banner,
+    are not the old one-shot run's (which would then seem to have lasted a day)."""
+    text = (
+        banner("00:00", 36) + H("00:01", 36, "Modules loaded.", logger="odoo.modules.loading")
+        + H("00:01", 36, "Initiating shutdown")
+        + H("30:00", 1, "cron1 polling for jobs", level="DEBUG")
+        + H("59:00", 36, 'logger level set: "odoo:DEBUG"', logger="odoo.netsvc", level="DEBUG")
+        + banner("59:00", 36)
+    )
+    lts = [lt for lt in lifetimes(text) if lt.pid == 36]
+    assert [(lt.start_line, lt.end_line, lt.end_reason) for lt in lts] == [(1, 3, "stop-after-init"), (5, 6, "end-of-log")]
+    assert lts[1].started_by_banner

@@ -180,12 +180,14 @@ def _pre_banner_output(lt: Lifetime, banner: Record) -> bool:
 
 
 def _outlived(lt: Lifetime, rec: Record) -> bool:
-    """``rec`` comes from ``lt``'s PID long after ``lt``'s own shutdown marker (not a shell's
-    early marker, after which a session goes on): another process."""
+    """``rec`` comes from another process than ``lt`` under the same PID: a start-only line after
+    ``lt`` got going, or a line long after ``lt``'s own shutdown marker (not a shell's early
+    marker, after which a session goes on)."""
+    if rec.logger == "odoo.netsvc" and rec.message.startswith("logger level set: "):
+        # init_logger's lines, before the banner: only a starting process logs them
+        return lt.started_by_banner or lt.loaded or lt.requests > 0 or lt.shutdown_time is not None
     if lt.shutdown_time is None or lt.early_marker:
         return False
-    if rec.logger == "odoo.netsvc" and rec.message.startswith("logger level set: "):
-        return True  # init_logger's lines: only a starting process logs them
     return _seconds_between(lt.shutdown_time, rec.timestamp) > AFTER_MARKER_SECONDS
 
 

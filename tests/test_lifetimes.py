@@ -226,3 +226,16 @@ def test_lines_a_pid_logs_long_after_its_shutdown_belong_to_the_next_process():
     lts = [lt for lt in lifetimes(text) if lt.pid == 36]
     assert [(lt.start_line, lt.end_line, lt.end_reason) for lt in lts] == [(1, 3, "stop-after-init"), (5, 6, "end-of-log")]
     assert lts[1].started_by_banner
+
+
+def test_init_logger_lines_start_a_new_process_even_without_a_shutdown_marker():
+    """A killed container logs no marker; the next one (PID 1 again) logs its logger levels before
+    its banner: they are the new process's, not 17 hours more of the old one."""
+    text = (
+        banner("00:00", 1) + H("00:01", 1, "HTTP service (werkzeug) running on 0.0.0.0:8069")
+        + H("09:00", 1, "cron1 polling for jobs", level="DEBUG")
+        + H("59:00", 1, 'logger level set: "odoo:DEBUG"', logger="odoo.netsvc", level="DEBUG")
+        + banner("59:00", 1)
+    )
+    lts = lifetimes(text)
+    assert [(lt.start_line, lt.end_line, lt.end_reason) for lt in lts] == [(1, 3, "unknown"), (4, 5, "end-of-log")]

@@ -191,10 +191,29 @@ def test_unknown_configuration_keys_are_warned_about(tmp_path, capsys):
 
 # --- bounded by design -----------------------------------------------------------------------
 
+def _word(n: int) -> str:
+    """A number spelled in letters: fingerprints mask digits, not words."""
+    out = ""
+    while True:
+        n, r = divmod(n, 26)
+        out += "abcdefghijklmnopqrstuvwxyz"[r]
+        if not n:
+            return out
+
+
 def _generate(tmp_path: Path, profile: str, count: int) -> str:
+    """A hostile log: ``count`` distinct errors of one process, or ``count`` processes of one
+    request line each (written here: the benchmark generator's profiles are sized in bytes)."""
     out = tmp_path / f"{profile}.log"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--profile", profile, "--count", str(count), str(out)],
-                   check=True, capture_output=True)
+    lines = ["2025-10-18 03:00:00,000 4242 INFO ? odoo: Odoo version 17.0"] if profile == "distinct-errors" else []
+    for i in range(count):
+        stamp = f"2025-10-18 03:{i // 60000 % 60:02d}:{i // 1000 % 60:02d},{i % 1000:03d}"
+        if profile == "distinct-errors":
+            lines.append(f"{stamp} 4242 ERROR prod odoo.addons.acme_{_word(i % 97)}.sync: "
+                         f"Sync failed: remote said {_word(i)}-{_word(i * 7919 % 1000003)} not accepted")
+        else:
+            lines.append(f'{stamp} {10000 + i} INFO prod werkzeug: 10.0.0.2 - - [18/Oct/2025 03:00:00] "GET /web HTTP/1.1" 200 - 3 0.010 0.020')
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return str(out)
 
 

@@ -388,7 +388,7 @@ def _foreign_notes(findings: list[Finding]) -> list[Note]:
 def _silences(findings: list[Finding], scan: Scan) -> list[Note]:
     out = []
     for f in findings:
-        if f.pattern.id != "module-load-failure" or not f.module:
+        if "module-silence" not in f.pattern.story or not f.module:
             continue
         seen = scan.module_last_seen.get((f.first.source, f.module))
         if seen is not None and seen > f.first.line:
@@ -409,7 +409,7 @@ def _symptom_notes(findings: list[Finding], scan: Scan) -> list[Note]:
             continue
         cause = f.linked_to
         reason = f"{cause.exception.type}: {cause.exception.message}" if cause.exception and cause.exception.type else cause.pattern.title
-        if f.pattern.category == "ux":
+        if "misleading-message" in f.pattern.story:
             text = (
                 f"Line {f.first.line} says '{f.values.get('claim', f.first_message())}', but the log shows "
                 f"{cause.pattern.title.lower()} ({cause.module or '?'}, line {cause.first.line}) because of {reason}: "
@@ -489,7 +489,7 @@ def _root_causes(findings: list[Finding], notes: list[Note], lifetimes: list[Lif
     standing = {id(f): _standing(f, last) for f in findings}
     causes = sorted(
         (f for f in findings
-         if f.linked_to is None or f.pattern.category == "ux" or (f.pattern.role == "cause" and not f.pattern.restates)),
+         if f.linked_to is None or "misleading-message" in f.pattern.story or (f.pattern.role == "cause" and not f.pattern.restates)),
         key=lambda f: standing[id(f)][0],
     )
     out = []
@@ -580,7 +580,7 @@ def _cascade(root_causes: list[RootCause]) -> list[CascadeStep]:
     if f.explained_by:
         steps.append(CascadeStep("handler", "the request handler builds the registry of the database", f.explained_by[0], f.explained_by[1]))
     for g in f.linked:
-        if g.pattern.id == "registry-load-failure":
+        if "registry" in g.pattern.story:
             steps.append(CascadeStep("registry", "Failed to load registry", g.first.source, g.first.line))
             break
     steps.append(CascadeStep("failure", f.first_message(), src, f.first.line))
@@ -605,7 +605,7 @@ def _cascade(root_causes: list[RootCause]) -> list[CascadeStep]:
     if f.exception:
         steps.append(CascadeStep("exception", f"{f.exception.type}: {f.exception.message}".split("\n")[0], f.exception.source, f.exception.line))
     for g in f.linked:
-        if g.pattern.role == "symptom" and g.pattern.id not in ("registry-load-failure", "http-request-exception"):
+        if g.pattern.role == "symptom" and g.pattern.story.isdisjoint(("registry", "not-in-cascade")):
             steps.append(CascadeStep("symptom", f"{g.pattern.title} ({g.count}×)", g.first.source, g.first.line))
     return steps
 

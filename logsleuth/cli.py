@@ -78,12 +78,20 @@ def _version(value: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
+class _Run:
+    """What the root options said for this run: ``--debug`` is read by the error handling
+    around the command (``guarded``, ``main``), which runs outside the command's own context."""
+
+    debug = False
+
+
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
     debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors (for bug reports)."),
 ) -> None:
     """logsleuth reads plain, .gz, .bz2 and .xz logs, stdin (-) and rotated sets."""
+    _Run.debug = debug
 
 
 FILES = typer.Argument(..., metavar="FILE", help="Log files (plain, .gz, .bz2, .xz), '-' for stdin; a rotated set is read oldest first.")
@@ -172,7 +180,7 @@ def _focus(files: list[str], since: str | None, until: str | None, db: str | Non
 
 def _scan(files: list[str], patterns_dirs: list[str] | None, with_patterns: bool = True, jobs: str = "1",
           gate: Gate | None = None, **kwargs: object) -> Scan:
-    _check(files)
+    """Read and analyse ``files`` (the caller has run ``_check`` on them and its outputs)."""
     warnings: list[str] = []
     patterns = load_patterns(patterns_dirs, warnings) if with_patterns else []
     for w in warnings:
@@ -227,7 +235,7 @@ def guarded(command: Callable[..., None]) -> Callable[..., None]:
             from logsleuth.workers import Terminated, end_workers
 
             end_workers()
-            if "--debug" in sys.argv:
+            if _Run.debug:
                 raise
             if isinstance(exc, Terminated):
                 sys.stderr.write("logsleuth: terminated\n")
@@ -420,6 +428,7 @@ def ci(
 
 
 @app.command()
+@guarded
 def watch(
     file: str = typer.Argument(..., metavar="FILE", help="The log to follow (it may not exist yet; rotation and truncation are followed)."),
     from_start: bool = typer.Option(False, "--from-start", help="Analyse what the file already holds first (default: only new lines)."),
@@ -612,6 +621,7 @@ def _closed_streams() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point. Option errors are reported by the parser (exit 2); ours are one line."""
     args = sys.argv[1:] if argv is None else argv
+    _Run.debug = False
     keep_freed_memory()
     _closed_streams()
     from logsleuth.workers import install_sigterm
@@ -638,12 +648,12 @@ def main(argv: list[str] | None = None) -> None:
             raise stdout_error(exc) from None
         sys.exit(code if isinstance(code, int) else EXIT_OK)
     except LogsleuthError as exc:
-        if "--debug" in args:
+        if _Run.debug:
             raise
         sys.stderr.write(f"logsleuth: error: {exc}\n")
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: still one line, the traceback only on request
-        if "--debug" in args:
+        if _Run.debug:
             raise
         sys.stderr.write(f"logsleuth: error: internal error: {type(exc).__name__}: {exc} (run again with --debug and report it)\n")
         sys.exit(EXIT_USAGE)

@@ -24,8 +24,9 @@ from logsleuth.ci import Gate, GateConfig, decide, load_config
 from logsleuth.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, LogsleuthError, UsageError
 from logsleuth.output import WRITE_ERRNOS, refuse_inputs_as_outputs, stdout_error, write_output, write_stdout
 from logsleuth.patterns import SEVERITIES, load_patterns
-from logsleuth.redact import scrub_controls
-from logsleuth.report import SEVERITY_RANK, build_report
+from logsleuth.model import SEVERITY_RANK
+from logsleuth.redact import Redactor, scrub_controls
+from logsleuth.report import build_report, ci_result
 from logsleuth.sources import check_path
 
 if TYPE_CHECKING:
@@ -107,17 +108,13 @@ JOBS = typer.Option("1", "--jobs", "-j", metavar="N|auto", help="Use several cor
 REDACT = typer.Option(False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms).")
 
 
-def _redact(result: Scan, *objects: object, redactor: object = None) -> None:
-    from logsleuth.redact import Redactor
-
+def _redactor(result: Scan, redactor: Redactor | None = None) -> Redactor:
+    """A redactor that also masks the database names of the scan."""
     names = set(result.databases)
     names.update(f.values.get("db", "") for f in result.engine.findings.values())
-    if redactor is None:
-        redactor = Redactor(names)
-    assert isinstance(redactor, Redactor)
+    redactor = redactor if redactor is not None else Redactor(names)
     redactor.add_databases(names)
-    for obj in objects:
-        redactor.apply(obj)
+    return redactor
 
 
 def _check(files: list[str], *outputs: Optional[Path]) -> None:
@@ -274,9 +271,9 @@ def analyze(
     _damage_warnings(result)
     report = build_report(result)
     if redact:
-        _redact(result, report)
+        report = _redactor(result).redact(report)
     if fmt in (Format.markdown, Format.html):
-        scrub_controls(report)
+        report = scrub_controls(report)
     if fmt is Format.text:
         from logsleuth.render.text import print_report, render
 
@@ -315,15 +312,11 @@ def lifetimes(
     _damage_warnings(result)
     report = build_report(result)
     if redact:
-        _redact(result, report)
+        report = _redactor(result).redact(report)
     if fmt is LifetimeFormat.json:
-        import json
+        from logsleuth.render.json import render_lifetimes
 
-        from logsleuth.render.json import lifetime_dict
-
-        data = {"schema": 1, "tool": {"name": "logsleuth", "version": __version__}, "sources": report.sources,
-                "lifetimes": [lifetime_dict(lt) for lt in report.lifetimes], "omitted": report.omitted}
-        _emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
+        _emit(render_lifetimes(report), output)
         return
     from rich.console import Console
 
@@ -387,44 +380,40 @@ def ci(
     result = _scan(files, patterns, jobs=jobs, gate=gate, echo=echo, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
     report = build_report(result)
-    verdict = decide(gate, report.tests)
+    outcome = ci_result(gate, decide(gate, report.tests))
     if redact:
-        _redact(result, report, gate)
-    scrub_controls((report, gate))
+        redactor = _redactor(result)
+        report, outcome = redactor.redact(report), redactor.redact(outcome)
+    report, outcome = scrub_controls(report), scrub_controls(outcome)
     from logsleuth.render.ci_summary import render as summary
 
     if junit is not None:
         from logsleuth.render.junit import render as junit_xml
 
-        write_output(junit, junit_xml(report, gate))
+        write_output(junit, junit_xml(report, outcome))
     if chosen == "gitlab":
         from logsleuth.render.annotations import gitlab
 
-        write_output(annotations_file, gitlab(report, gate, root))
+        write_output(annotations_file, gitlab(report, outcome, root))
     if sarif is not None:
         from logsleuth.render.sarif import render as sarif_json
 
-        write_output(sarif, sarif_json(report, gate, verdict, root))
+        write_output(sarif, sarif_json(report, outcome, root))
     if ci_format is CiFormat.json:
-        import json
+        from logsleuth.render.json import render as json_report
 
-        from logsleuth.render.json import report_dict
-
-        data = report_dict(report)
-        data["ci"] = {"failed": verdict.failed, "reasons": verdict.reasons, "fail_on": gate.config.fail_on,
-                      "failing_records": gate.failing_total, "ignored_records": gate.ignored_total}
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        text = json_report(report, outcome)
     else:
-        text = summary(report, gate, verdict)
+        text = summary(report, outcome)
     if chosen == "github":
         from logsleuth.render.annotations import github
 
         if ci_format is CiFormat.json:
-            sys.stderr.write(github(report, gate, root))
+            sys.stderr.write(github(report, outcome, root))
         else:
-            text += github(report, gate, root)
+            text += github(report, outcome, root)
     write_stdout(text)
-    raise typer.Exit(EXIT_FINDINGS if verdict.failed else EXIT_OK)
+    raise typer.Exit(EXIT_FINDINGS if outcome.failed else EXIT_OK)
 
 
 @app.command()
@@ -451,16 +440,14 @@ def watch(
     floor = "info" if min_severity is FailOn.none else min_severity.value
     watcher = Watcher(WatchOptions(file, from_start, jsonl, on_finding, timeout, min_severity=floor), found)
     if redact:
-        from logsleuth.redact import Redactor
-
         watcher.redactor = Redactor()
     live = sys.stdout.isatty()
     result = watcher.run(_live_summary() if live else None)
     report = build_report(result)
     if redact:
-        _redact(result, report, redactor=watcher.redactor)
+        report = _redactor(result, watcher.redactor).redact(report)
     if report_format in (Format.markdown, Format.html):
-        scrub_controls(report)
+        report = scrub_controls(report)
     from logsleuth.render import get_renderer
 
     if report_format is Format.text and live:
@@ -542,11 +529,7 @@ def show(
     chosen = next((f for f in report.findings if f.id.lower() == finding.lower()), None)
     if chosen is None:
         raise UsageError(f"no finding {finding} in this report (it has F1…F{len(report.findings)})")
-    redactor = None
-    if redact:
-        from logsleuth.redact import Redactor
-
-        redactor = Redactor(set(result.databases))
+    redactor = Redactor(set(result.databases)) if redact else None
     print_evidence(chosen, context, occurrences, sys.stdout, redactor)
 
 
@@ -560,6 +543,16 @@ def list_patterns(patterns: Optional[list[str]] = PATTERNS, redact: bool = typer
         typer.echo(f"logsleuth: warning: pattern skipped: {w}", err=True)
     for p in sorted(found, key=lambda p: (-SEVERITIES.index(p.severity), p.id)):
         typer.echo(f"{p.id:38} {p.severity:9} {p.category:15} {p.title}")
+
+
+@app.command("schema")
+@guarded
+def print_schema(output: Optional[Path] = OUTPUT) -> None:
+    """Print the JSON Schema of the JSON report (analyze --format json; ci --format json adds "ci")."""
+    from logsleuth.model import json_schema
+    from logsleuth.render.json import dumps
+
+    _emit(dumps(json_schema()), output)
 
 
 def _readable_help() -> None:

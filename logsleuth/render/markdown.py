@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from logsleuth.report import Report, smoking_guns
+from logsleuth.model import Report
+from logsleuth.render.plan import smoking_guns
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]|#!~])")
 
@@ -41,13 +42,13 @@ def fence(text: str, lang: str = "") -> str:
 
 def render(r: Report) -> str:
     out: list[str] = ["# logsleuth report", ""]
-    src = ", ".join(f"{code(s['path'])} ({s['lines']} lines)" for s in r.sources)
-    out += [f"**Sources:** {src}  ", f"**logsleuth** {esc(r.version)}", ""]
+    src = ", ".join(f"{code(s.path)} ({s.lines} lines)" for s in r.sources)
+    out += [f"**Sources:** {src}  ", f"**logsleuth** {esc(r.tool.version)}", ""]
     out += ["## Verdict", "", esc(r.verdict), ""]
     s = r.summary
     out += [
-        f"{s['lifetimes']} lifetimes · {s['records']} records · {s['warnings']} warnings · {s['errors']} errors · "
-        f"{s['criticals']} critical · {s['tracebacks']} tracebacks · {esc(s['first_timestamp'])} → {esc(s['last_timestamp'])}",
+        f"{s.lifetimes} lifetimes · {s.records} records · {s.warnings} warnings · {s.errors} errors · "
+        f"{s.criticals} critical · {s.tracebacks} tracebacks · {esc(s.first_timestamp)} → {esc(s.last_timestamp)}",
         "",
     ]
     if r.lifetimes:
@@ -56,7 +57,7 @@ def render(r: Report) -> str:
         for lt in r.lifetimes:
             workers = str(lt.worker_count) + (f" + gevent {', '.join(map(str, lt.gevent_pids))}" if lt.gevent_pids else "")
             out.append(
-                f"| {lt.index} | {lt.pid} | {workers} | {esc(lt.start or '?')} (line {lt.start_line}) | {esc(lt.end or '?')} (line {lt.end_line}) "
+                f"| {lt.index} | {lt.pid} | {workers} | {esc(lt.start_logged or '?')} (line {lt.start_line}) | {esc(lt.end_logged or '?')} (line {lt.end_line}) "
                 f"| {esc(lt.version or '—')}{'' if lt.started_by_banner else ' (no banner)'} | {lt.lines} | {lt.end_reason} | {lt.shutdown_line or '—'} |"
             )
         out.append("")
@@ -65,7 +66,7 @@ def render(r: Report) -> str:
         lines = []
         for step in r.cascade:
             where = f"line {step.line}: " if step.line else ""
-            lines.append(f"{step.label:>11}  {where}{step.detail}")
+            lines.append(f"{step.step:>11}  {where}{step.detail}")
         out += [fence("\n   ↓\n".join(lines)), ""]
     if r.root_causes:
         out += ["## Root causes", "", "| # | Root cause | Severity | Category | Impact | Confidence | Evidence (lines) |",
@@ -79,22 +80,22 @@ def render(r: Report) -> str:
         out += ["## Smoking guns", ""]
         for f, others in smoking:
             also = f" (also {', '.join(o.id for o in others)})" if others else ""
-            out += [f"### {esc(f.id)}{esc(also)} · {esc(f.pattern.title)} — line {f.first.line}" + (f" (PID {f.first.pid})" if f.first.pid else ""), ""]
-            sample = f.sample[:1]
+            out += [f"### {esc(f.id)}{esc(also)} · {esc(f.title)} — line {f.line}" + (f" (PID {f.pid})" if f.pid else ""), ""]
+            sample = list(f.sample[:1])
             if f.exception and f.exception.line:
                 sample.append(f"… line {f.exception.line}: {f.exception.type}: {f.exception.message}".split("\n")[0])
             if f.count > 1:
-                sample.append(f"… {f.count} times: lines {', '.join(str(o.line) for o in f.occurrences[:12])}")
+                sample.append(f"… {f.count} times: lines {', '.join(map(str, f.occurrences[:12]))}")
             out += [fence("\n".join(sample)), ""]
     if r.notes:
         out += ["## What the lines show", ""]
         for n in r.notes:
             out.append(f"- **{n.kind}**: {esc(n.text)}")
         out.append("")
-    if r.window_requests:
+    if r.shutdown_window_requests:
         out += ["## Requests served inside a shutdown window", "", "| lifetime | PID | line | request | status |", "|---|---|---|---|---|"]
-        for lt, q in r.window_requests[:50]:
-            out.append(f"| {lt.index} | {q.pid} | {q.line} | {esc(q.method + ' ' + q.path)} | {q.status} |")
+        for q in r.shutdown_window_requests[:50]:
+            out.append(f"| {q.lifetime} | {q.request_pid} | {q.line} | {esc(q.method + ' ' + q.path)} | {q.status} |")
         out.append("")
     if r.root_causes:
         out += ["## Fixes, in priority order", ""]

@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from logsleuth.report import Report
+from logsleuth.model import Report
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -88,9 +88,9 @@ def _lifetime_table(r: Report, width: int, title: str = "Process lifetimes") -> 
 
 
 def _lifetimes_that_matter(r: Report) -> list:
-    failing = {id(o.lifetime) for f in r.findings if f.severity in ("critical", "high", "medium") for o in f.occurrences if o.lifetime}
+    failing = {n for f in r.findings if f.severity in ("critical", "high", "medium") for n in f.lifetimes}
     return [lt for lt in r.lifetimes
-            if lt.end_reason in ("crash", "forced", "unknown") or id(lt) in failing or r.window_requests_total.get(lt.index)]
+            if lt.end_reason in ("crash", "forced", "unknown") or lt.index in failing or r.window_requests_total.get(lt.index)]
 
 
 def _lifetime_summary(r: Report, width: int, command: str) -> list:
@@ -106,7 +106,7 @@ def _lifetime_summary(r: Report, width: int, command: str) -> list:
     parts: list = [Panel(text, title="Process lifetimes"), Text(clean(command), style="green", no_wrap=True, overflow="ignore")]
     if matter:
         shown = matter[:SUMMARY_LIMIT]
-        sub = dataclasses.replace(r, lifetimes=shown)
+        sub = dataclasses.replace(r, lifetimes=tuple(shown))
         title = f"{len(matter)} lifetime(s) that matter" + (f" (first {len(shown)})" if len(shown) < len(matter) else "")
         parts.append(_lifetime_table(sub, width, title))
     return parts
@@ -128,7 +128,7 @@ def print_report(console: Console, r: Report, verbose: bool = False, lifetimes_c
         for i, step in enumerate(r.cascade):
             if i:
                 text.append("   ↓\n", style="dim")
-            text.append(f"{step.label:>11} ", style="bold")
+            text.append(f"{step.step:>11} ", style="bold")
             if step.line:
                 text.append(f"line {step.line}: ", style="cyan")
             text.append(clean(step.detail) + "\n")
@@ -187,16 +187,13 @@ def human_duration(seconds: float) -> str:
 
 
 def lifetime_rows(r: Report) -> list[list[str]]:
-    from logsleuth.records import parse_timestamp
-
     rows = []
     several = len({lt.source for lt in r.lifetimes}) > 1
     for lt in r.lifetimes:
-        a, b = parse_timestamp(lt.start or ""), parse_timestamp(lt.end or "")
-        duration = human_duration((b - a).total_seconds()) if a and b else "?"
+        duration = human_duration(lt.seconds) if lt.seconds is not None else "?"
         workers = str(lt.worker_count) + (f" +gevent {','.join(map(str, lt.gevent_pids))}" if lt.gevent_pids else "")
         rows.append([
-            f"{lt.index} {lt.source}" if several else str(lt.index), str(lt.pid), workers, f"{lt.start or '?'} (L{lt.start_line})", f"{lt.end or '?'} (L{lt.end_line})",
+            f"{lt.index} {lt.source}" if several else str(lt.index), str(lt.pid), workers, f"{lt.start_logged or '?'} (L{lt.start_line})", f"{lt.end_logged or '?'} (L{lt.end_line})",
             duration, (lt.version or "—") + ("" if lt.started_by_banner else " (no banner)"), str(lt.lines), lt.end_reason,
             str(lt.shutdown_line or "—"),
         ])

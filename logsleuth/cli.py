@@ -106,6 +106,7 @@ LIFETIME = typer.Option(None, "--lifetime", metavar="K", min=1, help="Only lifet
 LEVEL = typer.Option(None, "--level", metavar="LEVEL", help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR, CRITICAL).")
 JOBS = typer.Option("1", "--jobs", "-j", metavar="N|auto", help="Use several cores (several files in parallel; one large plain file in byte ranges): a number, or 'auto'.")
 REDACT = typer.Option(False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms).")
+NOTHING_TO_REDACT = typer.Option(False, "--redact", help="Accepted like on every command; this output holds no log text, so nothing needs masking.")
 
 
 def _redactor(result: Scan, redactor: Redactor | None = None) -> Redactor:
@@ -320,16 +321,15 @@ def lifetimes(
         return
     from rich.console import Console
 
-    from logsleuth.render.text import LIFETIME_COLUMNS as table_columns, LIFETIME_DROP, fitted_table, lifetime_rows
+    from logsleuth.render.text import lifetime_table
 
-    rows: list[list[object]] = list(lifetime_rows(report))
-    table = fitted_table(f"{len(report.lifetimes)} process lifetime(s)", table_columns, rows, _console().width, LIFETIME_DROP)
+    title = f"{len(report.lifetimes)} process lifetime(s)"
     if output is None:
-        _console().print(table)
+        _console().print(lifetime_table(report.lifetimes, _console().width, title))
         return
     console = Console(width=_columns(), no_color=True, markup=False, highlight=False)
     with console.capture() as cap:
-        console.print(fitted_table(table.title, table_columns, rows, console.width, LIFETIME_DROP))
+        console.print(lifetime_table(report.lifetimes, console.width, title))
     _emit(cap.get(), output)
 
 
@@ -534,8 +534,7 @@ def show(
 
 
 @app.command("patterns")
-def list_patterns(patterns: Optional[list[str]] = PATTERNS, redact: bool = typer.Option(
-        False, "--redact", help="Accepted like on every command; this list holds no log text, so nothing needs masking.")) -> None:
+def list_patterns(patterns: Optional[list[str]] = PATTERNS, redact: bool = NOTHING_TO_REDACT) -> None:
     """List the known error signatures (built-in and --patterns DIR)."""
     warnings: list[str] = []
     found = load_patterns(patterns, warnings)
@@ -547,7 +546,7 @@ def list_patterns(patterns: Optional[list[str]] = PATTERNS, redact: bool = typer
 
 @app.command("schema")
 @guarded
-def print_schema(output: Optional[Path] = OUTPUT) -> None:
+def print_schema(output: Optional[Path] = OUTPUT, redact: bool = NOTHING_TO_REDACT) -> None:
     """Print the JSON Schema of the JSON report (analyze --format json; ci --format json adds "ci")."""
     from logsleuth.model import json_schema
     from logsleuth.render.json import dumps

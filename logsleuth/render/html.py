@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 
 from logsleuth.model import Report
-from logsleuth.render.plan import smoking_guns
+from logsleuth.render.plan import LIFETIME_COLUMNS, plan
 
 CSS = """
 :root { --fg:#1f2328; --muted:#59636e; --line:#d1d9e0; --bg:#fff; --soft:#f6f8fa; --crit:#b42318; --high:#d1242f;
@@ -142,6 +142,7 @@ def _timeline(r: Report) -> str:
 
 
 def render(r: Report) -> str:
+    p = plan(r)
     h: list[str] = []
     add = h.append
     add("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -157,13 +158,9 @@ def render(r: Report) -> str:
     add(f'<h2>Verdict</h2><div class="verdict{" ok" if ok else ""}">{e(r.verdict)}</div>')
     add("<h2>Timeline</h2>" + _timeline(r))
     if r.lifetimes:
-        add("<table><tr><th>#</th><th>PID</th><th>workers</th><th>start</th><th>end</th><th>version</th><th>lines</th>"
-            "<th>end reason</th><th>shutdown line</th></tr>")
-        for lt in r.lifetimes:
-            workers = str(lt.worker_count) + (f" + gevent {', '.join(map(str, lt.gevent_pids))}" if lt.gevent_pids else "")
-            add(f"<tr><td>{lt.index}</td><td>{lt.pid}</td><td>{e(workers)}</td><td>{e(lt.start_logged or '?')} (line {lt.start_line})</td>"
-                f"<td>{e(lt.end_logged or '?')} (line {lt.end_line})</td><td>{e(lt.version or '—')}</td><td>{lt.lines}</td>"
-                f"<td>{e(lt.end_reason)}</td><td>{e(lt.shutdown_line or '—')}</td></tr>")
+        add("<table><tr>" + "".join(f"<th>{e(c)}</th>" for c in LIFETIME_COLUMNS) + "</tr>")
+        for row in p.lifetime_rows:
+            add("<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>")
         add("</table>")
     if r.cascade:
         add('<h2>Failure cascade</h2><ol class="cascade">')
@@ -174,23 +171,19 @@ def render(r: Report) -> str:
     if r.root_causes:
         add("<h2>Root causes</h2><table><tr><th>#</th><th>root cause</th><th>severity</th><th>category</th><th>impact</th>"
             "<th>confidence</th><th>evidence (lines)</th></tr>")
-        for rc in r.root_causes:
+        for rc, ev in p.causes:
             add(f"<tr><td>{rc.rank}</td><td>{e(rc.title)}</td><td><span class=\"sev sev-{e(rc.severity)}\">{e(rc.severity)}</span></td>"
                 f"<td>{e(rc.category)}</td><td>{e(rc.impact)}</td><td title=\"{e(rc.confidence_reason)}\">{e(rc.confidence)}</td>"
-                f"<td>{e(', '.join(map(str, rc.evidence_lines[:10])))}</td></tr>")
+                f"<td>{e(ev)}</td></tr>")
         add("</table>")
-    smoking = smoking_guns(r)
-    if smoking:
+    if p.proofs:
         add("<h2>Smoking guns</h2>")
-        for f, others in smoking:
+        for proof in p.proofs:
+            f = proof.finding
             pid = f" (PID {f.pid})" if f.pid else ""
-            also = f" (also {', '.join(o.id for o in others)})" if others else ""
+            also = f" (also {', '.join(proof.also)})" if proof.also else ""
             add(f"<h3>{e(f.id)}{e(also)} · {e(f.title)} — line {f.line}{e(pid)}</h3>")
-            lines = [f"{f.line}: {f.sample[0]}"]
-            if f.exception and f.exception.line:
-                lines.append(f"{f.exception.line}: {f.exception.type}: {f.exception.message.splitlines()[0] if f.exception.message else ''}")
-            if f.count > 1:
-                lines.append(f"… {f.count} times: lines {', '.join(map(str, f.occurrences[:15]))}")
+            lines = [f"{f.line}: {f.sample[0]}", *(f"… {x}" for x in (proof.exception, proof.again) if x)]
             add(f"<pre>{e(chr(10).join(lines))}</pre>")
             if len(f.sample) > 1:
                 add(f"<details><summary>Full record ({len(f.sample)} lines)</summary><pre>{e(chr(10).join(f.sample))}</pre></details>")
@@ -198,9 +191,9 @@ def render(r: Report) -> str:
         add("<h2>What the lines show</h2>")
         for n in r.notes:
             add(f'<div class="note {e(n.kind)}"><b>{e(n.kind)}</b>{e(n.text)}</div>')
-    if r.shutdown_window_requests:
+    if p.requests:
         add("<h2>Requests served inside a shutdown window</h2><table><tr><th>lifetime</th><th>PID</th><th>line</th><th>request</th><th>status</th></tr>")
-        for q in r.shutdown_window_requests[:100]:
+        for q in p.requests:
             add(f"<tr><td>{q.lifetime}</td><td>{q.request_pid}</td><td>{q.line}</td><td><code>{e(q.method + ' ' + q.path)}</code></td><td>{q.status}</td></tr>")
         add("</table>")
     if r.root_causes:
@@ -209,14 +202,7 @@ def render(r: Report) -> str:
             add(f"<h3>{rc.rank}. {e(rc.title)}</h3><p>{e(rc.fix)}</p>")
             if rc.code:
                 add(f"<pre>{e(rc.code)}</pre>")
-        add("<h2>Verification</h2><ul>")
-        seen: set[str] = set()
-        for rc in r.root_causes:
-            for v in rc.verify:
-                if v not in seen:
-                    seen.add(v)
-                    add(f"<li><code>{e(v)}</code></li>")
-        add("</ul>")
+        add("<h2>Verification</h2><ul>" + "".join(f"<li><code>{e(v)}</code></li>" for v in p.verification) + "</ul>")
     if r.tests is not None:
         t = r.tests
         add(f"<h2>Tests</h2><p>{t.total} tests: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped"

@@ -1,16 +1,17 @@
-"""The report model: plain data built once from a scan; every renderer reads only this.
+"""Building the report: the correlation that needs the whole picture, once, into the model.
 
-Correlation that needs the whole picture happens here: ranking findings into root causes,
-checking each claim against the lifetimes (a "shutdown" exception in a process that never began
-shutting down is called out), the silence of a failed module, and the failure cascade drawn from
-the real frames of the traceback.
+Here the findings are ranked into root causes, each claim is checked against the lifetimes (a
+"shutdown" exception in a process that never began shutting down is called out), the silence of
+a failed module is noticed and the failure cascade is drawn from the real frames of the
+traceback. What is found is handed to ``narrative`` as facts to be said, and the result is the
+frozen ``model.Report``; the scan is only read.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from logsleuth import __version__, model
+from logsleuth import __version__, model, narrative
 from logsleuth.analysis import LifetimeActivity, Scan
 from logsleuth.ci import Gate, Verdict
 from logsleuth.findings import Finding
@@ -51,9 +52,10 @@ class Links:
         self._of.setdefault(id(cause), []).append(symptom)
 
 
-def _note(kind: str, text: str, cited: Cited | None = None) -> model.Note:
+def _note(fact: narrative.Fact, cited: Cited | None = None) -> model.Note:
+    """A note of the report: what ``fact`` says, and the lines it rests on."""
     cited = cited or []
-    return model.Note(kind, text, tuple(n for _, n in cited), tuple(model.Citation(s, n) for s, n in cited))
+    return model.Note(fact.kind, fact.text, tuple(n for _, n in cited), tuple(model.Citation(s, n) for s, n in cited))
 
 
 def _order(f: Finding) -> tuple[int, int, str, int]:
@@ -78,17 +80,15 @@ def build_report(scan: Scan) -> model.Report:
     notes: list[model.Note] = []
     for src in scan.sources:
         if src.damage:
-            notes.append(_note("input", f"{src.name}: {src.damage}; the report covers the {src.lines} lines read before it."))
+            notes.append(_note(narrative.Damage(src.name, src.damage, src.lines)))
         if src.cut_lines:
-            notes.append(_note("input", f"{src.name}: {src.cut_lines} over-long lines were cut ({src.cut_bytes} bytes not analysed)."))
+            notes.append(_note(narrative.CutLines(src.name, src.cut_lines, src.cut_bytes)))
     if scan.window is not None:
         w = scan.window
-        read_from = ", ".join(f"{src.name} from line {src.first_line}" for src in scan.sources if src.first_line > 1)
-        notes.append(_note("scope", f"Window {w.since or 'start'} → {w.until or 'end'} (UTC, like Odoo's timestamps): only records "
-                          "inside it were analysed; a lifetime cut by it starts without its banner."
-                          + (f" Reached by seeking: {read_from}." if scan.seeked and read_from else "")))
+        seeked = tuple((src.name, src.first_line) for src in scan.sources if src.first_line > 1) if scan.seeked else ()
+        notes.append(_note(narrative.Window(str(w.since) if w.since else None, str(w.until) if w.until else None, seeked)))
     if scan.records and not scan.odoo_records:
-        notes.append(_note("input", "No Odoo log record was found: this does not look like an Odoo server log."))
+        notes.append(_note(narrative.NotOdoo()))
     notes.extend(_shutdown_window_notes(lifetimes, scan))
     notes.extend(_contradictions(v, lifetimes))
     notes.extend(_shutdown_timing(v))
@@ -220,18 +220,9 @@ def _omitted_notes(omitted: dict[str, int]) -> list[model.Note]:
     from logsleuth.findings import MAX_FINDINGS, MAX_FINDINGS_PER_PATTERN
     from logsleuth.lifetimes import MAX_LIFETIMES
 
-    parts = []
-    if omitted["findings"]:
-        parts.append(f"{omitted['findings']} more distinct failure(s) ({omitted['finding_records']} record(s)) not shown "
-                     f"(at most {MAX_FINDINGS} findings, {MAX_FINDINGS_PER_PATTERN} per signature)")
-    if omitted["lifetimes"]:
-        parts.append(f"{omitted['lifetimes']} more process(es) not shown (at most {MAX_LIFETIMES} lifetimes per log); "
-                     "their records belong to no lifetime")
-    if omitted["databases"]:
-        parts.append(f"{omitted['databases']} more database name(s) not tracked")
-    if omitted["modules"]:
-        parts.append(f"{omitted['modules']} more addon(s) not tracked for silences")
-    return [_note("scope", "Bounded report: " + "; ".join(parts) + ".")] if parts else []
+    fact = narrative.Bounded(omitted["findings"], omitted["finding_records"], omitted["lifetimes"], omitted["databases"],
+                             omitted["modules"], MAX_FINDINGS, MAX_FINDINGS_PER_PATTERN, MAX_LIFETIMES)
+    return [_note(fact)] if fact.any else []
 
 
 def _seconds_between(a: str | None, b: str | None) -> float | None:
@@ -247,20 +238,13 @@ def _shutdown_window_notes(lifetimes: list[Lifetime], scan: Scan) -> list[model.
         act = scan.activity.get(id(lt))
         if act is None or not (act.window_requests_total or act.window_loading):
             continue
-        parts = []
-        if act.window_requests_total:
-            reqs = act.window_requests
-            shown = ", ".join(f"{r.method} {r.path} → {r.status} (line {r.line})" for r in reqs[:5])
-            more = f" and {act.window_requests_total - 5} more" if act.window_requests_total > 5 else ""
-            parts.append(f"served {act.window_requests_total} request(s) after it: {shown}{more}")
-        if act.window_loading:
-            parts.append(f"loaded modules or a registry {len(act.window_loading)} time(s) in that window (first at line {act.window_loading[0][1]})")
-        out.append(_note(
-            "shutdown-window",
-            f"PID {lt.pid} (lifetime {lt.index}) logged its shutdown marker '{lt.shutdown_marker}' at line {lt.shutdown_line} and "
-            + "; ".join(parts) + ".",
-            [(lt.shutdown_source or lt.source, lt.shutdown_line or 0)] + [(r.source, r.line) for r in act.window_requests[:20]],
-        ))
+        fact = narrative.ShutdownWindow(
+            lt.pid, lt.index, lt.shutdown_marker, lt.shutdown_line, act.window_requests_total,
+            tuple((r.method, r.path, r.status, r.line) for r in act.window_requests[:5]),
+            len(act.window_loading), act.window_loading[0][1] if act.window_loading else None,
+        )
+        out.append(_note(fact, [(lt.shutdown_source or lt.source, lt.shutdown_line or 0)]
+                         + [(r.source, r.line) for r in act.window_requests[:20]]))
     return out
 
 
@@ -275,34 +259,25 @@ def _contradictions(v: Links, lifetimes: list[Lifetime]) -> list[model.Note]:
             continue
         first = outside[0]
         lt = first.lifetime
-        event = _event_of(f, v)
         lines = [(first.source, first.line)]
-        text = f"Line {first.line}: {f.exception.type if f.exception else ''}: {f.exception.message if f.exception else ''} reads like a shutdown, "
+        nearest = None
         if lt is not None:
-            age = _seconds_between(lt.start, first.timestamp)
-            text += (
-                f"but PID {first.pid} (lifetime {lt.index}, started at line {lt.start_line}"
-                + (f", {age:.1f}s earlier" if age is not None else "")
-                + ") had logged no shutdown marker before it: by its own log the process was running"
-                + (f" and {event}" if event else "") + "."
-            )
             lines.append((lt.source, lt.start_line))
             others = [o for o in lifetimes if o is not lt and o.shutdown_line is not None and o.stream == lt.stream
                       and o.shutdown_seq is not None and o.shutdown_seq < first.seq]
             if others:
                 near = others[-1]
-                text += (
-                    f" The nearest shutdown before it is PID {near.pid}'s (lifetime {near.index}) at line {near.shutdown_line}: "
-                    f"a different process, whose last line is {near.end_line}."
-                )
+                nearest = narrative.Nearest(near.pid, near.index, near.shutdown_line, near.end_line)
                 lines.append((near.shutdown_source or near.source, near.shutdown_line or 0))
-        text += (
-            " Python raises this once its main thread has finished; with no shutdown marker of that process before it, "
-            "suspect the service wrapper that runs Odoo (or a missing part of the log), not an Odoo restart."
+        cause = v.cause(f)
+        fact = narrative.Contradiction(
+            first.line, f"{f.exception.type}" if f.exception else "", f.exception.message if f.exception else "",
+            first.pid, lt.index if lt is not None else None, lt.start_line if lt is not None else 0,
+            _seconds_between(lt.start, first.timestamp) if lt is not None else None,
+            cause.module if cause is not None and cause.module else f.module, nearest,
+            tuple(o.line for o in outside[1:6]), len(outside) - 1,
         )
-        if len(outside) > 1:
-            text += f" The same holds for {len(outside) - 1} later occurrence(s) (lines {', '.join(str(o.line) for o in outside[1:6])})."
-        out.append(_note("contradiction", text, lines))
+        out.append(_note(fact, lines))
     return out
 
 
@@ -313,14 +288,9 @@ def _shutdown_timing(v: Links) -> list[model.Note]:
         if not f.in_shutdown_window or f.first.lifetime is None:
             continue
         lt = f.first.lifetime
-        lines = ", ".join(str(o.line) for o in f.occurrences[:8])
-        out.append(_note(
-            "timing",
-            f"{v.id(f)} ({f.pattern.title.lower()}, line {lines}) happened inside the shutdown window of PID {lt.pid} "
-            f"(lifetime {lt.index}): its '{lt.shutdown_marker}' is at line {lt.shutdown_line}, before every occurrence"
-            + (f"; {f.pattern.title.lower()} is expected while a server stops." if f.pattern.shutdown_severity else "."),
-            [(o.source, o.line) for o in f.occurrences[:8]] + [(lt.shutdown_source or lt.source, lt.shutdown_line or 0)],
-        ))
+        fact = narrative.ShutdownTiming(v.id(f), f.pattern.title, tuple(o.line for o in f.occurrences[:8]), lt.pid, lt.index,
+                                        lt.shutdown_marker, lt.shutdown_line, bool(f.pattern.shutdown_severity))
+        out.append(_note(fact, [(o.source, o.line) for o in f.occurrences[:8]] + [(lt.shutdown_source or lt.source, lt.shutdown_line or 0)]))
     return out
 
 
@@ -340,14 +310,9 @@ def _across_hosts(v: Links, lifetimes: list[Lifetime]) -> list[model.Note]:
         if len(first_by_source) < 2:
             continue
         items = sorted(first_by_source.items(), key=lambda kv: kv[1][0] or "")
-        spread = _seconds_between(items[0][1][0], items[-1][1][0])
-        within = f" within {spread:.1f}s" if spread is not None else ""
-        out.append(_note(
-            "across-hosts",
-            f"{v.id(f)} ({f.pattern.title.lower()}{', ' + f.module if f.module else ''}) happened on {len(items)} logs{within}: "
-            + "; ".join(f"{src} line {line} at {ts or '?'}" for src, (ts, line) in items) + ".",
-            [(src, line) for src, (_, line) in items],
-        ))
+        fact = narrative.OnSeveralHosts(v.id(f), f.pattern.title, f.module, _seconds_between(items[0][1][0], items[-1][1][0]),
+                                        tuple((src, line, ts) for src, (ts, line) in items))
+        out.append(_note(fact, [(src, line) for src, (_, line) in items]))
     serious = [f for f in v.findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK["medium"] and v.cause(f) is None]
     first_of_stream = {min((x for x in lifetimes if x.stream == s), key=lambda x: x.start_seq).index for s in {x.stream for x in lifetimes}}
     for lt in lifetimes:
@@ -359,21 +324,10 @@ def _across_hosts(v: Links, lifetimes: list[Lifetime]) -> list[model.Note]:
                 continue
             gap = _seconds_between(lt.start, o.timestamp)
             if gap is not None and 0 <= gap <= CROSS_HOST_SECONDS:
-                out.append(_note(
-                    "across-hosts",
-                    f"PID {lt.pid} on {lt.source} (re)started at {lt.start} (line {lt.start_line}), {gap:.1f}s before "
-                    f"{v.id(f)} ({f.pattern.title.lower()}) on {o.source} line {o.line}.",
-                    [(lt.source, lt.start_line), (o.source, o.line)],
-                ))
+                fact = narrative.RestartBefore(lt.pid, lt.source, lt.start, lt.start_line, gap, v.id(f), f.pattern.title, o.source, o.line)
+                out.append(_note(fact, [(lt.source, lt.start_line), (o.source, o.line)]))
                 break
     return out
-
-
-def _event_of(f: Finding, v: Links) -> str:
-    cause = v.cause(f)
-    if cause is not None and cause.module:
-        return f"was loading module {cause.module}"
-    return f"was loading module {f.module}" if f.module else ""
 
 
 def _foreign_notes(v: Links) -> list[model.Note]:
@@ -387,13 +341,8 @@ def _foreign_notes(v: Links) -> list[model.Note]:
             if (module, root) in seen:
                 continue
             seen.add((module, root))
-            out.append(_note(
-                "wrong-installation",
-                f"Module {module} was loaded from {file.rsplit(module, 1)[0] + module}, which belongs to another Odoo "
-                f"installation than the server's own ({root}): the addons path mixes two installations "
-                f"({v.id(f)}, line {f.first.line}).",
-                [(f.first.source, f.first.line)],
-            ))
+            fact = narrative.WrongInstallation(module, file.rsplit(module, 1)[0] + module, root, v.id(f), f.first.line)
+            out.append(_note(fact, [(f.first.source, f.first.line)]))
     return out
 
 
@@ -405,12 +354,8 @@ def _silences(findings: list[Finding], scan: Scan) -> list[model.Note]:
         seen = scan.module_last_seen.get((f.first.source, f.module))
         if seen is not None and seen > f.first.line:
             continue
-        last = f" (its last record is line {seen})" if seen else ""
-        out.append(_note(
-            "silence",
-            f"No record from odoo.addons.{f.module} after the failure at line {f.first.line}{last}: none of its code ran again.",
-            [(f.first.source, f.first.line)] + ([(f.first.source, seen)] if seen else []),
-        ))
+        out.append(_note(narrative.Silence(f.module, f.first.line, seen),
+                         [(f.first.source, f.first.line)] + ([(f.first.source, seen)] if seen else [])))
     return out
 
 
@@ -421,27 +366,20 @@ def _symptom_notes(v: Links, scan: Scan) -> list[model.Note]:
         if cause is None or f.pattern.role != "symptom":
             continue
         reason = f"{cause.exception.type}: {cause.exception.message}" if cause.exception and cause.exception.type else cause.pattern.title
+        fact: narrative.Fact
         if "misleading-message" in f.pattern.story:
-            text = (
-                f"Line {f.first.line} says '{f.values.get('claim', f.first_message())}', but the log shows "
-                f"{cause.pattern.title.lower()} ({cause.module or '?'}, line {cause.first.line}) because of {reason}: "
-                "the message names a consequence, not the cause."
-            )
+            fact = narrative.Misleading(f.first.line, f.values.get("claim", f.first_message()), cause.pattern.title, cause.module,
+                                        cause.first.line, reason)
         else:
-            text = f"{f.pattern.title} (line {f.first.line}, {f.count}×) follows from {v.id(cause)}: {cause.pattern.title.lower()} at line {cause.first.line}."
-        out.append(_note("symptom", text, [(o.source, o.line) for o in f.occurrences[:10]]))
+            fact = narrative.FollowsFrom(f.pattern.title, f.first.line, f.count, v.id(cause), cause.pattern.title, cause.first.line)
+        out.append(_note(fact, [(o.source, o.line) for o in f.occurrences[:10]]))
     for lt in scan.lifetimes:
         act = scan.activity.get(id(lt))
         if act is None or not act.failed_requests_total:
             continue
         failed = act.failed_requests
-        out.append(_note(
-            "symptom",
-            f"Lifetime {lt.index} (PID {lt.pid}) answered {act.failed_requests_total} request(s) with HTTP 5xx: "
-            + ", ".join(f"{r.method} {r.path} → {r.status} (line {r.line})" for r in failed[:4])
-            + (" …" if act.failed_requests_total > 4 else "") + ".",
-            [(r.source, r.line) for r in failed[:20]],
-        ))
+        fact = narrative.ServerErrors(lt.index, lt.pid, act.failed_requests_total, tuple((r.method, r.path, r.status, r.line) for r in failed[:4]))
+        out.append(_note(fact, [(r.source, r.line) for r in failed[:20]]))
     return out
 
 
@@ -473,22 +411,7 @@ def _standing(f: Finding, last: set[int]) -> tuple[tuple[Any, ...], str]:
     demoted = _demotion(f)
     key = (demoted is not None, -SEVERITY_RANK[f.severity], -(2 * at_end + recurring), f.pattern.role != "cause",
            -f.count, f.first.source, f.first.line)
-    why = [f"{f.severity} severity"]
-    if recurring:
-        why.append(f"recurring across {len(lts)} process lifetimes")
-    if at_end:
-        why.append("still failing in the last process of the log")
-    elif lts:
-        why.append("not seen in the last process of the log")
-    if f.count > 1:
-        why.append(f"{f.count} occurrences")
-    if demoted == "noise":
-        why.append("noise by nature (not the first thing to fix)")
-    elif demoted == "shutdown":
-        why.append("only inside its process's own shutdown window")
-    elif demoted == "transient":
-        why.append("transient: the process went on working after it")
-    return key, ", ".join(why)
+    return key, narrative.standing(f.severity, len(lts), at_end, f.count, demoted)
 
 
 def _root_causes(v: Links, lifetimes: list[Lifetime]) -> list[tuple[model.RootCause, Finding]]:
@@ -520,34 +443,19 @@ def _root_causes(v: Links, lifetimes: list[Lifetime]) -> list[tuple[model.RootCa
             evidence.append(f.culprit.log_line)
         if f.exception and f.exception.line:
             evidence.append(f.exception.line)
-        confidence, reason = "high", "the signature matched and the lines show it"
-        if f.pattern.fallback:
-            confidence, reason = "medium", "no known signature: the record is shown as it is"
-        elif f.pattern.awaits_traceback and f.explained_by is None and f.exception is None:
-            confidence, reason = "medium", "the failure is logged but no traceback explaining it was found"
-        elif f.pattern.awaits_traceback and f.explained_by is not None:
-            reason = f"failure, traceback (line {f.explained_by[1]}) and culprit frame agree"
-        if id(f) in contradicted:
-            confidence, reason = "medium", "the exception implies a shutdown the process's own log does not show (see notes)"
-        impact = f"{f.count} occurrence(s)"
-        lts = sorted({o.lifetime.index for o in f.occurrences if o.lifetime is not None})
-        if lts:
-            impact += f" in lifetime {', '.join(map(str, lts))}"
-            if len(lts) > 1:
-                impact += " (recurring across restarts)"
-        demoted = _demotion(f)
-        if demoted is not None:
-            impact += "; ranked low: " + {"noise": "noise, not a failure to fix first", "shutdown": "inside Odoo's own shutdown",
-                                          "transient": "transient, the process went on working"}[demoted]
-        if v.linked(f):
-            impact += "; leads to " + ", ".join(sorted({g.pattern.title.lower() for g in v.linked(f) if g.pattern.role == 'symptom'}) or {"related findings"})
+        confidence, reason = narrative.confidence(f.pattern.fallback, f.pattern.awaits_traceback,
+                                                  f.explained_by[1] if f.explained_by else None, f.exception is not None,
+                                                  id(f) in contradicted)
+        linked = v.linked(f)
+        impact = narrative.impact(
+            f.count, sorted({o.lifetime.index for o in f.occurrences if o.lifetime is not None}), _demotion(f),
+            sorted({g.pattern.title.lower() for g in linked if g.pattern.role == "symptom"}) if linked else None,
+        )
         fix = _fill(f.pattern.fix, ctx)
         foreign = foreign_addons(f.traceback) if f.traceback is not None else []
         if foreign:
             module, file, root = foreign[0]
-            fix = (f"Module {module} comes from another Odoo installation ({file.rsplit(module, 1)[0]}) than the server's "
-                   f"own ({root}): remove that directory from addons_path so that each module is loaded from the "
-                   f"server's own release. " + fix)
+            fix = narrative.foreign_fix(module, file.rsplit(module, 1)[0], root, fix)
         out.append((model.RootCause(
             rank, finding_title(f), f.severity, f.pattern.category,
             tuple(v.id(g) for g in [f] + [g for g in v.linked(f) if g.pattern.restates]), tuple(sorted(set(evidence))),
@@ -591,10 +499,10 @@ def _cascade(causes: list[tuple[model.RootCause, Finding]], v: Links) -> list[mo
     if f.trigger_request:
         steps.append(model.CascadeStep("request", f.trigger_request[2].split('"')[1] if '"' in f.trigger_request[2] else f.trigger_request[2], f.trigger_request[0], f.trigger_request[1]))
     if f.explained_by:
-        steps.append(model.CascadeStep("handler", "the request handler builds the registry of the database", f.explained_by[0], f.explained_by[1]))
+        steps.append(model.CascadeStep("handler", narrative.HANDLER_STEP, f.explained_by[0], f.explained_by[1]))
     for g in v.linked(f):
         if "registry" in g.pattern.story:
-            steps.append(model.CascadeStep("registry", "Failed to load registry", g.first.source, g.first.line))
+            steps.append(model.CascadeStep("registry", narrative.REGISTRY_STEP, g.first.source, g.first.line))
             break
     steps.append(model.CascadeStep("failure", f.first_message(), src, f.first.line))
     if tb is not None:
@@ -619,40 +527,21 @@ def _cascade(causes: list[tuple[model.RootCause, Finding]], v: Links) -> list[mo
         steps.append(model.CascadeStep("exception", f"{f.exception.type}: {f.exception.message}".split("\n")[0], f.exception.source, f.exception.line))
     for g in v.linked(f):
         if g.pattern.role == "symptom" and g.pattern.story.isdisjoint(("registry", "not-in-cascade")):
-            steps.append(model.CascadeStep("symptom", f"{g.pattern.title} ({g.count}×)", g.first.source, g.first.line))
+            steps.append(model.CascadeStep("symptom", narrative.symptom_step(g.pattern.title, g.count), g.first.source, g.first.line))
     return steps
 
 
 def _verdict(causes: list[tuple[model.RootCause, Finding]], n: int, errors: int, notes: list[model.Note]) -> str:
-    life = f"{n} process lifetime{'s' if n != 1 else ''}"
     actionable = [(rc, f) for rc, f in causes if SEVERITY_RANK[rc.severity] >= SEVERITY_RANK["medium"] and rc.context is None]
-    if not actionable:
-        extra = ""
-        if causes:
-            extra = f" and {len(causes)} minor finding(s): " + "; ".join(rc.title for rc, _ in causes[:3])
-        return f"No failure that needs action: {life}, {errors} error record(s){extra}."
-    top, f = actionable[0]
-    where = f"line {f.first.line}"
-    if f.first.pid is not None:
-        where += f", PID {f.first.pid}"
-    if f.first.lifetime is not None:
-        where += f", lifetime {f.first.lifetime.index}"
-    text = f"{top.title} ({where})"
-    if f.in_shutdown_window and f.first.lifetime is not None:
-        text += f", inside the shutdown window of its process (shutdown marker at line {f.first.lifetime.shutdown_line})"
-    if f.count > 1:
-        again = [o.line for o in f.occurrences[1:4]]
-        text += f", {f.count} times (again at line {', '.join(map(str, again))})"
-    if f.culprit is not None:
-        imports = f" importing {f.culprit.imports}" if f.culprit.imports else ""
-        text += f"; it was raised under {f.culprit.file.replace(chr(92), '/').rsplit('/', 1)[-1]}:{f.culprit.line}{imports}"
-    text += f". First because: {top.standing}."
-    contradiction = next((nt for nt in notes if nt.kind == "contradiction"), None)
-    if contradiction is not None:
-        text += " The process was not shutting down by its own log (see notes)."
-    others = len(actionable) - 1
-    if others:
-        text += f" {others} further cause(s) and symptom(s) below, across {life}."
-    else:
-        text += f" Across {life}."
-    return text
+    top = None
+    if actionable:
+        rc, f = actionable[0]
+        lt = f.first.lifetime
+        top = narrative.Top(
+            rc.title, f.first.line, f.first.pid, lt.index if lt is not None else None,
+            f.in_shutdown_window and lt is not None, lt.shutdown_line if lt is not None else None, f.count,
+            tuple(o.line for o in f.occurrences[1:4]), f.culprit.file if f.culprit else None,
+            f.culprit.line if f.culprit else None, f.culprit.imports if f.culprit else None, rc.standing,
+        )
+    return narrative.verdict(n, errors, top, len(actionable) - 1 if actionable else 0, [rc.title for rc, _ in causes],
+                             any(nt.kind == "contradiction" for nt in notes))

@@ -534,6 +534,7 @@ def show(
 
 
 @app.command("patterns")
+@guarded
 def list_patterns(patterns: Optional[list[str]] = PATTERNS, redact: bool = NOTHING_TO_REDACT) -> None:
     """List the known error signatures (built-in and --patterns DIR)."""
     warnings: list[str] = []

@@ -30,9 +30,9 @@ MAX_PENDING_PIDS = 10000
 """PIDs the correlation maps (awaiting a traceback, a request, an orphan symptom) keep at once."""
 MAX_SAMPLE_LINES = 400
 AWAIT_RECORDS = 2000
+"""How many later records may pass before a module failure stops waiting for its traceback."""
 ORPHAN_RECORDS = 5
 """How many records later a cause may still claim a symptom logged just before it."""
-"""How many later records may pass before a module failure stops waiting for its traceback."""
 
 _MASK_NUMBERS = re.compile(r"\d+")
 _MASK_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\b0x[0-9a-f]+\b")
@@ -507,6 +507,9 @@ def lt_paths(occ: Occurrence) -> list[str]:
 
 
 _PATH_VALUE = re.compile(r"(?:[A-Za-z]:[/\\]|(?<![\w:])[/\\])[^\s'\"`<>|:]+\.(?:xml|py|csv|js|scss)\b")
+_PARSED_PATH = re.compile(r"\bwhile parsing (?P<path>(?:[A-Za-z]:[/\\]|[/\\])[^\n'\"`<>|:]+?\.(?:xml|csv)):\d")
+"""The data file an ``odoo.tools.convert.ParseError`` names, spaces in its path included."""
+_WHOLE_PATH = re.compile(r"(?:[A-Za-z]:[/\\]|[/\\])[^\n'\"`<>|:]+\.(?:xml|py|csv|js|scss)")
 
 
 def _file_module(values: dict[str, str], addons_paths: list[str]) -> str | None:
@@ -515,8 +518,12 @@ def _file_module(values: dict[str, str], addons_paths: list[str]) -> str | None:
     for key, value in values.items():
         if key.startswith("_"):
             continue
-        for m in _PATH_VALUE.finditer(value or ""):
-            frame = Frame(m.group(0), 0, "")
+        # a captured value that is one whole path may hold spaces (`/Users/me/KeDA Tech Test/…`),
+        # which the search in free text below must stop at
+        whole = [value.strip()] if _WHOLE_PATH.fullmatch((value or "").strip()) else []
+        parsed = [m.group("path") for m in _PARSED_PATH.finditer(value or "")]
+        for path in whole + parsed + [m.group(0) for m in _PATH_VALUE.finditer(value or "")]:
+            frame = Frame(path, 0, "")
             classify(frame, addons_paths)
             if frame.kind == "addon" and frame.module:
                 return frame.module

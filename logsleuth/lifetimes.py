@@ -27,6 +27,11 @@ MAX_LIFETIMES = 500
 """Lifetimes kept per stream. Past it, the records of a process not seen before belong to no
 lifetime (as console text outside any process does) and its PID is counted in ``omitted``."""
 PRE_BANNER_SECONDS = 30
+AFTER_MARKER_SECONDS = 120
+"""A process that logged its shutdown marker is gone within seconds (request threads get about
+one; prefork workers up to their time limit). A record of the same PID this long after the
+marker, or a line only a starting process logs, is a new process (docker's PID 1, a reused PID)
+logging before its banner."""
 
 BANNER_PREFIXES = ("Odoo version ", "OpenERP version ")
 SHUTDOWN_MARKERS = {
@@ -50,11 +55,23 @@ STOP_AFTER_INIT_BEFORE = re.compile(
 )
 """What a one-shot run (``--stop-after-init``) logs just before its own ``Initiating shutdown``."""
 
+STOP_AFTER_INIT_GAP = 5.0
+"""Seconds at most between that line and the marker: a one-shot run stops as soon as loading (and
+its tests) end; a marker after a longer silence is someone stopping a server whose HTTP service
+never showed (port taken, ``--no-http``), not ``--stop-after-init``."""
+
 RAW_CRASH = re.compile(CONSOLE_DEATH)
+
+UNCAUGHT = "Traceback (most recent call last):"
+"""How the interpreter starts printing an uncaught exception. Other console lines that carry a
+traceback (``Exception in thread …``: a thread died, not the process; pieces of a wrapped
+capture whose record headers were cut) show no death of the process."""
 
 RESTART_LINE = re.compile(r"HTTP service \(\w+\) running |database: \S*@|Starting \d* ?\w* ?workers")
 """Lines a server logs once per process at its start: after a shutdown marker of the same PID
 (or a second time), they start a new process's lifetime even without a banner."""
+
+_POOL_CLOSED = re.compile(r"ConnectionPool\(.*\): Closed \d+ connections")
 
 LOADING_LOGGERS = ("odoo.modules", "odoo.registry", "odoo.service.db")
 _SHELL_FRAME = "cli/shell.py\""
@@ -68,7 +85,8 @@ _HTTP_SERVICE = "HTTP service (werkzeug) running"
 WANTS = Wants(
     loggers=tuple((None, logger_regex(exact=x), None) for x in ("odoo", "odoo.service.server"))
     + tuple((None, logger_regex(prefix=x), None) for x in LOADING_LOGGERS),
-    prefixes=(*SHUTDOWN_MARKERS, *BANNER_PREFIXES, "Worker", "HTTP service", "Evented Service", "database: ", "addons paths: "),
+    prefixes=(*SHUTDOWN_MARKERS, *BANNER_PREFIXES, "Worker", "HTTP service", "Evented Service", "database: ", "addons paths: ",
+              "logger level set: "),
     substrings=("Closed ",),
 )
 """Records the tracker acts on (banners, markers, start lines, workers, loading): never in a run."""
@@ -111,6 +129,7 @@ class Lifetime:
     records: int = 0
     requests: int = 0
     last_master_message: str = ""
+    last_master_time: str | None = None
     stop_after_init: bool = False
     loaded: bool = False
     """The process logged module or registry loading (a one-shot run stops right after it)."""
@@ -174,6 +193,18 @@ _LAST_INDEX = operator.itemgetter(10)
 """A run's groups in the order of their last records (see _core.Run)."""
 
 
+def _outlived(lt: Lifetime, rec: Record) -> bool:
+    """``rec`` comes from another process than ``lt`` under the same PID: a start-only line after
+    ``lt`` got going, or a line long after ``lt``'s own shutdown marker (not a shell's early
+    marker, after which a session goes on)."""
+    if rec.logger == "odoo.netsvc" and rec.message.startswith("logger level set: "):
+        # init_logger's lines, before the banner: only a starting process logs them
+        return lt.started_by_banner or lt.loaded or lt.requests > 0 or lt.shutdown_time is not None
+    if lt.shutdown_time is None or lt.early_marker:
+        return False
+    return _seconds_between(lt.shutdown_time, rec.timestamp) > AFTER_MARKER_SECONDS
+
+
 class LifetimeTracker:
     """Assigns every record of one stream to a lifetime; bounded by the number of processes."""
 
@@ -210,7 +241,7 @@ class LifetimeTracker:
             if logger == "werkzeug":
                 lt.requests += count
             elif pid == lt.pid:
-                lt.last_master_message = message
+                lt.last_master_message, lt.last_master_time = message, last_time
             self.last = lt
 
     def feed(self, rec: Record) -> Lifetime | None:
@@ -246,6 +277,12 @@ class LifetimeTracker:
             lt.version = msg.split(" version ", 1)[1].strip() or None
         elif lt is None:
             lt = self._adopt(rec)
+        elif pid == lt.pid and _outlived(lt, rec):
+            old = lt
+            lt = self._start(rec, banner=False)
+            old.closed = True
+            old.replaced_by_same_pid = True
+            self._adopt_children(old, lt)
         elif pid == lt.pid and self._restarts(lt, rec):
             old = lt
             lt = self._start(rec, banner=False)
@@ -289,7 +326,7 @@ class LifetimeTracker:
             lt.forced_line = rec.first_line
         elif msg.startswith(SHELL_BANNER):
             lt.shell = True
-        elif RAW_CRASH.match(msg) or (rec.has_traceback and not msg.startswith("Exception in thread")):
+        elif RAW_CRASH.match(msg) or (rec.has_traceback and msg.startswith(UNCAUGHT)):
             # an uncaught exception or a fatal signal: it ended the process if nothing follows
             lt.crash_line, lt.crash_seq = rec.first_line, self.seq
             body = [x for x in rec.continuation if x.strip()]
@@ -356,17 +393,20 @@ class LifetimeTracker:
                 lt.early_marker = (
                     kind == "shutdown" and not lt.http_service and not lt.loaded and not lt.evented
                     and lt.requests == 0 and lt.started_by_banner
+                    and _seconds_between(lt.last_master_time, rec.timestamp) <= STOP_AFTER_INIT_GAP
                 )
                 lt.stop_after_init = (
                     kind == "shutdown" and lt.requests == 0 and not lt.http_service
                     and bool(STOP_AFTER_INIT_BEFORE.search(lt.last_master_message))
+                    and _seconds_between(lt.last_master_time, rec.timestamp) <= STOP_AFTER_INIT_GAP
                 )
             if kind == "forced":
                 lt.forced = True
                 lt.forced_line = rec.first_line
             lt.marker_kind = kind if lt.marker_kind != "forced" else "forced"
             return
-        if lt.shutdown_seq is not None and rec.logger != "odoo.service.server":
+        if lt.shutdown_seq is not None and rec.logger != "odoo.service.server" and not _POOL_CLOSED.match(msg):
+            # a shell session goes on after its marker; a stopping server only closes its pool
             lt.after_marker_records += 1
         if rec.extra and any(_SHELL_FRAME in x for x in rec.extra[:60]):
             lt.shell = True
@@ -394,6 +434,7 @@ class LifetimeTracker:
                 self._forget_worker(lt, wpid)
         if rec.logger != "werkzeug" and ("Closed " not in msg or "connections" not in msg):
             lt.last_master_message = msg
+            lt.last_master_time = rec.timestamp
 
     def _attach_gevent_child(self, child: Lifetime) -> None:
         """A banner whose process runs the evented service (and no HTTP service) is the gevent
@@ -441,3 +482,11 @@ class LifetimeTracker:
             else:
                 lt.end_reason, lt.end_evidence = ("unknown" if succeeded else "end-of-log"), None
         return self.lifetimes
+
+
+def _seconds_between(earlier: str | None, later: str | None) -> float:
+    """Seconds from one record's timestamp to another's; 0 when either is unknown (no evidence of
+    a gap)."""
+    a = parse_timestamp(earlier) if earlier else None
+    b = parse_timestamp(later) if later else None
+    return (b - a).total_seconds() if a is not None and b is not None else 0.0

@@ -146,10 +146,19 @@ def _is_loader(f: Frame) -> bool:
     return f.func == "load_openerp_module" or (f.code or "").startswith("__import__(qualname)")
 
 
+_DISPATCH_WRAPPERS = frozenset({("ir_http.py", "_dispatch"), ("ir_http.py", "_pre_dispatch"), ("ir_http.py", "_post_dispatch")})
+"""``ir.http`` overrides that every HTTP request of their database passes through (website's, and
+many custom addons'): on the stack of any failing request, so no culprit unless they raise."""
+
+
+def _passes_through(f: Frame, is_last: bool) -> bool:
+    return not is_last and (f.file.replace("\\", "/").rsplit("/", 1)[-1], f.func) in _DISPATCH_WRAPPERS
+
+
 def _block_culprit(frames: list[Frame]) -> Frame | None:
     last_addon = None
     for i, f in enumerate(frames):
-        if f.kind == "addon" and not _is_odoo_core_addon(f):
+        if f.kind == "addon" and not _is_odoo_core_addon(f) and not _passes_through(f, i == len(frames) - 1):
             last_addon = f
             rest = frames[i + 1:]
             if rest and all(r.kind in ("third-party", "stdlib") for r in rest) and f.imports:

@@ -86,6 +86,16 @@ def test_stop_after_init_needs_loading_and_no_http_service():
     assert (lts[0].kind, lts[0].end_reason) == ("server", "shutdown")
 
 
+def test_a_marker_long_after_loading_is_a_stopped_server_not_stop_after_init():
+    """A server whose HTTP service never showed (its port taken by another process) loads its
+    registry, then sits idle until Ctrl-C: the silence says it was not a one-shot run."""
+    loaded = banner("00:00", 3) + H("00:01", 3, "Registry loaded in 0.106s", logger="odoo.modules.registry")
+    lts = lifetimes(loaded + H("00:26", 3, "Initiating shutdown"))
+    assert (lts[0].kind, lts[0].end_reason, lts[0].end_evidence) == ("server", "shutdown", 3)
+    lts = lifetimes(loaded + H("00:01", 3, "Initiating shutdown"))
+    assert (lts[0].kind, lts[0].end_reason) == ("stop-after-init", "stop-after-init")
+
+
 def test_shell_session_marker_opens_no_shutdown_window():
     text = (
         banner("00:00", 9) + H("00:00", 9, "database: odoo@default:default", logger="odoo")
@@ -169,3 +179,63 @@ def test_shutdown_window_is_strict_per_process():
     assert lt2.pid == 2 and not lt2.shutdown_before(seq)
     lt1, seq1 = seqs[3]
     assert lt1.pid == 1 and not lt1.shutdown_before(seq1) and lt1.shutdown_before(seq1 + 1)
+
+
+def test_console_lines_carrying_a_traceback_are_no_crash_unless_the_interpreter_printed_it():
+    """Pieces of a wrapped capture whose headers were cut come as console lines with a traceback
+    inside: only ``Traceback (most recent call last):`` as printed by the interpreter shows an
+    uncaught exception."""
+    head = banner("00:00", 3) + H("00:01", 3, "HTTP service (werkzeug) running on 0.0.0.0:8069")
+    wrapped = (
+        "tructures.py:1018: DeprecationWarning: \n"
+        "2026-03-26 05:45:44,363 9460 ERROR \n"
+        "Traceback (most recent call last):\n"
+        '  File "C:\\\\odoo\\\\http.py", line 658, in _handle_exception\n'
+        "lxml.etree.XMLSyntaxError: Attribute decoration-danger redefined\n"
+    )
+    lts = lifetimes(head + wrapped)
+    assert (lts[0].end_reason, lts[0].end_evidence) == ("end-of-log", None)
+    uncaught = "Traceback (most recent call last):\n" '  File "/usr/bin/odoo", line 8, in <module>\n' "OSError: boom\n"
+    lts = lifetimes(head + uncaught)
+    assert lts[0].end_reason == "crash"
+
+
+def test_a_server_stopped_long_after_its_banner_is_no_shell_session():
+    """`odoo shell` logs its marker right after the banner, then loads and runs; a server whose
+    HTTP service never showed and that is stopped much later only closes its connection pool."""
+    text = (
+        banner("00:00", 3)
+        + H("48:18", 3, "Initiating shutdown")
+        + H("48:18", 3, "Hit CTRL-C again or send a second signal to force the shutdown.")
+        + H("48:19", 3, "ConnectionPool(used=0/count=0/max=64): Closed 2 connections ", logger="odoo.sql_db")
+    )
+    lt = lifetimes(text)[0]
+    assert (lt.kind, lt.end_reason, lt.end_evidence) == ("server", "shutdown", 2)
+
+
+def test_lines_a_pid_logs_long_after_its_shutdown_belong_to_the_next_process():
+    """docker exec reuses a PID a day later: the new process's logger-level lines, before its banner,
+    are not the old one-shot run's (which would then seem to have lasted a day)."""
+    text = (
+        banner("00:00", 36) + H("00:01", 36, "Modules loaded.", logger="odoo.modules.loading")
+        + H("00:01", 36, "Initiating shutdown")
+        + H("30:00", 1, "cron1 polling for jobs", level="DEBUG")
+        + H("59:00", 36, 'logger level set: "odoo:DEBUG"', logger="odoo.netsvc", level="DEBUG")
+        + banner("59:00", 36)
+    )
+    lts = [lt for lt in lifetimes(text) if lt.pid == 36]
+    assert [(lt.start_line, lt.end_line, lt.end_reason) for lt in lts] == [(1, 3, "stop-after-init"), (5, 6, "end-of-log")]
+    assert lts[1].started_by_banner
+
+
+def test_init_logger_lines_start_a_new_process_even_without_a_shutdown_marker():
+    """A killed container logs no marker; the next one (PID 1 again) logs its logger levels before
+    its banner: they are the new process's, not 17 hours more of the old one."""
+    text = (
+        banner("00:00", 1) + H("00:01", 1, "HTTP service (werkzeug) running on 0.0.0.0:8069")
+        + H("09:00", 1, "cron1 polling for jobs", level="DEBUG")
+        + H("59:00", 1, 'logger level set: "odoo:DEBUG"', logger="odoo.netsvc", level="DEBUG")
+        + banner("59:00", 1)
+    )
+    lts = lifetimes(text)
+    assert [(lt.start_line, lt.end_line, lt.end_reason) for lt in lts] == [(1, 3, "unknown"), (4, 5, "end-of-log")]

@@ -142,3 +142,37 @@ def test_culprit_is_never_empty_when_the_import_chain_shows_an_addon():
     tb = parse_traceback(lines, 1)
     culprit = tb.culprit()
     assert culprit is not None and culprit.file.endswith("web/controllers/main.py") and culprit.line == 12
+
+
+def test_an_ir_http_dispatch_override_on_the_request_path_is_not_the_culprit():
+    """website's ``ir.http._dispatch`` wraps every request of its database: a websocket opened on an
+    HTTP worker fails in ``bus``, not in website."""
+    tb = parse_traceback([
+        "Traceback (most recent call last):",
+        '  File "/root/odoo/addons/bus/websocket.py", line 818, in open_connection',
+        "    socket = request.httprequest._HTTPRequest__environ['socket']",
+        "KeyError: 'socket'",
+        "",
+        "The above exception was the direct cause of the following exception:",
+        "",
+        "Traceback (most recent call last):",
+        '  File "/root/odoo/odoo/http.py", line 1773, in dispatch',
+        "    return self.request.registry['ir.http']._dispatch(endpoint)",
+        '  File "/root/odoo/addons/website/models/ir_http.py", line 237, in _dispatch',
+        "    response = super()._dispatch(endpoint)",
+        '  File "/root/odoo/odoo/addons/base/models/ir_http.py", line 154, in _dispatch',
+        "    result = endpoint(**request.params)",
+        '  File "/root/odoo/addons/bus/websocket.py", line 830, in open_connection',
+        "    raise RuntimeError(",
+        "RuntimeError: Couldn't bind the websocket. Is the connection opened on the evented port (8072)?",
+    ])
+    assert tb.culprit() is None and tb.raising_addon() == "bus"
+    raising = parse_traceback([
+        "Traceback (most recent call last):",
+        '  File "/root/odoo/odoo/http.py", line 1773, in dispatch',
+        "    return self.request.registry['ir.http']._dispatch(endpoint)",
+        '  File "/srv/custom_addons/my_gate/models/ir_http.py", line 12, in _dispatch',
+        '    raise UserError("closed")',
+        "odoo.exceptions.UserError: closed",
+    ])
+    assert raising.culprit().module == "my_gate"

@@ -78,3 +78,23 @@ def test_scanner_junk_is_noise_and_the_backup_cron_is_first(capsys):
     noise = [rc for rc in d["root_causes"] if rc["context"] == "noise"]
     assert noise and all(d["root_causes"].index(rc) > 0 for rc in noise)
     assert "First because" in d["verdict"]
+
+
+def test_a_data_file_under_a_folder_with_spaces_names_its_addon(tmp_path, capsys):
+    """macOS and Windows paths hold spaces (`KeDA Tech Test`): the ParseError's file still names the
+    addon being installed, not the framework addon whose code raised (base)."""
+    root = "/Users/me/Desktop/KeDA Tech Test/odoo"
+    text = (
+        f"2025-07-10 10:32:40,073 15 INFO ? odoo: Odoo version 18.0 \n"
+        f"2025-07-10 10:32:40,077 15 INFO ? odoo: addons paths: ['{root}/odoo/addons', '{root}/custom-addons'] \n"
+        "2025-07-10 10:32:59,652 15 ERROR db odoo.http: Exception during request handling. \n"
+        "Traceback (most recent call last):\n"
+        f'  File "{root}/odoo/addons/base/models/ir_module.py", line 604, in _button_immediate_function\n'
+        "    registry = modules.registry.Registry.new(self._cr.dbname, update_module=True)\n"
+        f'  File "{root}/odoo/tools/convert.py", line 557, in _tag_root\n'
+        "    raise ParseError('while parsing %s:%s, somewhere inside\\n%s' % (\n"
+        f"odoo.tools.convert.ParseError: while parsing {root}/custom-addons/material_registration/views/mr_views.xml:2, somewhere inside\n"
+        '<record id="view_mr_tree" model="ir.ui.view">\n'
+    )
+    d = analyze(write_log(tmp_path, text), capsys)
+    assert {f["module"] for f in d["findings"]} == {"material_registration"}

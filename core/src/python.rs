@@ -43,7 +43,7 @@ impl PyTable {
             } else {
                 Some(compile(&loggers.iter().map(|l| format!("(?:{l})")).collect::<Vec<_>>().join("|"))?)
             };
-            compiled.insert(level, Wanted { loggers: any, messages: filtered });
+            compiled.insert(level, Wanted::new(any, filtered));
         }
         let requests = requests
             .into_iter()

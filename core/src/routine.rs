@@ -4,6 +4,7 @@
 //! routine, and Python sees it whole.
 
 use regex::{Regex, RegexSet};
+use std::sync::Mutex;
 use std::collections::{HashMap, HashSet};
 
 use crate::scan::{is_request, Kind, Rec};
@@ -13,12 +14,35 @@ use crate::scan::{is_request, Kind, Rec};
 pub struct Wanted {
     pub loggers: Option<Regex>,
     pub messages: Vec<(Regex, Regex)>,
+    /// logger → None when every record of it is wanted, else the message regexes that apply
+    /// (a log has few loggers: the logger regexes run once per logger, not once per record)
+    pub seen: Mutex<HashMap<String, Option<Vec<usize>>>>,
 }
 
+const MAX_SEEN_LOGGERS: usize = 10_000;
+
 impl Wanted {
+    pub fn new(loggers: Option<Regex>, messages: Vec<(Regex, Regex)>) -> Wanted {
+        Wanted { loggers, messages, seen: Mutex::new(HashMap::new()) }
+    }
+
     fn wants(&self, logger: &str, message: &str) -> bool {
-        self.loggers.as_ref().is_some_and(|rx| rx.is_match(logger))
-            || self.messages.iter().any(|(l, m)| l.is_match(logger) && m.is_match(message))
+        let mut seen = self.seen.lock().expect("never poisoned: no panic while held");
+        if !seen.contains_key(logger) {
+            if seen.len() >= MAX_SEEN_LOGGERS {
+                seen.clear();
+            }
+            let rule = if self.loggers.as_ref().is_some_and(|rx| rx.is_match(logger)) {
+                None
+            } else {
+                Some(self.messages.iter().enumerate().filter(|(_, (l, _))| l.is_match(logger)).map(|(i, _)| i).collect())
+            };
+            seen.insert(logger.to_string(), rule);
+        }
+        match &seen[logger] {
+            None => true,
+            Some(which) => which.iter().any(|&i| self.messages[i].1.is_match(message)),
+        }
     }
 }
 
@@ -273,7 +297,7 @@ mod tests {
         let mut levels = HashMap::new();
         let loggers = Some(Regex::new(r"^(?:odoo$|odoo\.modules)").unwrap());
         let messages = vec![(Regex::new("^werkzeug$").unwrap(), widen(r"code 400, message Bad\b").unwrap())];
-        levels.insert("INFO".to_string(), Wanted { loggers, messages });
+        levels.insert("INFO".to_string(), Wanted::new(loggers, messages));
         let mut requests = HashMap::new();
         requests.insert("werkzeug".to_string(), vec!["\" 5".to_string()]);
         Table {

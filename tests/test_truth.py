@@ -98,3 +98,19 @@ def test_a_data_file_under_a_folder_with_spaces_names_its_addon(tmp_path, capsys
     )
     d = analyze(write_log(tmp_path, text), capsys)
     assert {f["module"] for f in d["findings"]} == {"material_registration"}
+
+
+def test_modules_not_loaded_follows_from_the_line_that_says_why(tmp_path, capsys):
+    """`Some modules are not loaded` says neither why nor that the code is missing: when the same
+    process said just before that the module's dependencies are unmet, that is the first thing to fix."""
+    text = (
+        "2024-11-13 20:58:32,900 1 INFO ? odoo: Odoo version 18.0 \n"
+        "2024-11-13 20:59:16,282 1 INFO db odoo.modules.graph: module agenda: Unmet dependencies: contacts, calendar \n"
+        "2024-11-13 20:59:16,983 1 ERROR db odoo.modules.loading: Some modules are not loaded, some dependencies or manifest may be missing: ['agenda'] \n"
+    )
+    d = analyze(write_log(tmp_path, text), capsys)
+    first = d["root_causes"][0]
+    assert 2 in first["evidence_lines"] and 3 in first["evidence_lines"]
+    assert [f["linked_to"] is not None for f in d["findings"] if f["line"] == 3] == [True]
+    alone = analyze(write_log(tmp_path, text.replace(text.splitlines(True)[1], ""), "alone.log"), capsys)
+    assert alone["root_causes"][0]["evidence_lines"] == [2] and alone["root_causes"][0]["severity"] == "high"

@@ -120,6 +120,8 @@ class Lifetime:
     requests: int = 0
     last_master_message: str = ""
     last_master_time: str | None = None
+    predecessor: "Lifetime | None" = None
+    """The stopped process of the same PID whose successor's pre-banner lines opened this one."""
     stop_after_init: bool = False
     loaded: bool = False
     """The process logged module or registry loading (a one-shot run stops right after it)."""
@@ -183,12 +185,20 @@ def _outlived(lt: Lifetime, rec: Record) -> bool:
     """``rec`` comes from another process than ``lt`` under the same PID: a start-only line after
     ``lt`` got going, or a line long after ``lt``'s own shutdown marker (not a shell's early
     marker, after which a session goes on)."""
-    if rec.logger == "odoo.netsvc" and rec.message.startswith("logger level set: "):
-        # init_logger's lines, before the banner: only a starting process logs them
+    if _START_ONLY.match(rec.logger or "") or (rec.logger == "py.warnings" and _CONFIG_WARNING.search(rec.message)):
+        # init_logger's and the command line parser's lines, before the banner: only a starting
+        # process logs them
         return lt.started_by_banner or lt.loaded or lt.requests > 0 or lt.shutdown_time is not None
-    if lt.shutdown_time is None or lt.early_marker:
-        return False
+    if lt.shutdown_time is None or lt.early_marker or rec.logger == "werkzeug":
+        return False  # a request accepted before the marker may end late
     return _seconds_between(lt.shutdown_time, rec.timestamp) > AFTER_MARKER_SECONDS
+
+
+_START_ONLY = re.compile(r"odoo\.tools\.config$|odoo\.netsvc$")
+"""Loggers whose records only a starting process writes: ``logger level set: …`` (init_logger),
+the configuration's warnings (``missing --http-interface``, deprecated options)."""
+_CONFIG_WARNING = re.compile(r"[/\\]odoo[/\\]tools[/\\]config\.py:\d+: \w*Warning")
+"""A Python warning raised while the command line and the configuration file are parsed."""
 
 
 class LifetimeTracker:
@@ -226,6 +236,9 @@ class LifetimeTracker:
         if banner:
             if lt is not None and lt.pid == pid and _pre_banner_output(lt, rec):
                 lt.started_by_banner = True
+                if lt.predecessor is not None:
+                    self._adopt_children(lt.predecessor, lt)
+                    lt.predecessor = None
             else:
                 old = lt
                 if old is not None and old.pid != pid:
@@ -243,7 +256,7 @@ class LifetimeTracker:
             lt = self._start(rec, banner=False)
             old.closed = True
             old.replaced_by_same_pid = True
-            self._adopt_children(old, lt)
+            lt.predecessor = old  # its worker PIDs move over at the banner, as at any restart
         elif pid == lt.pid and self._restarts(lt, rec):
             old = lt
             lt = self._start(rec, banner=False)

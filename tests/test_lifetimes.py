@@ -239,3 +239,18 @@ def test_init_logger_lines_start_a_new_process_even_without_a_shutdown_marker():
     )
     lts = lifetimes(text)
     assert [(lt.start_line, lt.end_line, lt.end_reason) for lt in lts] == [(1, 3, "unknown"), (4, 5, "end-of-log")]
+
+
+def test_configuration_warnings_before_a_banner_belong_to_the_next_process():
+    """docker restarts PID 1 within seconds: the new process's configuration warnings (py.warnings
+    from odoo/tools/config.py) come before its banner and are not the stopped process's."""
+    text = (
+        banner("00:00", 1) + H("00:01", 1, "HTTP service (werkzeug) running on 0.0.0.0:8069")
+        + H("10:00", 1, "Initiating shutdown")
+        + H("10:20", 1, "/usr/lib/python3/dist-packages/odoo/tools/config.py:566: DeprecationWarning: "
+            "The longpolling-port is a deprecated alias to the gevent-port option", logger="py.warnings", level="WARNING")
+        + banner("10:20", 1)
+    )
+    lts = lifetimes(text)
+    assert [(lt.start_line, lt.end_line, lt.end_reason) for lt in lts] == [(1, 3, "shutdown"), (4, 5, "end-of-log")]
+    assert lts[1].started_by_banner

@@ -17,9 +17,9 @@ from typing import Any
 import regex
 
 from logsleuth.errors import UsageError
+from logsleuth.model import NO_END, Tests
 from logsleuth.patterns import LEVELS, REGEX_TIMEOUT
 from logsleuth.records import Record
-from logsleuth.testruns import TestRun
 
 MAX_GATE_RECORDS = 200
 
@@ -104,17 +104,13 @@ class Gate:
             self.failing.append(GateRecord(rec.source, rec.first_line, level, logger, message))
 
 
-NO_END = ("the test run has no end (no final summary, post-tests line, test statistics or graceful stop): "
-          "it crashed or was cut off")
-
-
 @dataclass
 class Verdict:
     failed: bool
     reasons: list[str]
 
 
-def decide(gate: Gate, tests: TestRun | None) -> Verdict:
+def decide(gate: Gate, tests: Tests | None) -> Verdict:
     reasons = []
     if gate.odoo_records == 0 and gate.config.err_if_empty:
         reasons.append("the log holds no Odoo record (empty, or not an Odoo log)")

@@ -24,8 +24,9 @@ from logsleuth.ci import Gate, GateConfig, decide, load_config
 from logsleuth.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, LogsleuthError, UsageError
 from logsleuth.output import WRITE_ERRNOS, refuse_inputs_as_outputs, stdout_error, write_output, write_stdout
 from logsleuth.patterns import SEVERITIES, load_patterns
-from logsleuth.redact import scrub_controls
-from logsleuth.report import SEVERITY_RANK, build_report
+from logsleuth.model import SEVERITY_RANK
+from logsleuth.redact import Redactor, scrub_controls
+from logsleuth.report import build_report, ci_result
 from logsleuth.sources import check_path
 
 if TYPE_CHECKING:
@@ -78,12 +79,20 @@ def _version(value: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
+class _Run:
+    """What the root options said for this run: ``--debug`` is read by the error handling
+    around the command (``guarded``, ``main``), which runs outside the command's own context."""
+
+    debug = False
+
+
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
     debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors (for bug reports)."),
 ) -> None:
     """logsleuth reads plain, .gz, .bz2 and .xz logs, stdin (-) and rotated sets."""
+    _Run.debug = debug
 
 
 FILES = typer.Argument(..., metavar="FILE", help="Log files (plain, .gz, .bz2, .xz), '-' for stdin; a rotated set is read oldest first.")
@@ -97,19 +106,16 @@ LIFETIME = typer.Option(None, "--lifetime", metavar="K", min=1, help="Only lifet
 LEVEL = typer.Option(None, "--level", metavar="LEVEL", help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR, CRITICAL).")
 JOBS = typer.Option("1", "--jobs", "-j", metavar="N|auto", help="Use several cores (several files in parallel; one large plain file in byte ranges): a number, or 'auto'.")
 REDACT = typer.Option(False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms).")
+NOTHING_TO_REDACT = typer.Option(False, "--redact", help="Accepted like on every command; this output holds no log text, so nothing needs masking.")
 
 
-def _redact(result: Scan, *objects: object, redactor: object = None) -> None:
-    from logsleuth.redact import Redactor
-
+def _redactor(result: Scan, redactor: Redactor | None = None) -> Redactor:
+    """A redactor that also masks the database names of the scan."""
     names = set(result.databases)
     names.update(f.values.get("db", "") for f in result.engine.findings.values())
-    if redactor is None:
-        redactor = Redactor(names)
-    assert isinstance(redactor, Redactor)
+    redactor = redactor if redactor is not None else Redactor(names)
     redactor.add_databases(names)
-    for obj in objects:
-        redactor.apply(obj)
+    return redactor
 
 
 def _check(files: list[str], *outputs: Optional[Path]) -> None:
@@ -172,7 +178,7 @@ def _focus(files: list[str], since: str | None, until: str | None, db: str | Non
 
 def _scan(files: list[str], patterns_dirs: list[str] | None, with_patterns: bool = True, jobs: str = "1",
           gate: Gate | None = None, **kwargs: object) -> Scan:
-    _check(files)
+    """Read and analyse ``files`` (the caller has run ``_check`` on them and its outputs)."""
     warnings: list[str] = []
     patterns = load_patterns(patterns_dirs, warnings) if with_patterns else []
     for w in warnings:
@@ -227,7 +233,7 @@ def guarded(command: Callable[..., None]) -> Callable[..., None]:
             from logsleuth.workers import Terminated, end_workers
 
             end_workers()
-            if "--debug" in sys.argv:
+            if _Run.debug:
                 raise
             if isinstance(exc, Terminated):
                 sys.stderr.write("logsleuth: terminated\n")
@@ -266,9 +272,9 @@ def analyze(
     _damage_warnings(result)
     report = build_report(result)
     if redact:
-        _redact(result, report)
+        report = _redactor(result).redact(report)
     if fmt in (Format.markdown, Format.html):
-        scrub_controls(report)
+        report = scrub_controls(report)
     if fmt is Format.text:
         from logsleuth.render.text import print_report, render
 
@@ -307,28 +313,23 @@ def lifetimes(
     _damage_warnings(result)
     report = build_report(result)
     if redact:
-        _redact(result, report)
+        report = _redactor(result).redact(report)
     if fmt is LifetimeFormat.json:
-        import json
+        from logsleuth.render.json import render_lifetimes
 
-        from logsleuth.render.json import lifetime_dict
-
-        data = {"schema": 1, "tool": {"name": "logsleuth", "version": __version__}, "sources": report.sources,
-                "lifetimes": [lifetime_dict(lt) for lt in report.lifetimes], "omitted": report.omitted}
-        _emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
+        _emit(render_lifetimes(report), output)
         return
     from rich.console import Console
 
-    from logsleuth.render.text import LIFETIME_COLUMNS as table_columns, LIFETIME_DROP, fitted_table, lifetime_rows
+    from logsleuth.render.text import lifetime_table
 
-    rows: list[list[object]] = list(lifetime_rows(report))
-    table = fitted_table(f"{len(report.lifetimes)} process lifetime(s)", table_columns, rows, _console().width, LIFETIME_DROP)
+    title = f"{len(report.lifetimes)} process lifetime(s)"
     if output is None:
-        _console().print(table)
+        _console().print(lifetime_table(report.lifetimes, _console().width, title))
         return
     console = Console(width=_columns(), no_color=True, markup=False, highlight=False)
     with console.capture() as cap:
-        console.print(fitted_table(table.title, table_columns, rows, console.width, LIFETIME_DROP))
+        console.print(lifetime_table(report.lifetimes, console.width, title))
     _emit(cap.get(), output)
 
 
@@ -379,47 +380,44 @@ def ci(
     result = _scan(files, patterns, jobs=jobs, gate=gate, echo=echo, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
     report = build_report(result)
-    verdict = decide(gate, report.tests)
+    outcome = ci_result(gate, decide(gate, report.tests))
     if redact:
-        _redact(result, report, gate)
-    scrub_controls((report, gate))
+        redactor = _redactor(result)
+        report, outcome = redactor.redact(report), redactor.redact(outcome)
+    report, outcome = scrub_controls(report), scrub_controls(outcome)
     from logsleuth.render.ci_summary import render as summary
 
     if junit is not None:
         from logsleuth.render.junit import render as junit_xml
 
-        write_output(junit, junit_xml(report, gate))
+        write_output(junit, junit_xml(report, outcome))
     if chosen == "gitlab":
         from logsleuth.render.annotations import gitlab
 
-        write_output(annotations_file, gitlab(report, gate, root))
+        write_output(annotations_file, gitlab(report, outcome, root))
     if sarif is not None:
         from logsleuth.render.sarif import render as sarif_json
 
-        write_output(sarif, sarif_json(report, gate, verdict, root))
+        write_output(sarif, sarif_json(report, outcome, root))
     if ci_format is CiFormat.json:
-        import json
+        from logsleuth.render.json import render as json_report
 
-        from logsleuth.render.json import report_dict
-
-        data = report_dict(report)
-        data["ci"] = {"failed": verdict.failed, "reasons": verdict.reasons, "fail_on": gate.config.fail_on,
-                      "failing_records": gate.failing_total, "ignored_records": gate.ignored_total}
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        text = json_report(report, outcome)
     else:
-        text = summary(report, gate, verdict)
+        text = summary(report, outcome)
     if chosen == "github":
         from logsleuth.render.annotations import github
 
         if ci_format is CiFormat.json:
-            sys.stderr.write(github(report, gate, root))
+            sys.stderr.write(github(report, outcome, root))
         else:
-            text += github(report, gate, root)
+            text += github(report, outcome, root)
     write_stdout(text)
-    raise typer.Exit(EXIT_FINDINGS if verdict.failed else EXIT_OK)
+    raise typer.Exit(EXIT_FINDINGS if outcome.failed else EXIT_OK)
 
 
 @app.command()
+@guarded
 def watch(
     file: str = typer.Argument(..., metavar="FILE", help="The log to follow (it may not exist yet; rotation and truncation are followed)."),
     from_start: bool = typer.Option(False, "--from-start", help="Analyse what the file already holds first (default: only new lines)."),
@@ -442,16 +440,14 @@ def watch(
     floor = "info" if min_severity is FailOn.none else min_severity.value
     watcher = Watcher(WatchOptions(file, from_start, jsonl, on_finding, timeout, min_severity=floor), found)
     if redact:
-        from logsleuth.redact import Redactor
-
         watcher.redactor = Redactor()
     live = sys.stdout.isatty()
     result = watcher.run(_live_summary() if live else None)
     report = build_report(result)
     if redact:
-        _redact(result, report, redactor=watcher.redactor)
+        report = _redactor(result, watcher.redactor).redact(report)
     if report_format in (Format.markdown, Format.html):
-        scrub_controls(report)
+        report = scrub_controls(report)
     from logsleuth.render import get_renderer
 
     if report_format is Format.text and live:
@@ -533,17 +529,13 @@ def show(
     chosen = next((f for f in report.findings if f.id.lower() == finding.lower()), None)
     if chosen is None:
         raise UsageError(f"no finding {finding} in this report (it has F1…F{len(report.findings)})")
-    redactor = None
-    if redact:
-        from logsleuth.redact import Redactor
-
-        redactor = Redactor(set(result.databases))
+    redactor = Redactor(set(result.databases)) if redact else None
     print_evidence(chosen, context, occurrences, sys.stdout, redactor)
 
 
 @app.command("patterns")
-def list_patterns(patterns: Optional[list[str]] = PATTERNS, redact: bool = typer.Option(
-        False, "--redact", help="Accepted like on every command; this list holds no log text, so nothing needs masking.")) -> None:
+@guarded
+def list_patterns(patterns: Optional[list[str]] = PATTERNS, redact: bool = NOTHING_TO_REDACT) -> None:
     """List the known error signatures (built-in and --patterns DIR)."""
     warnings: list[str] = []
     found = load_patterns(patterns, warnings)
@@ -551,6 +543,16 @@ def list_patterns(patterns: Optional[list[str]] = PATTERNS, redact: bool = typer
         typer.echo(f"logsleuth: warning: pattern skipped: {w}", err=True)
     for p in sorted(found, key=lambda p: (-SEVERITIES.index(p.severity), p.id)):
         typer.echo(f"{p.id:38} {p.severity:9} {p.category:15} {p.title}")
+
+
+@app.command("schema")
+@guarded
+def print_schema(output: Optional[Path] = OUTPUT, redact: bool = NOTHING_TO_REDACT) -> None:
+    """Print the JSON Schema of the JSON report (analyze --format json; ci --format json adds "ci")."""
+    from logsleuth.model import json_schema
+    from logsleuth.render.json import dumps
+
+    _emit(dumps(json_schema()), output)
 
 
 def _readable_help() -> None:
@@ -612,6 +614,7 @@ def _closed_streams() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point. Option errors are reported by the parser (exit 2); ours are one line."""
     args = sys.argv[1:] if argv is None else argv
+    _Run.debug = False
     keep_freed_memory()
     _closed_streams()
     from logsleuth.workers import install_sigterm
@@ -638,12 +641,12 @@ def main(argv: list[str] | None = None) -> None:
             raise stdout_error(exc) from None
         sys.exit(code if isinstance(code, int) else EXIT_OK)
     except LogsleuthError as exc:
-        if "--debug" in args:
+        if _Run.debug:
             raise
         sys.stderr.write(f"logsleuth: error: {exc}\n")
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: still one line, the traceback only on request
-        if "--debug" in args:
+        if _Run.debug:
             raise
         sys.stderr.write(f"logsleuth: error: internal error: {type(exc).__name__}: {exc} (run again with --debug and report it)\n")
         sys.exit(EXIT_USAGE)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from logsleuth.findings import Finding
+from logsleuth.model import Finding
 from logsleuth.redact import Redactor
 from logsleuth.render.text import clean
 from logsleuth.sources import Source, read_lines
@@ -17,10 +17,10 @@ from logsleuth.sources import Source, read_lines
 def evidence_ranges(f: Finding, context: int, limit: int) -> dict[str, list[tuple[int, int, int, int]]]:
     """Per source: (from, to, record_first, record_last), merged where they overlap."""
     wanted: dict[str, list[tuple[int, int, int, int]]] = {}
-    occurrences = f.occurrences if limit <= 0 else f.occurrences[:limit]
+    occurrences = f.spans if limit <= 0 else f.spans[:limit]
     spans = [(o.source, o.line, o.last_line) for o in occurrences]
     if f.explained_by is not None:
-        spans.append(f.explained_by)
+        spans.append((f.explained_by.source, f.explained_by.line, f.explained_by.last_line))
     for source, first, last in spans:
         wanted.setdefault(source, []).append((max(1, first - context), last + context, first, last))
     for source, items in wanted.items():
@@ -37,12 +37,12 @@ def evidence_ranges(f: Finding, context: int, limit: int) -> dict[str, list[tupl
 
 
 def print_evidence(f: Finding, context: int, limit: int, out: TextIO, redactor: Redactor | None = None) -> None:
-    title = f"{f.id} {f.pattern.title} — {f.count} occurrence(s)"
+    title = f"{f.id} {f.title} — {f.count} occurrence(s)"
     out.write(clean(redactor.text(title) if redactor else title) + "\n")
-    records = {(o.source, n) for o in f.occurrences for n in range(o.line, o.last_line + 1)}
+    records = {(o.source, n) for o in f.spans for n in range(o.line, o.last_line + 1)}
     if f.explained_by is not None:
-        src, a, b = f.explained_by
-        records.update((src, n) for n in range(a, b + 1))
+        e = f.explained_by
+        records.update((e.source, n) for n in range(e.line, e.last_line + 1))
     for source, ranges in evidence_ranges(f, context, limit).items():
         out.write(f"== {clean(redactor.text(source) if redactor else source)}\n")
         idx = 0

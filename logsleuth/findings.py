@@ -30,9 +30,9 @@ MAX_PENDING_PIDS = 10000
 """PIDs the correlation maps (awaiting a traceback, a request, an orphan symptom) keep at once."""
 MAX_SAMPLE_LINES = 400
 AWAIT_RECORDS = 2000
+"""How many later records may pass before a module failure stops waiting for its traceback."""
 ORPHAN_RECORDS = 5
 """How many records later a cause may still claim a symptom logged just before it."""
-"""How many later records may pass before a module failure stops waiting for its traceback."""
 
 _MASK_NUMBERS = re.compile(r"\d+")
 _MASK_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\b0x[0-9a-f]+\b")

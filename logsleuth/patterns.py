@@ -30,6 +30,16 @@ CONTEXTS = ("noise", "transient")
 - ``noise``: never the first thing to fix (scanner junk, idle-thread reloads); listed under noise.
 - ``transient``: ranks low when the process went on working after it (a PostgreSQL restart
   that Odoo survived)."""
+STORY = {
+    "registry": "the registry of a database failed to build: the failure cascade draws it as its registry step",
+    "not-in-cascade": "a symptom the failure cascade leaves out: it restates the request the cascade starts from",
+    "module-silence": "a module failed to load: a silence note when no later record of that module follows",
+    "misleading-message": "an application message naming a consequence, not the cause: a symptom note says so, and "
+                          "it stays a root cause of its own when linked to its cause",
+}
+"""What a pattern's ``story`` field says about the report (a list; none by default). The report
+reads only these values, never a pattern id, so a user pattern that replaces a built-in tells
+the report the same, or another, story."""
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_LEVELS = ("WARNING", "ERROR", "CRITICAL")
 """Levels a pattern looks at when it names none: INFO and DEBUG records (almost every line of a
@@ -42,17 +52,6 @@ REGEX_BUDGET_PER_RECORD = 0.0001
 record read (a built-in pattern spends about 5 µs). A pattern that times out on one record, or
 spends its budget, is disabled for the rest of the run with one warning naming its file: a
 hostile pattern or log cannot make a run arbitrarily slow, and time stays linear in the log."""
-
-_MATCH_KEYS = {
-    "logger", "logger_prefix", "level", "min_level", "message", "text", "raw",
-    "exception_type", "exception_message", "culprit_imports", "chain_code",
-}
-_TOP_KEYS = {
-    "id", "title", "severity", "category", "role", "fallback", "priority", "match", "explain",
-    "derive", "examples", "symptom_of", "implies_shutdown", "group_by", "awaits_traceback",
-    "shutdown_severity", "context", "restates",
-}
-
 
 @dataclass
 class Pattern:
@@ -86,6 +85,8 @@ class Pattern:
     group_by: list[str] | None = None
     shutdown_severity: str | None = None
     context: str | None = None
+    story: frozenset[str] = frozenset()
+    """What the pattern means for the cascade and the notes (``STORY``)."""
     restates: bool = False
     """The record says again what the failure it is linked to already says (Odoo logs some
     failures twice): it joins that root cause instead of being one of its own."""
@@ -140,90 +141,145 @@ def fill(template: str, values: dict[str, Any]) -> str:
         return template
 
 
-def _compile(value: Any, where: str, key: str) -> Any:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise PatternError(f"field match.{key} must be a string regex", where)
-    try:
-        return regex.compile(value)
-    except regex.error as exc:
-        raise PatternError(f"field match.{key} is not a valid regex: {exc}", where) from None
+@dataclass(frozen=True)
+class Field:
+    """One key of a pattern file: what it holds, whether it is required, its allowed values."""
+
+    key: str
+    """Dotted for a key of a table: ``match.message``, ``explain.fix``."""
+    kind: str
+    """``text``, ``choice`` (one of ``choices``), ``choices`` (a list of them), ``flag``, ``integer``,
+    ``regex``, ``texts`` (a list of strings), ``levels`` (a level name or a list of them), ``table``."""
+    doc: str
+    choices: tuple[str, ...] = ()
+    required: bool = False
+
+
+SCHEMA: tuple[Field, ...] = (
+    Field("id", "text", "unique; a user pattern with a built-in's id replaces it", required=True),
+    Field("title", "text", "what the finding is, in a few words", required=True),
+    Field("severity", "choice", "how bad it is", SEVERITIES, required=True),
+    Field("category", "choice", "what kind of fix it needs", CATEGORIES, required=True),
+    Field("role", "choice", "cause, or symptom (linked to a cause when one precedes it)", ROLES),
+    Field("symptom_of", "texts", "pattern ids this is a consequence of"),
+    Field("group_by", "texts", "values that make two occurrences the same finding (default: a fingerprint)"),
+    Field("context", "choice", "ranking: noise is never first; transient ranks low when the process went on working", CONTEXTS),
+    Field("story", "choices", "what the pattern means for the cascade and the notes (see STORY)", tuple(STORY)),
+    Field("restates", "flag", "the record repeats the failure it is linked to: it joins that root cause"),
+    Field("implies_shutdown", "flag", "the exception reads like a shutdown: a contradiction note when the process was not stopping"),
+    Field("shutdown_severity", "choice", "the severity when every occurrence is inside its process's shutdown window", SEVERITIES),
+    Field("awaits_traceback", "flag", "the failure waits for the later traceback of its PID that explains it"),
+    Field("fallback", "flag", "tried only when no other pattern matched the record"),
+    Field("priority", "integer", "patterns with a higher priority are tried first (default 0)"),
+    Field("match", "table", "every key given must match", required=True),
+    Field("match.logger", "text", "exact logger name"),
+    Field("match.logger_prefix", "text", "logger name prefix"),
+    Field("match.level", "levels", "a level name or a list of them (default WARNING and above)"),
+    Field("match.min_level", "choice", "this level and above", LEVELS),
+    Field("match.message", "regex", "regex on the first message line; named groups become values"),
+    Field("match.text", "regex", "regex on the whole record, traceback included"),
+    Field("match.raw", "regex", "regex on console lines that are not log records"),
+    Field("match.exception_type", "regex", "regex on the type of any exception of the traceback chain"),
+    Field("match.exception_message", "regex", "regex on the message of any exception of the traceback chain"),
+    Field("match.culprit_imports", "regex", "regex on what the addon frame imported at module level"),
+    Field("match.chain_code", "regex", "regex on the file and code of an addon frame of the import chain"),
+    Field("explain", "table", "what the finding means and how to fix it"),
+    Field("explain.summary", "text", "template: what happened"),
+    Field("explain.fix", "text", "template: what to do"),
+    Field("explain.code", "text", "template: a code snippet for the fix"),
+    Field("explain.verify", "texts", "templates: commands that check the fix"),
+    Field("derive", "table", "[derive.NAME]: a value looked up in a table (from, map, default, top_level, transform)"),
+    Field("examples", "table", "[[examples.match]] and [[examples.no_match]]: records that must and must not match"),
+)
+"""The pattern file format, in one place: loading validates against it and the README's
+pattern fields section is checked against it (tests/test_patterns.py)."""
+
+_BY_KEY = {f.key: f for f in SCHEMA}
+
+
+def _value(f: Field, value: Any, where: str) -> Any:
+    """``value`` checked against ``f``: a wrong type or value is a PatternError naming the key."""
+    def wrong(expected: str) -> PatternError:
+        return PatternError(f"field {f.key!r} must be {expected}, not {value!r}"[:300], where)
+
+    if f.kind in ("text", "regex"):
+        if not isinstance(value, str) or (f.required and not value):
+            raise wrong("a string" if f.kind == "text" else "a string regex")
+        if f.kind == "regex":
+            try:
+                return regex.compile(value)
+            except regex.error as exc:
+                raise PatternError(f"field {f.key} is not a valid regex: {exc}", where) from None
+    elif f.kind == "choice":
+        if value not in f.choices:
+            raise wrong("one of " + ", ".join(f.choices))
+    elif f.kind in ("choices", "texts"):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise wrong("a list of strings")
+        if f.kind == "choices" and any(v not in f.choices for v in value):
+            raise wrong("a list of " + ", ".join(f.choices))
+    elif f.kind == "flag":
+        if not isinstance(value, bool):
+            raise wrong("true or false")
+    elif f.kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise wrong("an integer")
+    elif f.kind == "levels":
+        value = [value] if isinstance(value, str) else value
+        if not isinstance(value, list) or not value or any(v not in LEVELS for v in value):
+            raise wrong("a level name or a list of them (" + ", ".join(LEVELS) + ")")
+    elif f.kind == "table":
+        if not isinstance(value, dict):
+            raise wrong("a table")
+    return value
+
+
+def _checked(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """The file's values by dotted key, each checked against SCHEMA."""
+    out: dict[str, Any] = {}
+    for table in ("", "match.", "explain."):
+        section = data if not table else data.get(table[:-1], {})
+        if not isinstance(section, dict):
+            continue  # reported as the table's own wrong type
+        for key, value in section.items():
+            f = _BY_KEY.get(table + key)
+            if f is None:
+                raise PatternError(f"unknown field {table + key!r}" if table else f"unknown field {key!r}", where)
+            out[f.key] = _value(f, value, where)
+    for f in SCHEMA:
+        if f.required and f.key not in out:
+            raise PatternError(f"field {f.key!r} is required" + (" (a table)" if f.kind == "table" else " (a string)"), where)
+    if not data["match"]:
+        raise PatternError("table [match] is required", where)
+    return out
 
 
 def _pattern_from_dict(data: dict[str, Any], where: str) -> Pattern:
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise PatternError(f"unknown field {sorted(unknown)[0]!r}", where)
-    for key in ("id", "title", "severity", "category"):
-        if not isinstance(data.get(key), str) or not data[key]:
-            raise PatternError(f"field {key!r} is required (a string)", where)
-    if data["severity"] not in SEVERITIES:
-        raise PatternError(f"field 'severity' must be one of {', '.join(SEVERITIES)}", where)
-    if data["category"] not in CATEGORIES:
-        raise PatternError(f"field 'category' must be one of {', '.join(CATEGORIES)}", where)
-    role = data.get("role", "cause")
-    if role not in ROLES:
-        raise PatternError(f"field 'role' must be one of {', '.join(ROLES)}", where)
-    match = data.get("match")
-    if not isinstance(match, dict) or not match:
-        raise PatternError("table [match] is required", where)
-    unknown = set(match) - _MATCH_KEYS
-    if unknown:
-        raise PatternError(f"unknown field match.{sorted(unknown)[0]}", where)
-    levels = match.get("level")
-    if isinstance(levels, str):
-        levels = [levels]
-    if "min_level" in match:
-        if match["min_level"] not in LEVELS:
-            raise PatternError(f"field match.min_level must be one of {', '.join(LEVELS)}", where)
-        levels = list(LEVELS[LEVELS.index(match["min_level"]):])
-    if levels is not None and (not isinstance(levels, list) or not all(isinstance(x, str) for x in levels)):
-        raise PatternError("field match.level must be a level name or a list of them", where)
-    default_levels = levels is None and "raw" not in match
+    v = _checked(data, where)
+    levels = v.get("match.level")
+    if "match.min_level" in v:
+        levels = list(LEVELS[LEVELS.index(v["match.min_level"]):])
+    default_levels = levels is None and "match.raw" not in v
     if default_levels:
         levels = list(DEFAULT_LEVELS)
-    explain = data.get("explain", {})
-    if not isinstance(explain, dict):
-        raise PatternError("[explain] must be a table", where)
-    verify = explain.get("verify", [])
-    if not isinstance(verify, list) or not all(isinstance(v, str) for v in verify):
-        raise PatternError("field explain.verify must be a list of strings", where)
     examples = data.get("examples", {})
-    shutdown_severity = data.get("shutdown_severity")
-    if shutdown_severity is not None and shutdown_severity not in SEVERITIES:
-        raise PatternError(f"field 'shutdown_severity' must be one of {', '.join(SEVERITIES)}", where)
-    context = data.get("context")
-    if context is not None and context not in CONTEXTS:
-        raise PatternError(f"field 'context' must be one of {', '.join(CONTEXTS)}", where)
-    pattern = Pattern(
-        context=context, restates=bool(data.get("restates", False)),
-        id=data["id"], title=data["title"], severity=data["severity"], category=data["category"],
-        role=role, path=where,
-        logger=match.get("logger"), logger_prefix=match.get("logger_prefix"),
+    return Pattern(
+        id=v["id"], title=v["title"], severity=v["severity"], category=v["category"],
+        role=v.get("role", "cause"), path=where,
+        logger=v.get("match.logger"), logger_prefix=v.get("match.logger_prefix"),
         levels=frozenset(levels) if levels is not None else None,
-        message=_compile(match.get("message"), where, "message"),
-        text=_compile(match.get("text"), where, "text"),
-        raw=_compile(match.get("raw"), where, "raw"),
-        exception_type=_compile(match.get("exception_type"), where, "exception_type"),
-        exception_message=_compile(match.get("exception_message"), where, "exception_message"),
-        culprit_imports=_compile(match.get("culprit_imports"), where, "culprit_imports"),
-        chain_code=_compile(match.get("chain_code"), where, "chain_code"),
-        fallback=bool(data.get("fallback", False)),
-        default_levels=default_levels,
-        priority=int(data.get("priority", 0)),
-        summary=explain.get("summary", ""), fix=explain.get("fix", ""), code=explain.get("code", ""),
-        verify=verify,
-        derive=data.get("derive", {}),
-        symptom_of=list(data.get("symptom_of", [])),
-        implies_shutdown=bool(data.get("implies_shutdown", False)),
-        awaits_traceback=bool(data.get("awaits_traceback", False)),
-        group_by=data.get("group_by"),
-        shutdown_severity=shutdown_severity,
-        examples_match=list(examples.get("match", [])),
-        examples_no_match=list(examples.get("no_match", [])),
+        message=v.get("match.message"), text=v.get("match.text"), raw=v.get("match.raw"),
+        exception_type=v.get("match.exception_type"), exception_message=v.get("match.exception_message"),
+        culprit_imports=v.get("match.culprit_imports"), chain_code=v.get("match.chain_code"),
+        fallback=v.get("fallback", False), default_levels=default_levels, priority=v.get("priority", 0),
+        summary=v.get("explain.summary", ""), fix=v.get("explain.fix", ""), code=v.get("explain.code", ""),
+        verify=v.get("explain.verify", []), derive=v.get("derive", {}),
+        symptom_of=v.get("symptom_of", []), implies_shutdown=v.get("implies_shutdown", False),
+        awaits_traceback=v.get("awaits_traceback", False), group_by=v.get("group_by"),
+        shutdown_severity=v.get("shutdown_severity"), context=v.get("context"),
+        story=frozenset(v.get("story", [])), restates=v.get("restates", False),
+        examples_match=list(examples.get("match", [])), examples_no_match=list(examples.get("no_match", [])),
     )
-    return pattern
 
 
 def load_file(path: Path) -> Pattern:

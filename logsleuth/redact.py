@@ -1,7 +1,7 @@
 """Redaction: mask what should not leave the company when a report is attached to a ticket.
 
-Applied to the report model before any renderer runs, so every format is covered by the same
-rules. Pseudonyms are consistent within a report (the same address is ``ip-3`` everywhere),
+Applied to the report model (``model.py``) field by field before any renderer runs, so every
+format is covered by the same rules. Pseudonyms are consistent within a report (the same address is ``ip-3`` everywhere),
 so a reader can still follow one client or one database through the story.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any
+from typing import TypeVar
 
-from logsleuth.patterns import Pattern
+T = TypeVar("T")
 
 _SECRET_WORD = r"(?:password|passwd|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|session_id|signature)"
 _CONFIG_KEY = r"[\w.-]*(?:pass(?:word|wd)|secret|token|key)[\w.-]*"
@@ -158,36 +158,19 @@ class Redactor:
             return m.group(0)
         return m.group("prefix") + self._pseudonym("user", user)
 
-    def apply(self, obj: Any) -> None:
-        """Redact every string reachable from ``obj`` in place (log text lives in many fields)."""
-        seen: set[int] = set()
-        self._walk(obj, seen)
-
-    def _walk(self, obj: Any, seen: set[int]) -> Any:
+    def redact(self, obj: T) -> T:
+        """A redacted copy of ``obj``: a report model (frozen dataclasses, field by field, in
+        their order) or JSON values. A sequence of strings is redacted as the lines of one
+        record (the SQL of a failed query carries over); numbers and flags stay as they are."""
         if isinstance(obj, str):
-            return self.text(obj)
-        if obj is None or isinstance(obj, (int, float, bool, Pattern)) or id(obj) in seen:
-            return obj
-        seen.add(id(obj))
-        if isinstance(obj, list):
-            if obj and all(isinstance(item, str) for item in obj):
-                obj[:] = self.lines(obj)  # the lines of a record: SQL context carries over
-                return obj
-            for i, item in enumerate(obj):
-                obj[i] = self._walk(item, seen)
-        elif isinstance(obj, tuple):
-            return tuple(self._walk(item, seen) for item in obj)
-        elif isinstance(obj, dict):
-            for k in list(obj):
-                obj[k] = self._walk(obj[k], seen)
-        elif dataclasses.is_dataclass(obj):
-            for f in dataclasses.fields(obj):
-                setattr(obj, f.name, self._walk(getattr(obj, f.name), seen))
-        elif hasattr(obj, "__slots__") or hasattr(obj, "__dict__"):
-            names = getattr(obj, "__slots__", None) or list(vars(obj))
-            for name in names:
-                if hasattr(obj, name):
-                    setattr(obj, name, self._walk(getattr(obj, name), seen))
+            return self.text(obj)  # type: ignore[return-value]
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return dataclasses.replace(obj, **{f.name: self.redact(getattr(obj, f.name)) for f in dataclasses.fields(obj)})  # type: ignore[return-value]
+        if isinstance(obj, (tuple, list)):
+            items = self.lines(list(obj)) if obj and all(isinstance(v, str) for v in obj) else [self.redact(v) for v in obj]
+            return type(obj)(items)  # type: ignore[return-value]
+        if isinstance(obj, dict):
+            return {k: self.redact(v) for k, v in obj.items()}  # type: ignore[return-value]
         return obj
 
 
@@ -203,7 +186,7 @@ class _ControlScrubber(Redactor):
         return [self.text(v) for v in values]
 
 
-def scrub_controls(obj: Any) -> None:
-    """Remove control characters from every string reachable from ``obj`` (Markdown, HTML,
-    JUnit and annotations: \\x0b or \\x0c would break the XML or the page, \\x1b the terminal)."""
-    _ControlScrubber().apply(obj)
+def scrub_controls(obj: T) -> T:
+    """``obj`` without control characters in any string (Markdown, HTML, JUnit and annotations:
+    \\x0b or \\x0c would break the XML or the page, \\x1b the terminal)."""
+    return _ControlScrubber().redact(obj)

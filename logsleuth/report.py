@@ -1,184 +1,197 @@
-"""The report model: plain data built once from a scan; every renderer reads only this.
+"""Building the report: the correlation that needs the whole picture, once, into the model.
 
-Correlation that needs the whole picture happens here: ranking findings into root causes,
-checking each claim against the lifetimes (a "shutdown" exception in a process that never began
-shutting down is called out), the silence of a failed module, and the failure cascade drawn from
-the real frames of the traceback.
+Here the findings are ranked into root causes, each claim is checked against the lifetimes (a
+"shutdown" exception in a process that never began shutting down is called out), the silence of
+a failed module is noticed and the failure cascade is drawn from the real frames of the
+traceback. What is found is handed to ``narrative`` as facts to be said, and the result is the
+frozen ``model.Report``; the scan is only read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from logsleuth import __version__
+from logsleuth import __version__, model, narrative
 from logsleuth.analysis import LifetimeActivity, Scan
+from logsleuth.ci import Gate, Verdict
 from logsleuth.findings import Finding
 from logsleuth.lifetimes import Lifetime
-from logsleuth.patterns import SEVERITIES, fill
+from logsleuth.model import SEVERITY_RANK
+from logsleuth.patterns import fill
 from logsleuth.records import iso, parse_timestamp
-from logsleuth.requests import Request
-from logsleuth.testruns import TestRun, build_test_run
+from logsleuth.testruns import TestCase, TestRun, build_test_run
 from logsleuth.tracebacks import foreign_addons
 
 MAX_ROOT_CAUSES = 15
-SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+Cited = list[tuple[str, int]]
 
 
-@dataclass
-class Note:
-    """A statement the report makes beside the findings, with the lines it rests on."""
+class Links:
+    """The findings of one report, their ids and links: the links the engine made while reading
+    plus those only the whole picture shows (``_link_by_value``), kept here, not in the scan."""
 
-    kind: str
-    """``contradiction``, ``silence``, ``symptom``, ``shutdown-window`` or ``input``."""
-    text: str
-    lines: list[tuple[str, int]] = field(default_factory=list)
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        self._ids = {id(f): f"F{i}" for i, f in enumerate(findings, 1)}
+        self._to: dict[int, Finding | None] = {id(f): f.linked_to for f in findings}
+        self._of: dict[int, list[Finding]] = {id(f): list(f.linked) for f in findings}
 
+    def id(self, f: Finding) -> str:
+        return self._ids.get(id(f), "")
 
-@dataclass
-class CascadeStep:
-    label: str
-    detail: str
-    source: str | None = None
-    line: int | None = None
+    def cause(self, f: Finding) -> Finding | None:
+        """What ``f`` follows from, if anything."""
+        return self._to.get(id(f), f.linked_to)
 
+    def linked(self, f: Finding) -> list[Finding]:
+        """What follows from ``f``."""
+        return self._of.get(id(f), f.linked)
 
-@dataclass
-class RootCause:
-    rank: int
-    title: str
-    severity: str
-    category: str
-    impact: str
-    findings: list[Finding]
-    evidence_lines: list[int]
-    source: str
-    fix: str
-    code: str
-    verify: list[str]
-    confidence: str
-    confidence_reason: str
-    standing: str = ""
-    """Why it ranks where it does (severity, persistence across restarts, context)."""
-    context: str | None = None
-    """Why it is not the first thing to fix: ``noise``, ``shutdown`` or ``transient``; else ``None``."""
+    def link(self, symptom: Finding, cause: Finding) -> None:
+        self._to[id(symptom)] = cause
+        self._of.setdefault(id(cause), []).append(symptom)
 
 
-@dataclass
-class Report:
-    version: str
-    sources: list[dict[str, Any]]
-    summary: dict[str, Any]
-    lifetimes: list[Lifetime]
-    findings: list[Finding]
-    window_requests: list[tuple[Lifetime, Request]]
-    window_requests_total: dict[int, int]
-    window_loading: list[tuple[Lifetime, str, int, str]]
-    root_causes: list[RootCause]
-    notes: list[Note]
-    cascade: list[CascadeStep]
-    verdict: str
-    tests: TestRun | None
-    top_severity: str | None
-    omitted: dict[str, int] = field(default_factory=dict)
-    """What went past a cap (bounds.py): counted, not kept; 0 when nothing was left out."""
-
-    def lifetime_label(self, lt: Lifetime | None) -> str:
-        return "?" if lt is None else f"{lt.index} (PID {lt.pid})"
-
-
-def smoking_guns(r: Report, limit: int = 8) -> list[tuple[Finding, list[Finding]]]:
-    """The records that prove the root causes, each once (several findings can rest on one record)."""
-    by_record: dict[tuple[str, int], tuple[Finding, list[Finding]]] = {}
-    for f in r.findings:
-        if f.linked_to is not None and f.pattern.role != "cause":
-            continue
-        key = (f.first.source, f.first.line)
-        if key in by_record:
-            by_record[key][1].append(f)
-        elif len(by_record) < limit:
-            by_record[key] = (f, [])
-    return list(by_record.values())
+def _note(fact: narrative.Fact, cited: Cited | None = None) -> model.Note:
+    """A note of the report: what ``fact`` says, and the lines it rests on."""
+    cited = cited or []
+    return model.Note(fact.kind, fact.text, tuple(n for _, n in cited), tuple(model.Citation(s, n) for s, n in cited))
 
 
 def _order(f: Finding) -> tuple[int, int, str, int]:
     return (-SEVERITY_RANK[f.severity], f.pattern.role != "cause", f.first.source, f.first.line)
 
 
-def build_report(scan: Scan) -> Report:
+def build_report(scan: Scan) -> model.Report:
+    """The report of a scan, built once; the scan is only read."""
     findings = sorted(scan.engine.findings.values(), key=_order)
-    for i, f in enumerate(findings, 1):
-        f.id = f"F{i}"
-    _link_by_value(findings)
+    v = Links(findings)
+    _link_by_value(v)
     lifetimes = [lt for lt in scan.lifetimes if lt.selected]
-    window_requests: list[tuple[Lifetime, Request]] = []
+    window_requests: list[model.WindowRequest] = []
     window_totals: dict[int, int] = {}
-    window_loading: list[tuple[Lifetime, str, int, str]] = []
+    window_loading: list[model.WindowLoading] = []
     for lt in lifetimes:
         act = scan.activity.get(id(lt), LifetimeActivity())
-        window_requests.extend((lt, r) for r in act.window_requests)
+        window_requests.extend(model.WindowRequest(lt.index, lt.pid, q.source, q.line, q.method, q.path, q.status, q.pid)
+                               for q in act.window_requests)
         window_totals[lt.index] = act.window_requests_total
-        window_loading.extend((lt, s, n, m) for s, n, m in act.window_loading)
-    notes: list[Note] = []
+        window_loading.extend(model.WindowLoading(lt.index, lt.pid, s, n, m) for s, n, m in act.window_loading)
+    notes: list[model.Note] = []
     for src in scan.sources:
         if src.damage:
-            notes.append(Note("input", f"{src.name}: {src.damage}; the report covers the {src.lines} lines read before it."))
+            notes.append(_note(narrative.Damage(src.name, src.damage, src.lines)))
         if src.cut_lines:
-            notes.append(Note("input", f"{src.name}: {src.cut_lines} over-long lines were cut ({src.cut_bytes} bytes not analysed)."))
+            notes.append(_note(narrative.CutLines(src.name, src.cut_lines, src.cut_bytes)))
     if scan.window is not None:
         w = scan.window
-        read_from = ", ".join(f"{src.name} from line {src.first_line}" for src in scan.sources if src.first_line > 1)
-        notes.append(Note("scope", f"Window {w.since or 'start'} → {w.until or 'end'} (UTC, like Odoo's timestamps): only records "
-                          "inside it were analysed; a lifetime cut by it starts without its banner."
-                          + (f" Reached by seeking: {read_from}." if scan.seeked and read_from else "")))
+        seeked = tuple((src.name, src.first_line) for src in scan.sources if src.first_line > 1) if scan.seeked else ()
+        notes.append(_note(narrative.Window(str(w.since) if w.since else None, str(w.until) if w.until else None, seeked)))
     if scan.records and not scan.odoo_records:
-        notes.append(Note("input", "No Odoo log record was found: this does not look like an Odoo server log."))
+        notes.append(_note(narrative.NotOdoo()))
     notes.extend(_shutdown_window_notes(lifetimes, scan))
-    notes.extend(_contradictions(findings, lifetimes))
-    notes.extend(_shutdown_timing(findings))
-    notes.extend(_foreign_notes(findings))
+    notes.extend(_contradictions(v, lifetimes))
+    notes.extend(_shutdown_timing(v))
+    notes.extend(_foreign_notes(v))
     notes.extend(_silences(findings, scan))
-    notes.extend(_symptom_notes(findings, scan))
+    notes.extend(_symptom_notes(v, scan))
     if len({lt.stream for lt in scan.lifetimes}) > 1:
-        notes.extend(_across_hosts(findings, scan.lifetimes))
-    root_causes = _root_causes(findings, notes, scan.lifetimes)
-    tests = build_test_run(scan.tests)
+        notes.extend(_across_hosts(v, scan.lifetimes))
+    causes = _root_causes(v, scan.lifetimes)
     levels = scan.levels
-    summary = {
-        "lines": scan.lines,
-        "records": scan.records,
-        "first_timestamp": iso(scan.first_timestamp),
-        "last_timestamp": iso(scan.last_timestamp),
-        "lifetimes": len(lifetimes),
-        "warnings": levels.get("WARNING", 0),
-        "errors": levels.get("ERROR", 0),
-        "criticals": levels.get("CRITICAL", 0),
-        "tracebacks": scan.engine.tracebacks,
-    }
-    top = max((f.severity for f in findings), key=SEVERITY_RANK.__getitem__, default=None)
-    report = Report(
-        __version__,
-        [{"path": s.name, "lines": s.lines, "bytes": s.bytes, "compression": s.compression,
-          "damage": s.damage, "cut_lines": s.cut_lines} for s in scan.sources],
-        summary, lifetimes, findings, window_requests, window_totals, window_loading, root_causes, notes,
-        _cascade(root_causes), "", tests, top,
+    summary = model.Summary(
+        scan.lines, scan.records, iso(scan.first_timestamp), iso(scan.last_timestamp), len(lifetimes),
+        levels.get("WARNING", 0), levels.get("ERROR", 0), levels.get("CRITICAL", 0), scan.engine.tracebacks,
     )
-    report.omitted = _omitted(scan, findings)
-    notes.extend(_omitted_notes(report.omitted))
-    report.verdict = _verdict(report)
-    return report
+    omitted = _omitted(scan, findings)
+    notes.extend(_omitted_notes(omitted))
+    return model.Report(
+        model.SCHEMA_VERSION, model.Tool("logsleuth", __version__),
+        tuple(model.Source(s.name, s.lines, s.bytes, s.compression, s.damage, s.cut_lines) for s in scan.sources),
+        summary, _verdict(causes, len(lifetimes), summary.errors, notes),
+        tuple(_lifetime(lt) for lt in lifetimes), tuple(_finding(f, v) for f in findings),
+        tuple(window_requests), tuple(window_loading), tuple(rc for rc, _ in causes), tuple(notes),
+        tuple(_cascade(causes, v)), _tests(build_test_run(scan.tests)), omitted, window_totals,
+        max((f.severity for f in findings), key=SEVERITY_RANK.__getitem__, default=None),
+    )
+
+
+def _epoch(text: str | None) -> float | None:
+    t = parse_timestamp(text or "")
+    return t.timestamp() if t is not None else None
+
+
+def _lifetime(lt: Lifetime) -> model.Lifetime:
+    a, b = parse_timestamp(lt.start or ""), parse_timestamp(lt.end or "")
+    return model.Lifetime(
+        lt.index, lt.source, lt.pid, tuple(lt.worker_pids), lt.start_line, lt.end_line, iso(lt.start), iso(lt.end),
+        lt.version, lt.started_by_banner, lt.shutdown_line, lt.end_reason, lt.end_evidence, lt.kind,
+        lt.start_line if lt.restarted_without_banner else None, lt.end_source, tuple(lt.gevent_pids), lt.worker_count,
+        tuple(model.KilledWorker(p, n) for p, n in lt.killed_workers), lt.shutdown_marker, lt.lines, lt.requests,
+        start_logged=lt.start, end_logged=lt.end, seconds=(b - a).total_seconds() if a and b else None,
+        start_epoch=a.timestamp() if a else None, end_epoch=b.timestamp() if b else None,
+        shutdown_epoch=_epoch(lt.shutdown_time), early_marker=lt.early_marker,
+    )
+
+
+def _finding(f: Finding, v: Links) -> model.Finding:
+    exc = None
+    if f.exception is not None:
+        exc = model.ExceptionFacts(f.exception.type, f.exception.message, f.exception.line)
+    culprit = None
+    if f.culprit is not None:
+        c = f.culprit
+        culprit = model.Culprit(c.file, c.line, c.code, c.imports, c.log_line)
+    chain = () if f.traceback is None else tuple(
+        model.Frame(fr.file, fr.line, fr.code, fr.kind, fr.module, fr.log_line) for fr in f.traceback.import_chain())
+    cause = v.cause(f)
+    lts = {o.lifetime.index for o in f.occurrences if o.lifetime is not None}
+    return model.Finding(
+        v.id(f), f.pattern.id, f.pattern.title, f.severity, f.pattern.category, f.pattern.role, f.first.source, f.first.line,
+        f.first.pid, f.first.lifetime.index if f.first.lifetime is not None else None, f.module, f.in_shutdown_window,
+        exc, culprit, tuple(o.line for o in f.occurrences), tuple(sorted({o.source for o in f.occurrences})), f.count,
+        len({id(o.lifetime) for o in f.occurrences if o.lifetime is not None}) > 1,
+        tuple(o.line for o in f.occurrences if o.in_shutdown), tuple(sorted(lts)),
+        f.explained_by[1] if f.explained_by else None, chain, v.id(cause) if cause is not None else None,
+        {k: val for k, val in f.values.items() if not k.startswith("_")}, f.message,
+        sample=tuple(f.sample),
+        spans=tuple(model.Span(o.source, o.line, o.last_line, o.lifetime.index if o.lifetime is not None else None,
+                               _epoch(o.timestamp)) for o in f.occurrences),
+        explained_by=model.Span(*f.explained_by, None, None) if f.explained_by else None,
+    )
+
+
+def _test_case(c: TestCase) -> model.TestCase:
+    return model.TestCase(c.name, c.module, c.status, c.source, c.line, c.message, c.file, c.file_line, c.traceback,
+                          c.started.isoformat(timespec="seconds") if c.started is not None else None, c.seconds, c.unnamed)
+
+
+def _tests(t: TestRun | None) -> model.Tests | None:
+    if t is None:
+        return None
+    run = tuple(_test_case(c) for c in t.cases)
+    return model.Tests(t.total, t.passed, t.failed, t.errors, t.skipped, t.summary_found, t.finished, tuple(t.evidence),
+                       tuple(c for c in run if c.status != "pass"), dict(t.suite_seconds), run)
+
+
+def ci_result(gate: Gate, verdict: Verdict) -> model.CiResult:
+    """What ``logsleuth ci`` decided, as the model its outputs draw."""
+    return model.CiResult(
+        verdict.failed, tuple(verdict.reasons), gate.config.fail_on, gate.failing_total, gate.ignored_total,
+        tuple(model.GateRecord(r.source, r.line, r.level, r.logger, r.message) for r in gate.failing),
+    )
 
 
 def _norm(text: str) -> str:
     return text.replace("\\\\", "\\").replace("\\", "/").lower()
 
 
-def _link_by_value(findings: list[Finding]) -> None:
+def _link_by_value(v: Links) -> None:
     """A symptom whose exception names what a cause captured (the missing folder of an addons
     path in a FileNotFoundError, say) follows from that cause, wherever Odoo logged the two."""
-    causes = [f for f in findings if f.pattern.role == "cause" and f.linked_to is None]
-    for s in findings:
-        if s.linked_to is not None or s.pattern.role != "symptom" or s.exception is None or not s.exception.message:
+    causes = [f for f in v.findings if f.pattern.role == "cause" and v.cause(f) is None]
+    for s in v.findings:
+        if v.cause(s) is not None or s.pattern.role != "symptom" or s.exception is None or not s.exception.message:
             continue
         text = _norm(s.exception.message)
         for c in causes:
@@ -186,8 +199,7 @@ def _link_by_value(findings: list[Finding]) -> None:
                 continue
             named = [_norm(v) for k, v in c.values.items() if not k.startswith("_") and len(v) >= 8 and ("/" in v or "\\" in v)]
             if any(v in text for v in named):
-                s.linked_to = c
-                c.linked.append(s)
+                v.link(s, c)
                 break
 
 
@@ -204,22 +216,13 @@ def _omitted(scan: Scan, findings: list[Finding]) -> dict[str, int]:
     }
 
 
-def _omitted_notes(omitted: dict[str, int]) -> list[Note]:
+def _omitted_notes(omitted: dict[str, int]) -> list[model.Note]:
     from logsleuth.findings import MAX_FINDINGS, MAX_FINDINGS_PER_PATTERN
     from logsleuth.lifetimes import MAX_LIFETIMES
 
-    parts = []
-    if omitted["findings"]:
-        parts.append(f"{omitted['findings']} more distinct failure(s) ({omitted['finding_records']} record(s)) not shown "
-                     f"(at most {MAX_FINDINGS} findings, {MAX_FINDINGS_PER_PATTERN} per signature)")
-    if omitted["lifetimes"]:
-        parts.append(f"{omitted['lifetimes']} more process(es) not shown (at most {MAX_LIFETIMES} lifetimes per log); "
-                     "their records belong to no lifetime")
-    if omitted["databases"]:
-        parts.append(f"{omitted['databases']} more database name(s) not tracked")
-    if omitted["modules"]:
-        parts.append(f"{omitted['modules']} more addon(s) not tracked for silences")
-    return [Note("scope", "Bounded report: " + "; ".join(parts) + ".")] if parts else []
+    fact = narrative.Bounded(omitted["findings"], omitted["finding_records"], omitted["lifetimes"], omitted["databases"],
+                             omitted["modules"], MAX_FINDINGS, MAX_FINDINGS_PER_PATTERN, MAX_LIFETIMES)
+    return [_note(fact)] if fact.any else []
 
 
 def _seconds_between(a: str | None, b: str | None) -> float | None:
@@ -229,33 +232,26 @@ def _seconds_between(a: str | None, b: str | None) -> float | None:
     return (tb - ta).total_seconds()
 
 
-def _shutdown_window_notes(lifetimes: list[Lifetime], scan: Scan) -> list[Note]:
+def _shutdown_window_notes(lifetimes: list[Lifetime], scan: Scan) -> list[model.Note]:
     out = []
     for lt in lifetimes:
         act = scan.activity.get(id(lt))
         if act is None or not (act.window_requests_total or act.window_loading):
             continue
-        parts = []
-        if act.window_requests_total:
-            reqs = act.window_requests
-            shown = ", ".join(f"{r.method} {r.path} → {r.status} (line {r.line})" for r in reqs[:5])
-            more = f" and {act.window_requests_total - 5} more" if act.window_requests_total > 5 else ""
-            parts.append(f"served {act.window_requests_total} request(s) after it: {shown}{more}")
-        if act.window_loading:
-            parts.append(f"loaded modules or a registry {len(act.window_loading)} time(s) in that window (first at line {act.window_loading[0][1]})")
-        out.append(Note(
-            "shutdown-window",
-            f"PID {lt.pid} (lifetime {lt.index}) logged its shutdown marker '{lt.shutdown_marker}' at line {lt.shutdown_line} and "
-            + "; ".join(parts) + ".",
-            [(lt.shutdown_source or lt.source, lt.shutdown_line or 0)] + [(r.source, r.line) for r in act.window_requests[:20]],
-        ))
+        fact = narrative.ShutdownWindow(
+            lt.pid, lt.index, lt.shutdown_marker, lt.shutdown_line, act.window_requests_total,
+            tuple((r.method, r.path, r.status, r.line) for r in act.window_requests[:5]),
+            len(act.window_loading), act.window_loading[0][1] if act.window_loading else None,
+        )
+        out.append(_note(fact, [(lt.shutdown_source or lt.source, lt.shutdown_line or 0)]
+                         + [(r.source, r.line) for r in act.window_requests[:20]]))
     return out
 
 
-def _contradictions(findings: list[Finding], lifetimes: list[Lifetime]) -> list[Note]:
+def _contradictions(v: Links, lifetimes: list[Lifetime]) -> list[model.Note]:
     """A signature that implies a shutdown, in a process whose own log shows no shutdown."""
     out = []
-    for f in findings:
+    for f in v.findings:
         if not f.pattern.implies_shutdown:
             continue
         outside = [o for o in f.occurrences if not o.in_shutdown]
@@ -263,64 +259,50 @@ def _contradictions(findings: list[Finding], lifetimes: list[Lifetime]) -> list[
             continue
         first = outside[0]
         lt = first.lifetime
-        event = _event_of(f)
         lines = [(first.source, first.line)]
-        text = f"Line {first.line}: {f.exception.type if f.exception else ''}: {f.exception.message if f.exception else ''} reads like a shutdown, "
+        nearest = None
         if lt is not None:
-            age = _seconds_between(lt.start, first.timestamp)
-            text += (
-                f"but PID {first.pid} (lifetime {lt.index}, started at line {lt.start_line}"
-                + (f", {age:.1f}s earlier" if age is not None else "")
-                + ") had logged no shutdown marker before it: by its own log the process was running"
-                + (f" and {event}" if event else "") + "."
-            )
             lines.append((lt.source, lt.start_line))
             others = [o for o in lifetimes if o is not lt and o.shutdown_line is not None and o.stream == lt.stream
                       and o.shutdown_seq is not None and o.shutdown_seq < first.seq]
             if others:
                 near = others[-1]
-                text += (
-                    f" The nearest shutdown before it is PID {near.pid}'s (lifetime {near.index}) at line {near.shutdown_line}: "
-                    f"a different process, whose last line is {near.end_line}."
-                )
+                nearest = narrative.Nearest(near.pid, near.index, near.shutdown_line, near.end_line)
                 lines.append((near.shutdown_source or near.source, near.shutdown_line or 0))
-        text += (
-            " Python raises this once its main thread has finished; with no shutdown marker of that process before it, "
-            "suspect the service wrapper that runs Odoo (or a missing part of the log), not an Odoo restart."
+        cause = v.cause(f)
+        fact = narrative.Contradiction(
+            first.line, f"{f.exception.type}" if f.exception else "", f.exception.message if f.exception else "",
+            first.pid, lt.index if lt is not None else None, lt.start_line if lt is not None else 0,
+            _seconds_between(lt.start, first.timestamp) if lt is not None else None,
+            cause.module if cause is not None and cause.module else f.module, nearest,
+            tuple(o.line for o in outside[1:6]), len(outside) - 1,
         )
-        if len(outside) > 1:
-            text += f" The same holds for {len(outside) - 1} later occurrence(s) (lines {', '.join(str(o.line) for o in outside[1:6])})."
-        out.append(Note("contradiction", text, lines))
+        out.append(_note(fact, lines))
     return out
 
 
-def _shutdown_timing(findings: list[Finding]) -> list[Note]:
+def _shutdown_timing(v: Links) -> list[model.Note]:
     """Findings whose every occurrence came after its own process's shutdown marker."""
     out = []
-    for f in findings:
+    for f in v.findings:
         if not f.in_shutdown_window or f.first.lifetime is None:
             continue
         lt = f.first.lifetime
-        lines = ", ".join(str(o.line) for o in f.occurrences[:8])
-        out.append(Note(
-            "timing",
-            f"{f.id} ({f.pattern.title.lower()}, line {lines}) happened inside the shutdown window of PID {lt.pid} "
-            f"(lifetime {lt.index}): its '{lt.shutdown_marker}' is at line {lt.shutdown_line}, before every occurrence"
-            + (f"; {f.pattern.title.lower()} is expected while a server stops." if f.pattern.shutdown_severity else "."),
-            [(o.source, o.line) for o in f.occurrences[:8]] + [(lt.shutdown_source or lt.source, lt.shutdown_line or 0)],
-        ))
+        fact = narrative.ShutdownTiming(v.id(f), f.pattern.title, tuple(o.line for o in f.occurrences[:8]), lt.pid, lt.index,
+                                        lt.shutdown_marker, lt.shutdown_line, bool(f.pattern.shutdown_severity))
+        out.append(_note(fact, [(o.source, o.line) for o in f.occurrences[:8]] + [(lt.shutdown_source or lt.source, lt.shutdown_line or 0)]))
     return out
 
 
 CROSS_HOST_SECONDS = 120.0
 
 
-def _across_hosts(findings: list[Finding], lifetimes: list[Lifetime]) -> list[Note]:
+def _across_hosts(v: Links, lifetimes: list[Lifetime]) -> list[model.Note]:
     """Line up several logs (one per server) on one time axis: the same failure on several
     hosts, and a restart on one host shortly before errors on another."""
     out = []
-    for f in findings:
-        if f.linked_to is not None:
+    for f in v.findings:
+        if v.cause(f) is not None:
             continue
         first_by_source: dict[str, tuple[str | None, int]] = {}
         for o in f.occurrences:
@@ -328,15 +310,10 @@ def _across_hosts(findings: list[Finding], lifetimes: list[Lifetime]) -> list[No
         if len(first_by_source) < 2:
             continue
         items = sorted(first_by_source.items(), key=lambda kv: kv[1][0] or "")
-        spread = _seconds_between(items[0][1][0], items[-1][1][0])
-        within = f" within {spread:.1f}s" if spread is not None else ""
-        out.append(Note(
-            "across-hosts",
-            f"{f.id} ({f.pattern.title.lower()}{', ' + f.module if f.module else ''}) happened on {len(items)} logs{within}: "
-            + "; ".join(f"{src} line {line} at {ts or '?'}" for src, (ts, line) in items) + ".",
-            [(src, line) for src, (_, line) in items],
-        ))
-    serious = [f for f in findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK["medium"] and f.linked_to is None]
+        fact = narrative.OnSeveralHosts(v.id(f), f.pattern.title, f.module, _seconds_between(items[0][1][0], items[-1][1][0]),
+                                        tuple((src, line, ts) for src, (ts, line) in items))
+        out.append(_note(fact, [(src, line) for src, (_, line) in items]))
+    serious = [f for f in v.findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK["medium"] and v.cause(f) is None]
     first_of_stream = {min((x for x in lifetimes if x.stream == s), key=lambda x: x.start_seq).index for s in {x.stream for x in lifetimes}}
     for lt in lifetimes:
         if not lt.started_by_banner or lt.index in first_of_stream:
@@ -347,89 +324,62 @@ def _across_hosts(findings: list[Finding], lifetimes: list[Lifetime]) -> list[No
                 continue
             gap = _seconds_between(lt.start, o.timestamp)
             if gap is not None and 0 <= gap <= CROSS_HOST_SECONDS:
-                out.append(Note(
-                    "across-hosts",
-                    f"PID {lt.pid} on {lt.source} (re)started at {lt.start} (line {lt.start_line}), {gap:.1f}s before "
-                    f"{f.id} ({f.pattern.title.lower()}) on {o.source} line {o.line}.",
-                    [(lt.source, lt.start_line), (o.source, o.line)],
-                ))
+                fact = narrative.RestartBefore(lt.pid, lt.source, lt.start, lt.start_line, gap, v.id(f), f.pattern.title, o.source, o.line)
+                out.append(_note(fact, [(lt.source, lt.start_line), (o.source, o.line)]))
                 break
     return out
 
 
-def _event_of(f: Finding) -> str:
-    cause = f.linked_to
-    if cause is not None and cause.module:
-        return f"was loading module {cause.module}"
-    return f"was loading module {f.module}" if f.module else ""
-
-
-def _foreign_notes(findings: list[Finding]) -> list[Note]:
+def _foreign_notes(v: Links) -> list[model.Note]:
     """An addon loaded from another Odoo installation than the server's own (two on one host)."""
     out = []
     seen: set[tuple[str, str]] = set()
-    for f in findings:
-        if f.traceback is None or f.linked_to is not None:
+    for f in v.findings:
+        if f.traceback is None or v.cause(f) is not None:
             continue
         for module, file, root in foreign_addons(f.traceback):
             if (module, root) in seen:
                 continue
             seen.add((module, root))
-            out.append(Note(
-                "wrong-installation",
-                f"Module {module} was loaded from {file.rsplit(module, 1)[0] + module}, which belongs to another Odoo "
-                f"installation than the server's own ({root}): the addons path mixes two installations "
-                f"({f.id}, line {f.first.line}).",
-                [(f.first.source, f.first.line)],
-            ))
+            fact = narrative.WrongInstallation(module, file.rsplit(module, 1)[0] + module, root, v.id(f), f.first.line)
+            out.append(_note(fact, [(f.first.source, f.first.line)]))
     return out
 
 
-def _silences(findings: list[Finding], scan: Scan) -> list[Note]:
+def _silences(findings: list[Finding], scan: Scan) -> list[model.Note]:
     out = []
     for f in findings:
-        if f.pattern.id != "module-load-failure" or not f.module:
+        if "module-silence" not in f.pattern.story or not f.module:
             continue
         seen = scan.module_last_seen.get((f.first.source, f.module))
         if seen is not None and seen > f.first.line:
             continue
-        last = f" (its last record is line {seen})" if seen else ""
-        out.append(Note(
-            "silence",
-            f"No record from odoo.addons.{f.module} after the failure at line {f.first.line}{last}: none of its code ran again.",
-            [(f.first.source, f.first.line)] + ([(f.first.source, seen)] if seen else []),
-        ))
+        out.append(_note(narrative.Silence(f.module, f.first.line, seen),
+                         [(f.first.source, f.first.line)] + ([(f.first.source, seen)] if seen else [])))
     return out
 
 
-def _symptom_notes(findings: list[Finding], scan: Scan) -> list[Note]:
+def _symptom_notes(v: Links, scan: Scan) -> list[model.Note]:
     out = []
-    for f in findings:
-        if f.linked_to is None or f.pattern.role != "symptom":
+    for f in v.findings:
+        cause = v.cause(f)
+        if cause is None or f.pattern.role != "symptom":
             continue
-        cause = f.linked_to
         reason = f"{cause.exception.type}: {cause.exception.message}" if cause.exception and cause.exception.type else cause.pattern.title
-        if f.pattern.category == "ux":
-            text = (
-                f"Line {f.first.line} says '{f.values.get('claim', f.first_message())}', but the log shows "
-                f"{cause.pattern.title.lower()} ({cause.module or '?'}, line {cause.first.line}) because of {reason}: "
-                "the message names a consequence, not the cause."
-            )
+        fact: narrative.Fact
+        if "misleading-message" in f.pattern.story:
+            fact = narrative.Misleading(f.first.line, f.values.get("claim", f.first_message()), cause.pattern.title, cause.module,
+                                        cause.first.line, reason)
         else:
-            text = f"{f.pattern.title} (line {f.first.line}, {f.count}×) follows from {cause.id}: {cause.pattern.title.lower()} at line {cause.first.line}."
-        out.append(Note("symptom", text, [(o.source, o.line) for o in f.occurrences[:10]]))
+            fact = narrative.FollowsFrom(f.pattern.title, f.first.line, f.count, v.id(cause), cause.pattern.title, cause.first.line)
+        out.append(_note(fact, [(o.source, o.line) for o in f.occurrences[:10]]))
     for lt in scan.lifetimes:
         act = scan.activity.get(id(lt))
         if act is None or not act.failed_requests_total:
             continue
         failed = act.failed_requests
-        out.append(Note(
-            "symptom",
-            f"Lifetime {lt.index} (PID {lt.pid}) answered {act.failed_requests_total} request(s) with HTTP 5xx: "
-            + ", ".join(f"{r.method} {r.path} → {r.status} (line {r.line})" for r in failed[:4])
-            + (" …" if act.failed_requests_total > 4 else "") + ".",
-            [(r.source, r.line) for r in failed[:20]],
-        ))
+        fact = narrative.ServerErrors(lt.index, lt.pid, act.failed_requests_total, tuple((r.method, r.path, r.status, r.line) for r in failed[:4]))
+        out.append(_note(fact, [(r.source, r.line) for r in failed[:20]]))
     return out
 
 
@@ -461,25 +411,12 @@ def _standing(f: Finding, last: set[int]) -> tuple[tuple[Any, ...], str]:
     demoted = _demotion(f)
     key = (demoted is not None, -SEVERITY_RANK[f.severity], -(2 * at_end + recurring), f.pattern.role != "cause",
            -f.count, f.first.source, f.first.line)
-    why = [f"{f.severity} severity"]
-    if recurring:
-        why.append(f"recurring across {len(lts)} process lifetimes")
-    if at_end:
-        why.append("still failing in the last process of the log")
-    elif lts:
-        why.append("not seen in the last process of the log")
-    if f.count > 1:
-        why.append(f"{f.count} occurrences")
-    if demoted == "noise":
-        why.append("noise by nature (not the first thing to fix)")
-    elif demoted == "shutdown":
-        why.append("only inside its process's own shutdown window")
-    elif demoted == "transient":
-        why.append("transient: the process went on working after it")
-    return key, ", ".join(why)
+    return key, narrative.standing(f.severity, len(lts), at_end, f.count, demoted)
 
 
-def _root_causes(findings: list[Finding], notes: list[Note], lifetimes: list[Lifetime]) -> list[RootCause]:
+def _root_causes(v: Links, lifetimes: list[Lifetime]) -> list[tuple[model.RootCause, Finding]]:
+    """The ranked root causes, each with the finding it rests on."""
+    findings = v.findings
     contradicted = {id(f) for f in findings if f.pattern.implies_shutdown and any(not o.in_shutdown for o in f.occurrences)}
     last_of_stream: dict[int, Lifetime] = {}
     for lt in lifetimes:
@@ -489,7 +426,7 @@ def _root_causes(findings: list[Finding], notes: list[Note], lifetimes: list[Lif
     standing = {id(f): _standing(f, last) for f in findings}
     causes = sorted(
         (f for f in findings
-         if f.linked_to is None or f.pattern.category == "ux" or (f.pattern.role == "cause" and not f.pattern.restates)),
+         if v.cause(f) is None or "misleading-message" in f.pattern.story or (f.pattern.role == "cause" and not f.pattern.restates)),
         key=lambda f: standing[id(f)][0],
     )
     out = []
@@ -499,48 +436,32 @@ def _root_causes(findings: list[Finding], notes: list[Note], lifetimes: list[Lif
         if f.explained_by:
             ctx["explained_line"] = f.explained_by[1]
         evidence = [o.line for o in f.occurrences[:10]]
-        evidence += [g.first.line for g in f.linked[:5] if g.first.source == f.first.source]
+        evidence += [g.first.line for g in v.linked(f)[:5] if g.first.source == f.first.source]
         if f.explained_by:
             evidence.append(f.explained_by[1])
         if f.culprit and f.culprit.log_line:
             evidence.append(f.culprit.log_line)
         if f.exception and f.exception.line:
             evidence.append(f.exception.line)
-        confidence, reason = "high", "the signature matched and the lines show it"
-        if f.pattern.fallback:
-            confidence, reason = "medium", "no known signature: the record is shown as it is"
-        elif f.pattern.awaits_traceback and f.explained_by is None and f.exception is None:
-            confidence, reason = "medium", "the failure is logged but no traceback explaining it was found"
-        elif f.pattern.awaits_traceback and f.explained_by is not None:
-            reason = f"failure, traceback (line {f.explained_by[1]}) and culprit frame agree"
-        if id(f) in contradicted:
-            confidence, reason = "medium", "the exception implies a shutdown the process's own log does not show (see notes)"
-        impact = f"{f.count} occurrence(s)"
-        lts = sorted({o.lifetime.index for o in f.occurrences if o.lifetime is not None})
-        if lts:
-            impact += f" in lifetime {', '.join(map(str, lts))}"
-            if len(lts) > 1:
-                impact += " (recurring across restarts)"
-        demoted = _demotion(f)
-        if demoted is not None:
-            impact += "; ranked low: " + {"noise": "noise, not a failure to fix first", "shutdown": "inside Odoo's own shutdown",
-                                          "transient": "transient, the process went on working"}[demoted]
-        if f.linked:
-            impact += "; leads to " + ", ".join(sorted({g.pattern.title.lower() for g in f.linked if g.pattern.role == 'symptom'}) or {"related findings"})
+        confidence, reason = narrative.confidence(f.pattern.fallback, f.pattern.awaits_traceback,
+                                                  f.explained_by[1] if f.explained_by else None, f.exception is not None,
+                                                  id(f) in contradicted)
+        linked = v.linked(f)
+        impact = narrative.impact(
+            f.count, sorted({o.lifetime.index for o in f.occurrences if o.lifetime is not None}), _demotion(f),
+            sorted({g.pattern.title.lower() for g in linked if g.pattern.role == "symptom"}) if linked else None,
+        )
         fix = _fill(f.pattern.fix, ctx)
         foreign = foreign_addons(f.traceback) if f.traceback is not None else []
         if foreign:
             module, file, root = foreign[0]
-            fix = (f"Module {module} comes from another Odoo installation ({file.rsplit(module, 1)[0]}) than the server's "
-                   f"own ({root}): remove that directory from addons_path so that each module is loaded from the "
-                   f"server's own release. " + fix)
-        out.append(RootCause(
-            rank, finding_title(f), f.severity, f.pattern.category, impact,
-            [f] + [g for g in f.linked if g.pattern.restates], sorted(set(evidence)), f.first.source,
-            fix,
-            _fill(f.pattern.code, ctx).strip("\n"), [_fill(v, ctx) for v in f.pattern.verify], confidence, reason,
-            standing[id(f)][1], _demotion(f),
-        ))
+            fix = narrative.foreign_fix(module, file.rsplit(module, 1)[0], root, fix)
+        out.append((model.RootCause(
+            rank, finding_title(f), f.severity, f.pattern.category,
+            tuple(v.id(g) for g in [f] + [g for g in v.linked(f) if g.pattern.restates]), tuple(sorted(set(evidence))),
+            f.first.source, fix, _fill(f.pattern.code, ctx).strip("\n") or None,
+            tuple(_fill(t, ctx) for t in f.pattern.verify), impact, confidence, reason, standing[id(f)][1], _demotion(f),
+        ), f))
     return out
 
 
@@ -567,81 +488,60 @@ def finding_title(f: Finding) -> str:
     return p.title + (": " + " — ".join(bits) if bits else "")
 
 
-def _cascade(root_causes: list[RootCause]) -> list[CascadeStep]:
+def _cascade(causes: list[tuple[model.RootCause, Finding]], v: Links) -> list[model.CascadeStep]:
     """Draw the top failure from the real lines: request → registry → module → imports → exception."""
-    if not root_causes:
+    if not causes:
         return []
-    f = root_causes[0].findings[0]
+    f = causes[0][1]
     tb = f.traceback
     src = f.first.source
-    steps: list[CascadeStep] = []
+    steps: list[model.CascadeStep] = []
     if f.trigger_request:
-        steps.append(CascadeStep("request", f.trigger_request[2].split('"')[1] if '"' in f.trigger_request[2] else f.trigger_request[2], f.trigger_request[0], f.trigger_request[1]))
+        steps.append(model.CascadeStep("request", f.trigger_request[2].split('"')[1] if '"' in f.trigger_request[2] else f.trigger_request[2], f.trigger_request[0], f.trigger_request[1]))
     if f.explained_by:
-        steps.append(CascadeStep("handler", "the request handler builds the registry of the database", f.explained_by[0], f.explained_by[1]))
-    for g in f.linked:
-        if g.pattern.id == "registry-load-failure":
-            steps.append(CascadeStep("registry", "Failed to load registry", g.first.source, g.first.line))
+        steps.append(model.CascadeStep("handler", narrative.HANDLER_STEP, f.explained_by[0], f.explained_by[1]))
+    for g in v.linked(f):
+        if "registry" in g.pattern.story:
+            steps.append(model.CascadeStep("registry", narrative.REGISTRY_STEP, g.first.source, g.first.line))
             break
-    steps.append(CascadeStep("failure", f.first_message(), src, f.first.line))
+    steps.append(model.CascadeStep("failure", f.first_message(), src, f.first.line))
     if tb is not None:
         packages: list[str] = []
         frames = tb.final.frames
         culprit_at = max((i for i, fr in enumerate(frames) if fr.kind == "addon"), default=-1)
         for i, frame in enumerate(frames):
             if frame.kind == "addon" and frame.func == "<module>":
-                steps.append(CascadeStep("import", f"{frame.file}:{frame.line}  {frame.code or ''}".rstrip(), src, frame.log_line))
+                steps.append(model.CascadeStep("import", f"{frame.file}:{frame.line}  {frame.code or ''}".rstrip(), src, frame.log_line))
             elif i > culprit_at and frame.kind == "third-party" and frame.module and frame.module not in packages:
                 packages.append(frame.module)
         if packages:
-            steps.append(CascadeStep("third-party", " → ".join(packages)))
+            steps.append(model.CascadeStep("third-party", " → ".join(packages), None, None))
         culprit = f.culprit
         if culprit is not None and culprit.func != "<module>":
-            steps.append(CascadeStep("culprit", f"{culprit.file}:{culprit.line} in {culprit.func}  {culprit.code or ''}".rstrip(),
+            steps.append(model.CascadeStep("culprit", f"{culprit.file}:{culprit.line} in {culprit.func}  {culprit.code or ''}".rstrip(),
                                      src, culprit.log_line))
         tail = [fr for fr in tb.final.frames[-3:] if fr.kind in ("stdlib", "other", "odoo")]
         for frame in tail:
-            steps.append(CascadeStep("frame", f"{frame.file}:{frame.line}  {frame.code or ''}".rstrip(), src, frame.log_line))
+            steps.append(model.CascadeStep("frame", f"{frame.file}:{frame.line}  {frame.code or ''}".rstrip(), src, frame.log_line))
     if f.exception:
-        steps.append(CascadeStep("exception", f"{f.exception.type}: {f.exception.message}".split("\n")[0], f.exception.source, f.exception.line))
-    for g in f.linked:
-        if g.pattern.role == "symptom" and g.pattern.id not in ("registry-load-failure", "http-request-exception"):
-            steps.append(CascadeStep("symptom", f"{g.pattern.title} ({g.count}×)", g.first.source, g.first.line))
+        steps.append(model.CascadeStep("exception", f"{f.exception.type}: {f.exception.message}".split("\n")[0], f.exception.source, f.exception.line))
+    for g in v.linked(f):
+        if g.pattern.role == "symptom" and g.pattern.story.isdisjoint(("registry", "not-in-cascade")):
+            steps.append(model.CascadeStep("symptom", narrative.symptom_step(g.pattern.title, g.count), g.first.source, g.first.line))
     return steps
 
 
-def _verdict(r: Report) -> str:
-    n = len(r.lifetimes)
-    life = f"{n} process lifetime{'s' if n != 1 else ''}"
-    actionable = [rc for rc in r.root_causes if SEVERITY_RANK[rc.severity] >= SEVERITY_RANK["medium"] and rc.context is None]
-    if not actionable:
-        extra = ""
-        if r.root_causes:
-            extra = f" and {len(r.root_causes)} minor finding(s): " + "; ".join(rc.title for rc in r.root_causes[:3])
-        return f"No failure that needs action: {life}, {r.summary['errors']} error record(s){extra}."
-    top = actionable[0]
-    f = top.findings[0]
-    where = f"line {f.first.line}"
-    if f.first.pid is not None:
-        where += f", PID {f.first.pid}"
-    if f.first.lifetime is not None:
-        where += f", lifetime {f.first.lifetime.index}"
-    text = f"{top.title} ({where})"
-    if f.in_shutdown_window and f.first.lifetime is not None:
-        text += f", inside the shutdown window of its process (shutdown marker at line {f.first.lifetime.shutdown_line})"
-    if f.count > 1:
-        again = [o.line for o in f.occurrences[1:4]]
-        text += f", {f.count} times (again at line {', '.join(map(str, again))})"
-    if f.culprit is not None:
-        imports = f" importing {f.culprit.imports}" if f.culprit.imports else ""
-        text += f"; it was raised under {f.culprit.file.replace(chr(92), '/').rsplit('/', 1)[-1]}:{f.culprit.line}{imports}"
-    text += f". First because: {top.standing}."
-    contradiction = next((nt for nt in r.notes if nt.kind == "contradiction"), None)
-    if contradiction is not None:
-        text += " The process was not shutting down by its own log (see notes)."
-    others = len(actionable) - 1
-    if others:
-        text += f" {others} further cause(s) and symptom(s) below, across {life}."
-    else:
-        text += f" Across {life}."
-    return text
+def _verdict(causes: list[tuple[model.RootCause, Finding]], n: int, errors: int, notes: list[model.Note]) -> str:
+    actionable = [(rc, f) for rc, f in causes if SEVERITY_RANK[rc.severity] >= SEVERITY_RANK["medium"] and rc.context is None]
+    top = None
+    if actionable:
+        rc, f = actionable[0]
+        lt = f.first.lifetime
+        top = narrative.Top(
+            rc.title, f.first.line, f.first.pid, lt.index if lt is not None else None,
+            f.in_shutdown_window and lt is not None, lt.shutdown_line if lt is not None else None, f.count,
+            tuple(o.line for o in f.occurrences[1:4]), f.culprit.file if f.culprit else None,
+            f.culprit.line if f.culprit else None, f.culprit.imports if f.culprit else None, rc.standing,
+        )
+    return narrative.verdict(n, errors, top, len(actionable) - 1 if actionable else 0, [rc.title for rc, _ in causes],
+                             any(nt.kind == "contradiction" for nt in notes))

@@ -106,7 +106,7 @@ class Watcher:
             event = finding_event(f)
             if self.redactor is not None:
                 self.redactor.add_databases(set(self._pipeline.result.databases) | {f.values.get("_db", "")})
-                self.redactor.apply(event)
+                event = self.redactor.redact(event)
             pid = f" PID {f.first.pid}" if f.first.pid is not None else ""
             self.out.write(clean(f"{f.severity.upper():8} {event['source']}:{f.first.line}{pid} {event['title']}") + "\n")
             self.out.flush()

@@ -13,7 +13,7 @@ import pytest
 from helpers import ROOT, SAMPLES, run_cli, write_log
 from logsleuth import __version__
 
-COMMANDS = ["analyze", "lifetimes", "ci", "watch", "show", "patterns"]
+COMMANDS = ["analyze", "lifetimes", "ci", "watch", "show", "patterns", "schema"]
 
 
 def cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -199,3 +199,109 @@ def test_invalid_regex_names_file_and_field(tmp_path: Path):
     with pytest.raises(PatternError) as err:
         load_file(path)
     assert "match.message" in str(err.value) and "bad.toml" in str(err.value)
+
+
+PACKAGE = Path(__file__).resolve().parent.parent / "logsleuth"
+
+
+def test_no_pattern_id_in_the_package_code():
+    """What a pattern means for the report is its data (``story``, ``role``, ``context``…): no
+    Python module may name a built-in pattern, or a user pattern replacing it would change the
+    report behind the user's back."""
+    ids = [p.id for p in PATTERNS]
+    rx = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ids)) + r")(?![\w-])")
+    hits = [f"{path.relative_to(PACKAGE)}:{n}: {m.group(1)}"
+            for path in sorted(PACKAGE.rglob("*.py"))
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            for m in [rx.search(line)] if m]
+    assert len(ids) > 50 and not hits, hits
+
+
+def test_readme_documents_every_pattern_field():
+    """The README's pattern section names every key of the schema and every allowed value."""
+    from logsleuth.patterns import SCHEMA
+
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Patterns: the knowledge base"):readme.index("## Speed")]
+    for f in SCHEMA:
+        assert re.search(rf"(?<![\w.]){re.escape(f.key.rsplit('.', 1)[-1])}\b", section), f"README: field {f.key}"
+        for choice in f.choices:
+            assert re.search(rf"(?<![\w-]){re.escape(choice)}(?![\w-])", section), f"README: {f.key} value {choice}"
+
+
+@pytest.mark.parametrize("text,key", [
+    ('priority = "high"\n', "priority"),
+    ('story = ["nonsense"]\n', "story"),
+    ('restates = "yes"\n', "restates"),
+    ('symptom_of = "x"\n', "symptom_of"),
+])
+def test_a_wrong_value_is_one_pattern_error_naming_file_and_key(tmp_path: Path, text: str, key: str):
+    path = tmp_path / "odd.toml"
+    path.write_text('id = "b"\ntitle = "t"\nseverity = "low"\ncategory = "runtime"\n' + text + '[match]\nmessage = "x"\n')
+    with pytest.raises(PatternError) as err:
+        load_file(path)
+    message = str(err.value)
+    assert f"'{key}'" in message and "odd.toml" in message and "\n" not in message
+
+
+SEED = Path(__file__).resolve().parent.parent / "sample_logs" / "seed_ai_brain_odoo18.log"
+
+
+def _seed_report(capsys, user_dir: Path | None = None) -> dict:
+    import json
+
+    from helpers import run_cli
+
+    args = ["analyze", "-f", "json", str(SEED)] + (["--patterns", str(user_dir)] if user_dir else [])
+    code, out, err = run_cli(args, capsys)
+    assert code == 0 and "warning" not in err, err
+    return json.loads(out)
+
+
+def _story(report: dict) -> tuple:
+    return ([(s["step"], s["detail"]) for s in report["cascade"]], [(n["kind"], n["text"]) for n in report["notes"]],
+            [rc["finding_ids"] for rc in report["root_causes"]], report["verdict"])
+
+
+def test_user_copies_of_every_builtin_tell_the_same_story(tmp_path: Path, capsys):
+    """Every built-in replaced by a user pattern of the same id and data: the same report."""
+    for p in PATTERNS:
+        (tmp_path / Path(p.path).name).write_text(Path(p.path).read_text(encoding="utf-8"), encoding="utf-8")
+    assert _story(_seed_report(capsys, tmp_path)) == _story(_seed_report(capsys))
+
+
+def _replace_story(pattern_id: str, story: list[str], folder: Path) -> None:
+    p = next(p for p in PATTERNS if p.id == pattern_id)
+    text = re.sub(r"(?m)^story = .*\n", "", Path(p.path).read_text(encoding="utf-8"))
+    text = re.sub(r"(?m)^(category = .*\n)", lambda m: m.group(1) + f"story = {story!r}\n".replace("'", '"'), text, count=1)
+    (folder / "mine.toml").write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("pattern_id,story,changed", [
+    ("module-load-failure", [], "no silence note"),
+    ("registry-load-failure", [], "the registry is a symptom step"),
+    ("http-request-exception", [], "the request failure is a symptom step"),
+    ("misleading-unavailable-message", [], "the message is no root cause of its own"),
+    ("http-request-exception", ["misleading-message"], "the request failure is a root cause of its own"),
+])
+def test_cascade_and_notes_follow_a_user_pattern(tmp_path: Path, capsys, pattern_id: str, story: list[str], changed: str):
+    """A user pattern replacing a built-in by id: the cascade and notes follow its ``story``."""
+    before = _seed_report(capsys)
+    _replace_story(pattern_id, story, tmp_path)
+    after = _seed_report(capsys, tmp_path)
+    finding = next(f for f in after["findings"] if f["kind"] == pattern_id)
+    steps = [(s["step"], s["detail"]) for s in after["cascade"]]
+    kinds = [n["kind"] for n in after["notes"]]
+    causes = [rc["finding_ids"][0] for rc in after["root_causes"]]
+    if changed == "no silence note":
+        assert "silence" in [n["kind"] for n in before["notes"]] and "silence" not in kinds
+    elif changed == "the registry is a symptom step":
+        assert "registry" not in [s for s, _ in steps] and ("symptom", f"{finding['title']} ({finding['count']}×)") in steps
+    elif changed == "the request failure is a symptom step":
+        assert ("symptom", f"{finding['title']} ({finding['count']}×)") in steps
+    elif changed == "the message is no root cause of its own":
+        assert finding["id"] in [rc["finding_ids"][0] for rc in before["root_causes"]] and finding["id"] not in causes
+        assert not any("names a consequence" in n["text"] for n in after["notes"])
+    else:
+        assert finding["id"] not in [rc["finding_ids"][0] for rc in before["root_causes"]] and finding["id"] in causes
+    assert _story(after) != _story(before)

@@ -110,3 +110,23 @@ def test_ctrl_c_exits_130_without_partial_output(tmp_path):
     assert proc.returncode == 130, err
     assert "Traceback" not in err and err.strip() == "logsleuth: interrupted"
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".report")]
+
+
+def test_every_command_runs_under_the_error_guard():
+    """Ctrl-C, a closed pipe and --debug are handled the same way by every command."""
+    import logsleuth.cli as cli
+
+    commands = {c.name or c.callback.__name__: c.callback for c in cli.app.registered_commands}
+    assert len(commands) >= 7
+    for name, callback in commands.items():
+        assert getattr(callback, "__wrapped__", None) is not None, f"{name} is not @guarded"
+
+
+def test_inputs_are_checked_once(monkeypatch, tmp_path, capsys):
+    import logsleuth.cli as cli
+
+    calls = []
+    check = cli._check
+    monkeypatch.setattr(cli, "_check", lambda *a: calls.append(a) or check(*a))
+    code, _, _ = run(["analyze", write_log(tmp_path, HEADER), "-f", "json"], capsys)
+    assert code == 0 and len(calls) == 1

@@ -166,7 +166,7 @@ def test_many_lifetimes_become_a_summary(tmp_path, capsys, monkeypatch):
 
 
 def test_human_durations():
-    from logsleuth.render.text import human_duration
+    from logsleuth.render.plan import human_duration
 
     assert [human_duration(x) for x in (4.44, 192, 3 * 3600 + 7 * 60, 187357.1)] == ["4.4s", "3m 12s", "3h 07m", "2d 4h"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from logsleuth.report import Report
+from logsleuth.model import Report
 
 Renderer = Callable[[Report], str]
 

@@ -16,8 +16,7 @@ import json
 import os
 from pathlib import Path
 
-from logsleuth.ci import NO_END, Gate
-from logsleuth.report import Report
+from logsleuth.model import NO_END, CiResult, Report
 
 
 def escape_data(text: str) -> str:
@@ -68,7 +67,7 @@ def _in_checkout(norm: str, base_dir: str) -> str | None:
     return None
 
 
-def _items(report: Report, gate: Gate, root: str | None) -> list[dict[str, object]]:
+def _items(report: Report, ci: CiResult, root: str | None) -> list[dict[str, object]]:
     items: list[dict[str, object]] = []
     if report.tests is not None:
         for case in report.tests.failing:
@@ -81,15 +80,15 @@ def _items(report: Report, gate: Gate, root: str | None) -> list[dict[str, objec
             })
         if report.tests.crashed:
             items.append({"file": None, "line": None, "title": "Odoo test run crashed", "message": NO_END})
-    for rec in gate.failing:
+    for rec in ci.failing:
         source = relative(rec.source, root) if rec.source != "-" else rec.source
         items.append({"file": source, "line": rec.line, "title": f"{rec.level} {rec.logger}", "message": rec.message})
     return items
 
 
-def github(report: Report, gate: Gate, root: str | None = None) -> str:
+def github(report: Report, ci: CiResult, root: str | None = None) -> str:
     out = []
-    for item in _items(report, gate, root):
+    for item in _items(report, ci, root):
         props = []
         if item["file"]:
             props.append(f"file={escape_property(str(item['file']))}")
@@ -100,9 +99,9 @@ def github(report: Report, gate: Gate, root: str | None = None) -> str:
     return "\n".join(out) + ("\n" if out else "")
 
 
-def gitlab(report: Report, gate: Gate, root: str | None = None) -> str:
+def gitlab(report: Report, ci: CiResult, root: str | None = None) -> str:
     issues = []
-    for item in _items(report, gate, root):
+    for item in _items(report, ci, root):
         fingerprint = hashlib.sha256(f"{item['file']}:{item['line']}:{item['title']}".encode()).hexdigest()
         issues.append({
             "description": f"{item['title']}: {item['message']}",

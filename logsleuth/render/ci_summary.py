@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from logsleuth.ci import Gate, Verdict
+from logsleuth.model import CiResult, Report
 from logsleuth.render.text import clean
-from logsleuth.report import Report
 
 
-def render(report: Report, gate: Gate, verdict: Verdict) -> str:
+def render(report: Report, ci: CiResult) -> str:
     out: list[str] = []
     t = report.tests
     if t is not None:
@@ -27,20 +26,20 @@ def render(report: Report, gate: Gate, verdict: Verdict) -> str:
                 out.append(f"  SKIP  {clean(case.name)} ({clean(case.module)}): {clean(case.message)}")
     else:
         out.append("tests: no test run found in the log")
-    if gate.failing_total:
-        out.append(f"log records at {gate.config.fail_on} or above: {gate.failing_total}"
-                   + (f" ({gate.ignored_total} more ignored)" if gate.ignored_total else ""))
-        for rec in gate.failing[:20]:
+    if ci.failing_records:
+        out.append(f"log records at {ci.fail_on} or above: {ci.failing_records}"
+                   + (f" ({ci.ignored_records} more ignored)" if ci.ignored_records else ""))
+        for rec in ci.failing[:20]:
             out.append(f"  {rec.source}:{rec.line} {rec.level} {clean(rec.logger)}: {clean(rec.message[:300])}")
-        if gate.failing_total > 20:
-            out.append(f"  … {gate.failing_total - 20} more")
-    elif gate.ignored_total:
-        out.append(f"log records at {gate.config.fail_on} or above: 0 ({gate.ignored_total} ignored)")
+        if ci.failing_records > 20:
+            out.append(f"  … {ci.failing_records - 20} more")
+    elif ci.ignored_records:
+        out.append(f"log records at {ci.fail_on} or above: 0 ({ci.ignored_records} ignored)")
     causes = [rc for rc in report.root_causes if rc.category != "test" and rc.severity in ("critical", "high")]
     if causes:
         out.append("root causes:")
         for rc in causes[:5]:
             out.append(f"  [{rc.severity}] {clean(rc.title)} (lines {', '.join(map(str, rc.evidence_lines[:5]))})")
             out.append(f"        fix: {clean(rc.fix)}")
-    out.append("verdict: " + ("FAILED — " + "; ".join(verdict.reasons) if verdict.failed else "passed"))
+    out.append("verdict: " + ("FAILED — " + "; ".join(ci.reasons) if ci.failed else "passed"))
     return "\n".join(out) + "\n"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from html import escape
 
-from logsleuth.records import parse_timestamp
-from logsleuth.report import Report, smoking_guns
+from logsleuth.model import Report
+from logsleuth.render.plan import LIFETIME_COLUMNS, plan
 
 CSS = """
 :root { --fg:#1f2328; --muted:#59636e; --line:#d1d9e0; --bg:#fff; --soft:#f6f8fa; --crit:#b42318; --high:#d1242f;
@@ -84,16 +84,15 @@ def _timeline(r: Report) -> str:
     if not lts:
         return "<p>No process lifetime in this log.</p>"
 
-    def pos(lt, ts, line):  # position on the axis: seconds, or line numbers as a fallback
-        t = parse_timestamp(ts or "") if by_time else None
-        return t.timestamp() if t is not None else float(line)
+    def pos(epoch: float | None, line: int) -> float:  # position on the axis: seconds, or line numbers as a fallback
+        return epoch if by_time and epoch is not None else float(line)
 
-    by_time = all(parse_timestamp(lt.start or "") and parse_timestamp(lt.end or "") for lt in lts)
-    starts = [pos(lt, lt.start, lt.start_line) for lt in lts]
-    ends = [pos(lt, lt.end, lt.end_line) for lt in lts]
+    by_time = all(lt.start_epoch is not None and lt.end_epoch is not None for lt in lts)
+    starts = [pos(lt.start_epoch, lt.start_line) for lt in lts]
+    ends = [pos(lt.end_epoch, lt.end_line) for lt in lts]
     width, left, right, row = 1000, 170, 20, 26
     height = 40 + row * len(lts)
-    x = _compressed_axis(starts + ends + [pos(lt, lt.shutdown_time, lt.shutdown_line or 0) for lt in lts if lt.shutdown_line],
+    x = _compressed_axis(starts + ends + [pos(lt.shutdown_epoch, lt.shutdown_line or 0) for lt in lts if lt.shutdown_line],
                          left, width - right)
 
     out = [f'<svg class="timeline" viewBox="0 0 {width} {height}" role="img" aria-label="Process lifetimes on a time axis">']
@@ -102,31 +101,31 @@ def _timeline(r: Report) -> str:
     for f in r.findings:
         if f.severity in ("info", "low"):
             continue
-        for o in f.occurrences[:200]:
+        for o in f.spans[:200]:
             if o.lifetime is not None:
-                marks_by_lt.setdefault(id(o.lifetime), []).append((o, f))
+                marks_by_lt.setdefault(o.lifetime, []).append((o, f))
     for i, lt in enumerate(lts):
         y = 20 + i * row
         x0, x1 = x(starts[i]), x(ends[i])
         label = f"#{lt.index} PID {lt.pid}"
         out.append(f'<text x="4" y="{y + 13}">{e(label)}</text>')
         cls = f"lifetime-bar {lt.end_reason}" if lt.end_reason in END_COLOURS else "lifetime-bar"
-        tip = f"lifetime {lt.index}, PID {lt.pid}: lines {lt.start_line}-{lt.end_line}, {lt.start} → {lt.end}, {lt.end_reason}"
+        tip = f"lifetime {lt.index}, PID {lt.pid}: lines {lt.start_line}-{lt.end_line}, {lt.start_logged} → {lt.end_logged}, {lt.end_reason}"
         out.append(f'<rect class="{cls}" data-lifetime="{lt.index}" x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 3):.1f}" height="16" rx="2">'
                    f"<title>{e(tip)}</title></rect>")
         if lt.shutdown_line is not None and not lt.early_marker:
             windows = True
-            sx = x(pos(lt, lt.shutdown_time, lt.shutdown_line))
+            sx = x(pos(lt.shutdown_epoch, lt.shutdown_line))
             out.append(f'<rect class="shutdown-window" x="{sx:.1f}" y="{y}" width="{max(x1 - sx, 3):.1f}" height="16">'
                        f"<title>{e(f'shutdown window from line {lt.shutdown_line}: {lt.shutdown_marker}')}</title></rect>")
-        for o, f in marks_by_lt.get(id(lt), [])[:200]:
+        for o, f in marks_by_lt.get(lt.index, [])[:200]:
             failures = True
-            mx = x(pos(lt, o.timestamp, o.line))
+            mx = x(pos(o.epoch, o.line))
             out.append(f'<circle class="failure-marker" data-finding="{e(f.id)}" cx="{mx:.1f}" cy="{y + 8}" r="4">'
-                       f"<title>{e(f'{f.id} line {o.line}: {f.pattern.title}')}</title></circle>")
+                       f"<title>{e(f'{f.id} line {o.line}: {f.title}')}</title></circle>")
     axis = "time, gaps compressed" if by_time else "line number, gaps compressed"
-    first = lts[0].start if by_time else lts[0].start_line
-    last = max(lts, key=lambda lt: lt.end_line).end if by_time else max(lt.end_line for lt in lts)
+    first = lts[0].start_logged if by_time else lts[0].start_line
+    last = max(lts, key=lambda lt: lt.end_line).end_logged if by_time else max(lt.end_line for lt in lts)
     out.append(f'<text x="{left}" y="{height - 6}">{e(first)}</text>')
     out.append(f'<text x="{width - right}" y="{height - 6}" text-anchor="end">{e(last)} ({axis})</text>')
     out.append("</svg>")
@@ -143,55 +142,48 @@ def _timeline(r: Report) -> str:
 
 
 def render(r: Report) -> str:
+    p = plan(r)
     h: list[str] = []
     add = h.append
     add("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
     add('<meta name="viewport" content="width=device-width, initial-scale=1">')
     add("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">")
-    add(f"<title>logsleuth report — {e(', '.join(s['path'] for s in r.sources))}</title><style>{CSS}</style></head><body>")
+    add(f"<title>logsleuth report — {e(', '.join(s.path for s in r.sources))}</title><style>{CSS}</style></head><body>")
     add("<h1>logsleuth report</h1>")
-    src = ", ".join(f"<code>{e(s['path'])}</code> ({s['lines']} lines)" for s in r.sources)
+    src = ", ".join(f"<code>{e(s.path)}</code> ({s.lines} lines)" for s in r.sources)
     s = r.summary
-    add(f'<div class="meta">{src} · logsleuth {e(r.version)} · {s["lifetimes"]} lifetimes · {s["errors"]} errors · '
-        f'{s["criticals"]} critical · {s["tracebacks"]} tracebacks · {e(s["first_timestamp"])} → {e(s["last_timestamp"])}</div>')
+    add(f'<div class="meta">{src} · logsleuth {e(r.tool.version)} · {s.lifetimes} lifetimes · {s.errors} errors · '
+        f'{s.criticals} critical · {s.tracebacks} tracebacks · {e(s.first_timestamp)} → {e(s.last_timestamp)}</div>')
     ok = not r.root_causes or r.top_severity in ("info", "low")
     add(f'<h2>Verdict</h2><div class="verdict{" ok" if ok else ""}">{e(r.verdict)}</div>')
     add("<h2>Timeline</h2>" + _timeline(r))
     if r.lifetimes:
-        add("<table><tr><th>#</th><th>PID</th><th>workers</th><th>start</th><th>end</th><th>version</th><th>lines</th>"
-            "<th>end reason</th><th>shutdown line</th></tr>")
-        for lt in r.lifetimes:
-            workers = str(lt.worker_count) + (f" + gevent {', '.join(map(str, lt.gevent_pids))}" if lt.gevent_pids else "")
-            add(f"<tr><td>{lt.index}</td><td>{lt.pid}</td><td>{e(workers)}</td><td>{e(lt.start or '?')} (line {lt.start_line})</td>"
-                f"<td>{e(lt.end or '?')} (line {lt.end_line})</td><td>{e(lt.version or '—')}</td><td>{lt.lines}</td>"
-                f"<td>{e(lt.end_reason)}</td><td>{e(lt.shutdown_line or '—')}</td></tr>")
+        add("<table><tr>" + "".join(f"<th>{e(c)}</th>" for c in LIFETIME_COLUMNS) + "</tr>")
+        for row in p.lifetime_rows:
+            add("<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>")
         add("</table>")
     if r.cascade:
         add('<h2>Failure cascade</h2><ol class="cascade">')
         for step in r.cascade:
             where = f"line {step.line}: " if step.line else ""
-            add(f'<li><span class="step">{e(step.label)}</span> {e(where)}<code>{e(step.detail)}</code></li>')
+            add(f'<li><span class="step">{e(step.step)}</span> {e(where)}<code>{e(step.detail)}</code></li>')
         add("</ol>")
     if r.root_causes:
         add("<h2>Root causes</h2><table><tr><th>#</th><th>root cause</th><th>severity</th><th>category</th><th>impact</th>"
             "<th>confidence</th><th>evidence (lines)</th></tr>")
-        for rc in r.root_causes:
+        for rc, ev in p.causes:
             add(f"<tr><td>{rc.rank}</td><td>{e(rc.title)}</td><td><span class=\"sev sev-{e(rc.severity)}\">{e(rc.severity)}</span></td>"
                 f"<td>{e(rc.category)}</td><td>{e(rc.impact)}</td><td title=\"{e(rc.confidence_reason)}\">{e(rc.confidence)}</td>"
-                f"<td>{e(', '.join(map(str, rc.evidence_lines[:10])))}</td></tr>")
+                f"<td>{e(ev)}</td></tr>")
         add("</table>")
-    smoking = smoking_guns(r)
-    if smoking:
+    if p.proofs:
         add("<h2>Smoking guns</h2>")
-        for f, others in smoking:
-            pid = f" (PID {f.first.pid})" if f.first.pid else ""
-            also = f" (also {', '.join(o.id for o in others)})" if others else ""
-            add(f"<h3>{e(f.id)}{e(also)} · {e(f.pattern.title)} — line {f.first.line}{e(pid)}</h3>")
-            lines = [f"{f.first.line}: {f.sample[0]}"]
-            if f.exception and f.exception.line:
-                lines.append(f"{f.exception.line}: {f.exception.type}: {f.exception.message.splitlines()[0] if f.exception.message else ''}")
-            if f.count > 1:
-                lines.append(f"… {f.count} times: lines {', '.join(str(o.line) for o in f.occurrences[:15])}")
+        for proof in p.proofs:
+            f = proof.finding
+            pid = f" (PID {f.pid})" if f.pid else ""
+            also = f" (also {', '.join(proof.also)})" if proof.also else ""
+            add(f"<h3>{e(f.id)}{e(also)} · {e(f.title)} — line {f.line}{e(pid)}</h3>")
+            lines = [f"{f.line}: {f.sample[0]}", *(f"… {x}" for x in (proof.exception, proof.again) if x)]
             add(f"<pre>{e(chr(10).join(lines))}</pre>")
             if len(f.sample) > 1:
                 add(f"<details><summary>Full record ({len(f.sample)} lines)</summary><pre>{e(chr(10).join(f.sample))}</pre></details>")
@@ -199,10 +191,10 @@ def render(r: Report) -> str:
         add("<h2>What the lines show</h2>")
         for n in r.notes:
             add(f'<div class="note {e(n.kind)}"><b>{e(n.kind)}</b>{e(n.text)}</div>')
-    if r.window_requests:
+    if p.requests:
         add("<h2>Requests served inside a shutdown window</h2><table><tr><th>lifetime</th><th>PID</th><th>line</th><th>request</th><th>status</th></tr>")
-        for lt, q in r.window_requests[:100]:
-            add(f"<tr><td>{lt.index}</td><td>{q.pid}</td><td>{q.line}</td><td><code>{e(q.method + ' ' + q.path)}</code></td><td>{q.status}</td></tr>")
+        for q in p.requests:
+            add(f"<tr><td>{q.lifetime}</td><td>{q.request_pid}</td><td>{q.line}</td><td><code>{e(q.method + ' ' + q.path)}</code></td><td>{q.status}</td></tr>")
         add("</table>")
     if r.root_causes:
         add("<h2>Fixes, in priority order</h2>")
@@ -210,14 +202,7 @@ def render(r: Report) -> str:
             add(f"<h3>{rc.rank}. {e(rc.title)}</h3><p>{e(rc.fix)}</p>")
             if rc.code:
                 add(f"<pre>{e(rc.code)}</pre>")
-        add("<h2>Verification</h2><ul>")
-        seen: set[str] = set()
-        for rc in r.root_causes:
-            for v in rc.verify:
-                if v not in seen:
-                    seen.add(v)
-                    add(f"<li><code>{e(v)}</code></li>")
-        add("</ul>")
+        add("<h2>Verification</h2><ul>" + "".join(f"<li><code>{e(v)}</code></li>" for v in p.verification) + "</ul>")
     if r.tests is not None:
         t = r.tests
         add(f"<h2>Tests</h2><p>{t.total} tests: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped"

@@ -15,8 +15,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from logsleuth.ci import NO_END, Gate
-from logsleuth.report import Report
+from logsleuth.model import NO_END, CiResult, Report
 
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -25,7 +24,7 @@ def x(text: object) -> str:
     return _NOT_XML.sub("\ufffd", str(text))
 
 
-def render(report: Report, gate: Gate) -> str:
+def render(report: Report, ci: CiResult) -> str:
     root = ET.Element("testsuites", name="logsleuth")
     suites: dict[str, ET.Element] = {}
     counts: dict[str, dict[str, int]] = {}
@@ -40,7 +39,7 @@ def render(report: Report, gate: Gate) -> str:
     times: dict[str, float] = {}
     starts: dict[str, str] = {}
     if tests is not None:
-        for case in tests.cases:
+        for case in tests.run:
             module = case.module or "odoo"
             cls, _, method = case.name.rpartition(".")
             if case.unnamed:
@@ -51,7 +50,7 @@ def render(report: Report, gate: Gate) -> str:
                 el.set("time", f"{case.seconds:.3f}")
                 times[module] = times.get(module, 0.0) + case.seconds
             if case.started is not None and module not in starts:
-                starts[module] = case.started.isoformat(timespec="seconds")
+                starts[module] = case.started
             counts[module]["tests"] += 1
             if case.status in ("fail", "error"):
                 tag = "failure" if case.status == "fail" else "error"
@@ -69,7 +68,7 @@ def render(report: Report, gate: Gate) -> str:
             counts["test-run"]["errors"] += 1
             ET.SubElement(el, "error", message=NO_END, type="crash")
         times.update(tests.suite_seconds)
-    for rec in gate.failing:
+    for rec in ci.failing:
         el = ET.SubElement(suite("odoo.log"), "testcase", classname=x(rec.logger), name=x(f"{rec.source}:{rec.line}"))
         counts["odoo.log"]["tests"] += 1
         counts["odoo.log"]["errors"] += 1

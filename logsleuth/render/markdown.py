@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from logsleuth.report import Report, smoking_guns
+from logsleuth.model import Report
+from logsleuth.render.plan import LIFETIME_COLUMNS, plan
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]|#!~])")
 
@@ -40,61 +41,51 @@ def fence(text: str, lang: str = "") -> str:
 
 
 def render(r: Report) -> str:
+    p = plan(r)
     out: list[str] = ["# logsleuth report", ""]
-    src = ", ".join(f"{code(s['path'])} ({s['lines']} lines)" for s in r.sources)
-    out += [f"**Sources:** {src}  ", f"**logsleuth** {esc(r.version)}", ""]
+    src = ", ".join(f"{code(s.path)} ({s.lines} lines)" for s in r.sources)
+    out += [f"**Sources:** {src}  ", f"**logsleuth** {esc(r.tool.version)}", ""]
     out += ["## Verdict", "", esc(r.verdict), ""]
     s = r.summary
     out += [
-        f"{s['lifetimes']} lifetimes · {s['records']} records · {s['warnings']} warnings · {s['errors']} errors · "
-        f"{s['criticals']} critical · {s['tracebacks']} tracebacks · {esc(s['first_timestamp'])} → {esc(s['last_timestamp'])}",
+        f"{s.lifetimes} lifetimes · {s.records} records · {s.warnings} warnings · {s.errors} errors · "
+        f"{s.criticals} critical · {s.tracebacks} tracebacks · {esc(s.first_timestamp)} → {esc(s.last_timestamp)}",
         "",
     ]
     if r.lifetimes:
-        out += ["## Process lifetimes", "", "| # | PID | workers | start | end | version | lines | end reason | shutdown line |",
-                "|---|---|---|---|---|---|---|---|---|"]
-        for lt in r.lifetimes:
-            workers = str(lt.worker_count) + (f" + gevent {', '.join(map(str, lt.gevent_pids))}" if lt.gevent_pids else "")
-            out.append(
-                f"| {lt.index} | {lt.pid} | {workers} | {esc(lt.start or '?')} (line {lt.start_line}) | {esc(lt.end or '?')} (line {lt.end_line}) "
-                f"| {esc(lt.version or '—')}{'' if lt.started_by_banner else ' (no banner)'} | {lt.lines} | {lt.end_reason} | {lt.shutdown_line or '—'} |"
-            )
+        out += ["## Process lifetimes", "", "| " + " | ".join(LIFETIME_COLUMNS) + " |", "|---" * len(LIFETIME_COLUMNS) + "|"]
+        out += ["| " + " | ".join(map(esc, row)) + " |" for row in p.lifetime_rows]
         out.append("")
     if r.cascade:
         out += ["## Failure cascade", ""]
         lines = []
         for step in r.cascade:
             where = f"line {step.line}: " if step.line else ""
-            lines.append(f"{step.label:>11}  {where}{step.detail}")
+            lines.append(f"{step.step:>11}  {where}{step.detail}")
         out += [fence("\n   ↓\n".join(lines)), ""]
     if r.root_causes:
         out += ["## Root causes", "", "| # | Root cause | Severity | Category | Impact | Confidence | Evidence (lines) |",
                 "|---|---|---|---|---|---|---|"]
-        for rc in r.root_causes:
-            ev = ", ".join(map(str, rc.evidence_lines[:8]))
+        for rc, ev in p.causes:
             out.append(f"| {rc.rank} | {esc(rc.title)} | **{rc.severity.upper()}** | {rc.category} | {esc(rc.impact)} | {rc.confidence} | {ev} |")
         out.append("")
-    smoking = smoking_guns(r, 6)
-    if smoking:
+    if p.proofs:
         out += ["## Smoking guns", ""]
-        for f, others in smoking:
-            also = f" (also {', '.join(o.id for o in others)})" if others else ""
-            out += [f"### {esc(f.id)}{esc(also)} · {esc(f.pattern.title)} — line {f.first.line}" + (f" (PID {f.first.pid})" if f.first.pid else ""), ""]
-            sample = f.sample[:1]
-            if f.exception and f.exception.line:
-                sample.append(f"… line {f.exception.line}: {f.exception.type}: {f.exception.message}".split("\n")[0])
-            if f.count > 1:
-                sample.append(f"… {f.count} times: lines {', '.join(str(o.line) for o in f.occurrences[:12])}")
+        for proof in p.proofs:
+            f = proof.finding
+            also = f" (also {', '.join(proof.also)})" if proof.also else ""
+            out += [f"### {esc(f.id)}{esc(also)} · {esc(f.title)} — line {f.line}" + (f" (PID {f.pid})" if f.pid else ""), ""]
+            sample = [*f.sample[:1], *(f"… {x}" for x in (proof.exception, proof.again) if x)]
             out += [fence("\n".join(sample)), ""]
     if r.notes:
         out += ["## What the lines show", ""]
         for n in r.notes:
             out.append(f"- **{n.kind}**: {esc(n.text)}")
         out.append("")
-    if r.window_requests:
+    if p.requests:
         out += ["## Requests served inside a shutdown window", "", "| lifetime | PID | line | request | status |", "|---|---|---|---|---|"]
-        for lt, q in r.window_requests[:50]:
-            out.append(f"| {lt.index} | {q.pid} | {q.line} | {esc(q.method + ' ' + q.path)} | {q.status} |")
+        for q in p.requests:
+            out.append(f"| {q.lifetime} | {q.request_pid} | {q.line} | {esc(q.method + ' ' + q.path)} | {q.status} |")
         out.append("")
     if r.root_causes:
         out += ["## Fixes, in priority order", ""]
@@ -103,12 +94,7 @@ def render(r: Report) -> str:
             if rc.code:
                 out += [fence(rc.code, "python"), ""]
         out += ["## Verification", ""]
-        seen: set[str] = set()
-        for rc in r.root_causes:
-            for v in rc.verify:
-                if v not in seen:
-                    seen.add(v)
-                    out.append(f"- {code(v)}")
+        out += [f"- {code(v)}" for v in p.verification]
         out.append("")
     if r.tests is not None:
         t = r.tests

@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from logsleuth import __version__
-from logsleuth.ci import NO_END, Gate, Verdict
+from logsleuth.model import NO_END, CiResult, Report
 from logsleuth.render.annotations import relative
-from logsleuth.report import Report
 
 RULES = {
     "odoo-test-failure": ("Odoo test failed", "An Odoo test (--test-enable) failed an assertion."),
@@ -59,9 +57,9 @@ def _result(rule: str, message: str, path: str, line: int | None, key: str) -> d
     }
 
 
-def render(report: Report, gate: Gate, verdict: Verdict, root: str | None = None) -> str:
+def render(report: Report, ci: CiResult, root: str | None = None) -> str:
     results: list[dict[str, Any]] = []
-    log = report.sources[0]["path"] if report.sources else "odoo.log"
+    log = report.sources[0].path if report.sources else "odoo.log"
     log_path = relative(log, root) if log != "-" else "stdin"
     t = report.tests
     if t is not None:
@@ -76,9 +74,9 @@ def render(report: Report, gate: Gate, verdict: Verdict, root: str | None = None
             results.append(_result(rule, text, path, line, f"{rule}:{case.module}:{case.name}"))
         if t.crashed:
             results.append(_result("odoo-test-run-crashed", NO_END, log_path, None, "crash"))
-    elif any("no test ran" in r for r in verdict.reasons):
-        results.append(_result("odoo-no-tests", next(r for r in verdict.reasons if "no test ran" in r), log_path, None, "no-tests"))
-    for rec in gate.failing:
+    elif any("no test ran" in r for r in ci.reasons):
+        results.append(_result("odoo-no-tests", next(r for r in ci.reasons if "no test ran" in r), log_path, None, "no-tests"))
+    for rec in ci.failing:
         path = relative(rec.source, root) if rec.source != "-" else "stdin"
         results.append(_result("odoo-log-record", f"{rec.level} {rec.logger}: {rec.message}", path, rec.line,
                                f"{rec.level}:{rec.logger}:{rec.message}"))
@@ -88,7 +86,7 @@ def render(report: Report, gate: Gate, verdict: Verdict, root: str | None = None
         "runs": [{
             "tool": {"driver": {
                 "name": "logsleuth",
-                "version": __version__,
+                "version": report.tool.version,
                 "informationUri": "https://pypi.org/project/odoo-logsleuth/",
                 "rules": [
                     {"id": rid, "name": name.title().replace(" ", ""), "shortDescription": {"text": name},
@@ -98,8 +96,8 @@ def render(report: Report, gate: Gate, verdict: Verdict, root: str | None = None
             }},
             "invocations": [{
                 "executionSuccessful": True,
-                "exitCode": 1 if verdict.failed else 0,
-                "exitCodeDescription": "; ".join(verdict.reasons) if verdict.failed else "passed",
+                "exitCode": 1 if ci.failed else 0,
+                "exitCodeDescription": "; ".join(ci.reasons) if ci.failed else "passed",
             }],
             "results": results,
         }],

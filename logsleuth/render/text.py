@@ -3,7 +3,6 @@ as rich markup) and stripped of control characters, so a log line cannot style o
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 
@@ -13,7 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from logsleuth.report import Report
+from logsleuth.model import Lifetime, Report
+from logsleuth.render.plan import LIFETIME_COLUMNS, lifetime_rows, plan
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -27,7 +27,6 @@ def T(text: object, style: str = "") -> Text:
     return Text(clean(text), style=style)
 
 
-LIFETIME_COLUMNS = ("#", "PID", "workers", "start", "end", "duration", "version", "lines", "end reason", "shutdown line")
 LIFETIME_DROP = ("shutdown line", "workers", "version", "lines", "end", "PID")
 """Columns given up first when the terminal is narrow (a dropped column beats a cut cell)."""
 ROOT_CAUSE_DROP = ("confidence", "category", "lines")
@@ -83,14 +82,15 @@ def fitted_table(title: str, headers: tuple[str, ...], rows: list[list[object]],
     return table
 
 
-def _lifetime_table(r: Report, width: int, title: str = "Process lifetimes") -> Table:
-    return fitted_table(title, LIFETIME_COLUMNS, lifetime_rows(r), width, LIFETIME_DROP)
+def lifetime_table(lifetimes: tuple[Lifetime, ...], width: int, title: str = "Process lifetimes") -> Table:
+    """The lifetimes as a table that fits ``width`` (the report, and ``logsleuth lifetimes``)."""
+    return fitted_table(title, LIFETIME_COLUMNS, [list(row) for row in lifetime_rows(lifetimes)], width, LIFETIME_DROP)
 
 
 def _lifetimes_that_matter(r: Report) -> list:
-    failing = {id(o.lifetime) for f in r.findings if f.severity in ("critical", "high", "medium") for o in f.occurrences if o.lifetime}
+    failing = {n for f in r.findings if f.severity in ("critical", "high", "medium") for n in f.lifetimes}
     return [lt for lt in r.lifetimes
-            if lt.end_reason in ("crash", "forced", "unknown") or id(lt) in failing or r.window_requests_total.get(lt.index)]
+            if lt.end_reason in ("crash", "forced", "unknown") or lt.index in failing or r.window_requests_total.get(lt.index)]
 
 
 def _lifetime_summary(r: Report, width: int, command: str) -> list:
@@ -106,9 +106,8 @@ def _lifetime_summary(r: Report, width: int, command: str) -> list:
     parts: list = [Panel(text, title="Process lifetimes"), Text(clean(command), style="green", no_wrap=True, overflow="ignore")]
     if matter:
         shown = matter[:SUMMARY_LIMIT]
-        sub = dataclasses.replace(r, lifetimes=shown)
         title = f"{len(matter)} lifetime(s) that matter" + (f" (first {len(shown)})" if len(shown) < len(matter) else "")
-        parts.append(_lifetime_table(sub, width, title))
+        parts.append(lifetime_table(tuple(shown), width, title))
     return parts
 
 
@@ -117,10 +116,11 @@ def print_report(console: Console, r: Report, verbose: bool = False, lifetimes_c
     the cascade, the lifetimes (a summary when there are many), notes, fixes and tests. Commands
     to paste are printed unwrapped (``soft_wrap``), so a narrow terminal never breaks one."""
     width = console.width
+    p = plan(r)
     console.print(Panel(T(r.verdict), title="Verdict", border_style="bold"))
     if r.root_causes:
-        rows = [[str(rc.rank), T(rc.severity.upper(), SEVERITY_STYLE[rc.severity]), rc.category, T(rc.title), rc.confidence,
-                 ", ".join(map(str, rc.evidence_lines[:6]))] for rc in r.root_causes]
+        rows = [[str(rc.rank), T(rc.severity.upper(), SEVERITY_STYLE[rc.severity]), rc.category, T(rc.title), rc.confidence, ev]
+                for rc, ev in p.causes]
         console.print(fitted_table("Root causes", ("#", "severity", "category", "root cause", "confidence", "lines"), rows, width,
                                    ROOT_CAUSE_DROP, prefer={"root cause": 32, "lines": 9}))
     if r.cascade:
@@ -128,7 +128,7 @@ def print_report(console: Console, r: Report, verbose: bool = False, lifetimes_c
         for i, step in enumerate(r.cascade):
             if i:
                 text.append("   ↓\n", style="dim")
-            text.append(f"{step.label:>11} ", style="bold")
+            text.append(f"{step.step:>11} ", style="bold")
             if step.line:
                 text.append(f"line {step.line}: ", style="cyan")
             text.append(clean(step.detail) + "\n")
@@ -138,7 +138,7 @@ def print_report(console: Console, r: Report, verbose: bool = False, lifetimes_c
             for part in _lifetime_summary(r, width, lifetimes_command):
                 console.print(part, soft_wrap=isinstance(part, Text))
         else:
-            console.print(_lifetime_table(r, width))
+            console.print(lifetime_table(r.lifetimes, width))
     if r.notes:
         text = Text()
         for n in r.notes:
@@ -169,38 +169,6 @@ def build(r: Report) -> Group:
     with console.capture() as cap:
         print_report(console, r)
     return Group(Text.from_ansi(cap.get()))
-
-
-def human_duration(seconds: float) -> str:
-    """``4.4s``, ``3m 12s``, ``5h 07m``, ``2d 4h``: as people read durations."""
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    s = int(round(seconds))
-    days, s = divmod(s, 86400)
-    hours, s = divmod(s, 3600)
-    minutes, s = divmod(s, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m {s:02d}s"
-
-
-def lifetime_rows(r: Report) -> list[list[str]]:
-    from logsleuth.records import parse_timestamp
-
-    rows = []
-    several = len({lt.source for lt in r.lifetimes}) > 1
-    for lt in r.lifetimes:
-        a, b = parse_timestamp(lt.start or ""), parse_timestamp(lt.end or "")
-        duration = human_duration((b - a).total_seconds()) if a and b else "?"
-        workers = str(lt.worker_count) + (f" +gevent {','.join(map(str, lt.gevent_pids))}" if lt.gevent_pids else "")
-        rows.append([
-            f"{lt.index} {lt.source}" if several else str(lt.index), str(lt.pid), workers, f"{lt.start or '?'} (L{lt.start_line})", f"{lt.end or '?'} (L{lt.end_line})",
-            duration, (lt.version or "—") + ("" if lt.started_by_banner else " (no banner)"), str(lt.lines), lt.end_reason,
-            str(lt.shutdown_line or "—"),
-        ])
-    return rows
 
 
 def render(r: Report, width: int | None = None, color: bool = False, verbose: bool = False) -> str:

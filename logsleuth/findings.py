@@ -493,9 +493,11 @@ def _bounded_set(table: dict[Any, Any], key: Any, value: Any) -> None:
 
 
 def _logger_module(logger: str | None) -> str | None:
-    """``odoo.addons.sale.models.x`` → ``sale``."""
+    """``odoo.addons.sale.models.x`` → ``sale``. Not ``base``: its models (``ir.model``,
+    ``ir.cron``, ``ir.ui.view``…) log on behalf of every module, so its logger names no culprit."""
     if logger and logger.startswith("odoo.addons."):
-        return logger.split(".", 3)[2]
+        module = logger.split(".", 3)[2]
+        return None if module == "base" else module
     return None
 
 

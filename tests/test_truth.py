@@ -114,3 +114,15 @@ def test_modules_not_loaded_follows_from_the_line_that_says_why(tmp_path, capsys
     assert [f["linked_to"] is not None for f in d["findings"] if f["line"] == 3] == [True]
     alone = analyze(write_log(tmp_path, text.replace(text.splitlines(True)[1], ""), "alone.log"), capsys)
     assert alone["root_causes"][0]["evidence_lines"] == [2] and alone["root_causes"][0]["severity"] == "high"
+
+
+def test_a_base_logger_names_no_culprit(tmp_path, capsys):
+    """``ir.model`` logs for every module: a missing model's module is not known from the line."""
+    log = write_log(tmp_path, (
+        "2024-01-01 10:00:00,000 7 INFO db odoo.modules.loading: 40 modules loaded in 1.20s, 0 queries\n"
+        "2024-01-01 10:00:01,000 7 ERROR db odoo.addons.base.models.ir_model: Missing model dms.dealer \n"
+        "2024-01-01 10:00:02,000 7 ERROR db odoo.addons.sale_custom.models.order: Sync failed\n"
+    ))
+    modules = {f["title"]: f["module"] for f in analyze(log, capsys)["findings"]}
+    assert modules["Model registered in the database has no code"] is None
+    assert "sale_custom" in modules.values()

@@ -400,9 +400,9 @@ def ci(
 
         write_output(sarif, sarif_json(report, outcome, root))
     if ci_format is CiFormat.json:
-        from logsleuth.render.json import render as json_report
+        from logsleuth.render.json import render_ci
 
-        text = json_report(report, outcome)
+        text = render_ci(report, outcome)
     else:
         text = summary(report, outcome)
     if chosen == "github":

@@ -355,7 +355,7 @@ def _type_schema(hint: Any, enum: tuple[str, ...] | None = None) -> dict[str, An
         return {"type": "array", "items": _type_schema(typing.get_args(hint)[0])}
     if origin is dict:
         return {"type": "object", "additionalProperties": _type_schema(typing.get_args(hint)[1])}
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _object_schema(hint)
     if enum is not None:
         return {"enum": list(enum)}

@@ -324,8 +324,8 @@ def _across_hosts(v: Links, lifetimes: list[Lifetime]) -> list[model.Note]:
                 continue
             gap = _seconds_between(lt.start, o.timestamp)
             if gap is not None and 0 <= gap <= CROSS_HOST_SECONDS:
-                fact = narrative.RestartBefore(lt.pid, lt.source, lt.start, lt.start_line, gap, v.id(f), f.pattern.title, o.source, o.line)
-                out.append(_note(fact, [(lt.source, lt.start_line), (o.source, o.line)]))
+                restart = narrative.RestartBefore(lt.pid, lt.source, lt.start, lt.start_line, gap, v.id(f), f.pattern.title, o.source, o.line)
+                out.append(_note(restart, [(lt.source, lt.start_line), (o.source, o.line)]))
                 break
     return out
 

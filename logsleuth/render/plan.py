@@ -21,6 +21,10 @@ SMOKING_GUNS = 8
 OCCURRENCE_LINES = 12
 """Lines of further occurrences named under a proof."""
 
+SUMMARY_LIMIT = 8
+"""More lifetimes than this: the terminal report shows a summary and the lifetimes that matter;
+``lifetimes`` or ``--verbose`` the whole table."""
+
 LIFETIME_COLUMNS = ("#", "PID", "workers", "start", "end", "duration", "version", "lines", "end reason", "shutdown line")
 
 
@@ -84,6 +88,14 @@ def lifetime_row(lt: Lifetime, several_sources: bool) -> tuple[str, ...]:
 def lifetime_rows(lifetimes: tuple[Lifetime, ...]) -> tuple[tuple[str, ...], ...]:
     several = len({lt.source for lt in lifetimes}) > 1
     return tuple(lifetime_row(lt, several) for lt in lifetimes)
+
+
+def lifetimes_that_matter(r: Report) -> list[Lifetime]:
+    """Lifetimes with failures, a crash, a forced stop, an end the log does not explain, or
+    requests served in their shutdown window."""
+    failing = {n for f in r.findings if f.severity in ("critical", "high", "medium") for n in f.lifetimes}
+    return [lt for lt in r.lifetimes
+            if lt.end_reason in ("crash", "forced", "unknown") or lt.index in failing or r.window_requests_total.get(lt.index)]
 
 
 def smoking_guns(r: Report, limit: int = SMOKING_GUNS) -> list[tuple[Finding, list[Finding]]]:

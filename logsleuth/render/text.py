@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from logsleuth.model import Lifetime, Report
-from logsleuth.render.plan import LIFETIME_COLUMNS, lifetime_rows, plan
+from logsleuth.render.plan import LIFETIME_COLUMNS, SUMMARY_LIMIT, lifetime_rows, lifetimes_that_matter, plan
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -30,8 +30,6 @@ def T(text: object, style: str = "") -> Text:
 LIFETIME_DROP = ("shutdown line", "workers", "version", "lines", "end", "PID")
 """Columns given up first when the terminal is narrow (a dropped column beats a cut cell)."""
 ROOT_CAUSE_DROP = ("confidence", "category", "lines")
-SUMMARY_LIMIT = 8
-"""More lifetimes than this: the report shows a summary, ``lifetimes`` or ``--verbose`` the table."""
 
 
 def _word_width(text: str) -> int:
@@ -87,18 +85,12 @@ def lifetime_table(lifetimes: tuple[Lifetime, ...], width: int, title: str = "Pr
     return fitted_table(title, LIFETIME_COLUMNS, [list(row) for row in lifetime_rows(lifetimes)], width, LIFETIME_DROP)
 
 
-def _lifetimes_that_matter(r: Report) -> list:
-    failing = {n for f in r.findings if f.severity in ("critical", "high", "medium") for n in f.lifetimes}
-    return [lt for lt in r.lifetimes
-            if lt.end_reason in ("crash", "forced", "unknown") or lt.index in failing or r.window_requests_total.get(lt.index)]
-
-
 def _lifetime_summary(r: Report, width: int, command: str) -> list:
     from collections import Counter
 
     counts = Counter(lt.end_reason for lt in r.lifetimes)
     text = Text(f"{len(r.lifetimes)} process lifetimes: " + ", ".join(f"{n} {reason}" for reason, n in counts.most_common()) + ".\n")
-    matter = _lifetimes_that_matter(r)
+    matter = lifetimes_that_matter(r)
     text.append("The ones that matter (failures, crash, forced stop, an end the log does not explain, requests in a "
                 "shutdown window) are below; "
                 if matter else "None has failures, a crash, a forced stop, an unexplained end or requests in a shutdown window. ")

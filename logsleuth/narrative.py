@@ -320,8 +320,9 @@ def standing(severity: str, lifetimes: int, at_end: bool, count: int, demoted: s
     why = [f"{severity} severity"]
     if lifetimes > 1:
         why.append(f"recurring across {lifetimes} process lifetimes")
-    if at_end:
-        why.append("still failing in the last process of the log")
+    if at_end:  # "failing" only where the finding is a failure: a low or info finding is only seen
+        failing = severity in ("critical", "high", "medium")
+        why.append(("still failing" if failing else "seen") + " in the last process of the log")
     elif lifetimes:
         why.append("not seen in the last process of the log")
     if count > 1:

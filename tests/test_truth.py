@@ -126,3 +126,11 @@ def test_a_base_logger_names_no_culprit(tmp_path, capsys):
     modules = {f["title"]: f["module"] for f in analyze(log, capsys)["findings"]}
     assert modules["Model registered in the database has no code"] is None
     assert "sale_custom" in modules.values()
+
+
+def test_a_low_finding_is_seen_not_failing_in_the_last_process():
+    from logsleuth.narrative import standing
+
+    assert "still failing in the last process" in standing("high", 1, True, 1, None)
+    low = standing("low", 1, True, 1, None)
+    assert "seen in the last process" in low and "failing" not in low

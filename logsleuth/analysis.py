@@ -7,8 +7,9 @@ list in the engine, and no regex unless a request falls in a shutdown window or 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from logsleuth.bounds import DistinctCounter
 from logsleuth.findings import Engine, Finding
@@ -119,7 +120,11 @@ class Pipeline:
         seq = tracker.seq
         select = self.select
         if select is not None:
-            pids = ({lt.pid, *lt.worker_pids, *lt.gevent_pids} if lt is not None else None) if select.pid is not None else None
+            pids = (
+                ({lt.pid, *lt.worker_pids, *lt.gevent_pids} if lt is not None else None)
+                if select.pid is not None
+                else None
+            )
             if not select.admits(rec, lt.index if lt is not None else None, pids):
                 return []
             if lt is not None:
@@ -178,11 +183,24 @@ class Pipeline:
 
     def snapshot(self) -> Scan:
         """The scan so far, without closing the stream (``watch`` reports while it follows)."""
-        result = Scan(self.result.sources, self.result.lifetimes + self.tracker.finish(), self.engine, self.result.activity,
-                      self.result.tests, sum(s.lines for s in self.result.sources), self.result.records,
-                      self.result.unparsed_lines, self.result.levels, self.result.first_timestamp,
-                      self.result.last_timestamp, self.result.odoo_records, self.result.module_last_seen,
-                      self.result.window, self.result.seeked, self.result.databases)
+        result = Scan(
+            self.result.sources,
+            self.result.lifetimes + self.tracker.finish(),
+            self.engine,
+            self.result.activity,
+            self.result.tests,
+            sum(s.lines for s in self.result.sources),
+            self.result.records,
+            self.result.unparsed_lines,
+            self.result.levels,
+            self.result.first_timestamp,
+            self.result.last_timestamp,
+            self.result.odoo_records,
+            self.result.module_last_seen,
+            self.result.window,
+            self.result.seeked,
+            self.result.databases,
+        )
         for i, lt in enumerate(result.lifetimes, 1):
             lt.index = i
         return result

@@ -15,13 +15,21 @@ while a console prefix is probed) are cleaned one line at a time.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from logsleuth.analysis import MAX_DATABASES
 from logsleuth.records import RecordParser
-from logsleuth.sources import (DAMAGE_ERRORS, MAX_LINE_BYTES, LineCleaner, Source, bounded_lines, check_head, note_damage,
-                               strip_prefixes)
+from logsleuth.sources import (
+    DAMAGE_ERRORS,
+    MAX_LINE_BYTES,
+    LineCleaner,
+    Source,
+    bounded_lines,
+    check_head,
+    note_damage,
+    strip_prefixes,
+)
 
 BLOCK = 1024 * 1024
 _ROUTINE = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (\d+ INFO \S+) werkzeug: ")
@@ -68,7 +76,7 @@ def read_blocks(source: Source, stream=None, probe: bool = True) -> Iterator[str
             if cut < 0:
                 carry = data
                 continue
-            body, carry = data[: cut + 1], data[cut + 1:]
+            body, carry = data[: cut + 1], data[cut + 1 :]
             yield _block(body, source, clean)
     finally:
         if own and source.path != "-":
@@ -214,7 +222,7 @@ class Segment:
             from logsleuth.split import reread
 
             return reread(self)
-        return self.text[self.start:self.end].split("\n")[:-1]
+        return self.text[self.start : self.end].split("\n")[:-1]
 
 
 _MINUTES = "[0-9][0-9]:[0-9][0-9],[0-9][0-9][0-9] "
@@ -289,7 +297,9 @@ class Folder:
             if len(_COMPILED) >= 512:
                 _COMPILED.clear()
             which = "[0-9]+ INFO \\S+" if keys is None else _alternatives(keys)
-            pattern = _COMPILED[sig] = re.compile(f"\\n(?!{re.escape(self.hour)}{_MINUTES}{which} werkzeug: {_NOT_LIFECYCLE})")
+            pattern = _COMPILED[sig] = re.compile(
+                f"\\n(?!{re.escape(self.hour)}{_MINUTES}{which} werkzeug: {_NOT_LIFECYCLE})"
+            )
         self.pattern = pattern
 
     def fold(self, text: str, number: int) -> tuple[list, int]:
@@ -369,8 +379,9 @@ class Folder:
                     del self.keys[key]
                 self._compile()
         last_start = text.rfind("\n", start, end - 1) + 1 or start
-        return Segment(number, count, tuple(keys), text[start:find("\n", start)], text[last_start:end - 1],
-                       text, start, end)
+        return Segment(
+            number, count, tuple(keys), text[start : find("\n", start)], text[last_start : end - 1], text, start, end
+        )
 
 
 class HotLoop:
@@ -507,11 +518,17 @@ class HotLoop:
             markers = [f" {key} werkzeug: " for key in seg.keys if int(key.partition(" ")[0]) in waiting]
             if markers:  # the request lines awaited go through the general path, and the lines before them
                 lines = seg.lines()
-                cut = 1 + max(next((i for i, x in enumerate(lines) if x.startswith(m, 23)), len(lines) - 1) for m in markers)
+                cut = 1 + max(
+                    next((i for i, x in enumerate(lines) if x.startswith(m, 23)), len(lines) - 1) for m in markers
+                )
                 self.feed_lines(lines[:cut], base + seg.first)
                 if cut < len(lines):
-                    self.apply(Segment(seg.first + cut, seg.count - cut, seg.keys, lines[cut], seg.last_text, rows=lines[cut:]),
-                               base)
+                    self.apply(
+                        Segment(
+                            seg.first + cut, seg.count - cut, seg.keys, lines[cut], seg.last_text, rows=lines[cut:]
+                        ),
+                        base,
+                    )
                 return
         lt = None
         new = {key.partition(" INFO ")[2] for key in seg.keys} - databases

@@ -73,7 +73,7 @@ RESTART_LINE = re.compile(r"HTTP service \(\w+\) running |database: \S*@|Startin
 _POOL_CLOSED = re.compile(r"ConnectionPool\(.*\): Closed \d+ connections")
 
 LOADING_LOGGERS = ("odoo.modules", "odoo.registry", "odoo.service.db")
-_SHELL_FRAME = "cli/shell.py\""
+_SHELL_FRAME = 'cli/shell.py"'
 
 _LOADING_MODULE = re.compile(r"loading (\w+)[/\\]|Loading module (\w+) \(")
 _WORKER_SELF = re.compile(r"Worker (?:Worker\w+ )?\((\d+)\) ")
@@ -120,7 +120,7 @@ class Lifetime:
     requests: int = 0
     last_master_message: str = ""
     last_master_time: str | None = None
-    predecessor: "Lifetime | None" = None
+    predecessor: Lifetime | None = None
     """The stopped process of the same PID whose successor's pre-banner lines opened this one."""
     stop_after_init: bool = False
     loaded: bool = False
@@ -311,8 +311,13 @@ class LifetimeTracker:
     def _start(self, rec: Record, banner: bool) -> Lifetime:
         assert rec.pid is not None
         lt = Lifetime(
-            pid=rec.pid, source=rec.source, start_line=rec.first_line, start=rec.timestamp,
-            started_by_banner=banner, stream=self.stream, start_seq=self.seq,
+            pid=rec.pid,
+            source=rec.source,
+            start_line=rec.first_line,
+            start=rec.timestamp,
+            started_by_banner=banner,
+            stream=self.stream,
+            start_seq=self.seq,
         )
         self.lifetimes.append(lt)
         lt.index = self.index_base + len(self.lifetimes)  # final once finish() ran
@@ -365,12 +370,18 @@ class LifetimeTracker:
                 lt.shutdown_marker = msg
                 lt.shutdown_seq = self.seq
                 lt.early_marker = (
-                    kind == "shutdown" and not lt.http_service and not lt.loaded and not lt.evented
-                    and lt.requests == 0 and lt.started_by_banner
+                    kind == "shutdown"
+                    and not lt.http_service
+                    and not lt.loaded
+                    and not lt.evented
+                    and lt.requests == 0
+                    and lt.started_by_banner
                     and _seconds_between(lt.last_master_time, rec.timestamp) <= STOP_AFTER_INIT_GAP
                 )
                 lt.stop_after_init = (
-                    kind == "shutdown" and lt.requests == 0 and not lt.http_service
+                    kind == "shutdown"
+                    and lt.requests == 0
+                    and not lt.http_service
                     and bool(STOP_AFTER_INIT_BEFORE.search(lt.last_master_message))
                     and _seconds_between(lt.last_master_time, rec.timestamp) <= STOP_AFTER_INIT_GAP
                 )
@@ -422,7 +433,12 @@ class LifetimeTracker:
             lt.lines += child.lines
             lt.records += child.records
             if child.end_seq > lt.end_seq:
-                lt.end_line, lt.end, lt.end_source, lt.end_seq = child.end_line, child.end, child.end_source, child.end_seq
+                lt.end_line, lt.end, lt.end_source, lt.end_seq = (
+                    child.end_line,
+                    child.end,
+                    child.end_source,
+                    child.end_seq,
+                )
             at = self.lifetimes.index(child)
             self.lifetimes.remove(child)
             for later in self.lifetimes[at:]:

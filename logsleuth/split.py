@@ -17,9 +17,9 @@ import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 
-from logsleuth.workers import init_worker
 from logsleuth.fastpath import Folder, HotLoop, Segment, read_blocks
 from logsleuth.sources import _PREFIX_PROBE_LINES, LineCleaner, Source, _detect_prefix, _looks_binary
+from logsleuth.workers import init_worker
 
 RANGE_BYTES = 16 * 1024 * 1024
 MIN_SPLIT_BYTES = 64 * 1024 * 1024
@@ -59,7 +59,7 @@ class _Range:
     """A raw stream over bytes [start, end) of a file."""
 
     def __init__(self, path: str, start: int, end: int) -> None:
-        self.fh = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self.fh = open(path, "rb")
         self.fh.seek(start)
         self.left = end - start
         self.closed = False
@@ -113,8 +113,13 @@ def _read_range(path: str, start: int, end: int) -> tuple[list, dict]:
             at += size
     finally:
         raw.close()
-    stats = {"lines": source.lines, "bytes": source.bytes, "cut_lines": source.cut_lines, "cut_bytes": source.cut_bytes,
-             "damage": source.damage}
+    stats = {
+        "lines": source.lines,
+        "bytes": source.bytes,
+        "cut_lines": source.cut_lines,
+        "cut_bytes": source.cut_bytes,
+        "damage": source.damage,
+    }
     return events, stats
 
 

@@ -7,13 +7,13 @@ import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from test_fuzz import EXAMPLES, log_lines
 
 from helpers import CORPUS_GENERATED, CORPUS_REAL, ROOT, SAMPLES
 from logsleuth.analysis import scan
 from logsleuth.patterns import load_patterns
 from logsleuth.render.json import report_dict
 from logsleuth.report import build_report
-from test_fuzz import EXAMPLES, log_lines
 
 PATTERNS = load_patterns()
 
@@ -24,13 +24,26 @@ def both(paths: list[str]) -> tuple[dict, dict]:
     reports = []
     for fast in (True, False):
         result = scan(paths, PATTERNS, fast=fast)
-        state = [(lt.end_seq, lt.shutdown_seq, lt.end_line, lt.end, lt.lines, lt.records, lt.requests, lt.last_master_message)
-                 for lt in result.lifetimes]
+        state = [
+            (
+                lt.end_seq,
+                lt.shutdown_seq,
+                lt.end_line,
+                lt.end,
+                lt.lines,
+                lt.records,
+                lt.requests,
+                lt.last_master_message,
+            )
+            for lt in result.lifetimes
+        ]
         reports.append(report_dict(build_report(result)) | {"databases": sorted(result.databases), "state": state})
     return reports[0], reports[1]
 
 
-LOGS = sorted(SAMPLES.glob("*.log")) + (sorted(CORPUS_REAL.glob("*.log")) + sorted(CORPUS_GENERATED.glob("*.log")) if CORPUS_REAL.is_dir() else [])
+LOGS = sorted(SAMPLES.glob("*.log")) + (
+    sorted(CORPUS_REAL.glob("*.log")) + sorted(CORPUS_GENERATED.glob("*.log")) if CORPUS_REAL.is_dir() else []
+)
 
 
 @pytest.mark.parametrize("path", LOGS, ids=lambda p: p.name)
@@ -64,12 +77,15 @@ def test_same_report_with_crlf_ansi_nul_long_lines_and_prefixes(tmp_path):
         if s % 7 == 0:
             parts.append("continuation of a request line")
         if s % 11 == 0:
-            parts.append("2025-01-01 10:00:%02d,500 7 \x1b[1;31mERROR\x1b[0m db odoo.http: boom \x00 " % s)
+            parts.append(f"2025-01-01 10:00:{s:02d},500 7 \x1b[1;31mERROR\x1b[0m db odoo.http: boom \x00 ")
             parts.append("Traceback (most recent call last):")
             parts.append("ValueError: " + "x" * (70 * 1024))
     text = "\r\n".join(parts)
-    for name, data in (("crlf.log", text.encode()), ("compose.log", "\n".join("web-1  | " + p for p in parts).encode()),
-                       ("nonl.log", ("\n".join(parts) + "\n" + "y" * 200_000).encode())):
+    for name, data in (
+        ("crlf.log", text.encode()),
+        ("compose.log", "\n".join("web-1  | " + p for p in parts).encode()),
+        ("nonl.log", ("\n".join(parts) + "\n" + "y" * 200_000).encode()),
+    ):
         path = tmp_path / name
         path.write_bytes(data)
         fast, slow = both([str(path)])
@@ -77,7 +93,11 @@ def test_same_report_with_crlf_ansi_nul_long_lines_and_prefixes(tmp_path):
 
 
 @pytest.mark.slow
-@settings(max_examples=max(EXAMPLES // 4, 50), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=max(EXAMPLES // 4, 50),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(lines=log_lines())
 def test_same_report_on_fuzzed_logs(tmp_path_factory, lines):
     path = tmp_path_factory.mktemp("fast") / "odoo.log"
@@ -118,7 +138,9 @@ def request_heavy_logs(draw) -> list[str]:
 
     def stamp() -> str:
         day, rest = divmod(second, 86400)
-        return f"2025-01-{day % 28 + 1:02d} {rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d},{second % 1000:03d}"
+        return (
+            f"2025-01-{day % 28 + 1:02d} {rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d},{second % 1000:03d}"
+        )
 
     for _ in range(draw(st.integers(1, 25))):
         for _ in range(draw(st.integers(0, 60))):
@@ -126,18 +148,38 @@ def request_heavy_logs(draw) -> list[str]:
             pid = draw(st.sampled_from(pids))
             status = draw(st.sampled_from([200, 200, 200, 304, 404, 500, 503]))
             path = draw(st.sampled_from(["web", "web", "shop", "x 101 INFO db werkzeug: y", "a 1 INFO ? werkzeug: b"]))
-            lines.append(_REQUEST.format(ts=stamp(), pid=pid, db=draw(st.sampled_from(dbs)), n=pid % 250, method="GET",
-                                         path=path, status=status))
+            lines.append(
+                _REQUEST.format(
+                    ts=stamp(),
+                    pid=pid,
+                    db=draw(st.sampled_from(dbs)),
+                    n=pid % 250,
+                    method="GET",
+                    path=path,
+                    status=status,
+                )
+            )
         odd = draw(st.sampled_from(_ODD))
         lines.append(odd.format(ts=stamp(), pid=draw(st.sampled_from(pids)), db=draw(st.sampled_from(dbs))))
     return lines
 
 
 @pytest.mark.slow
-@settings(max_examples=max(EXAMPLES // 4, 50), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(lines=request_heavy_logs(), block=st.integers(64, 8192), keys=st.integers(1, 8), prune=st.integers(1, 80),
-       back=st.integers(1, 200), prefix=st.sampled_from(["", "", "web-1  | ", "2025-01-01T10:00:00.123456789Z ",
-                                                           "odoo-web.1 |2025-01-01T10:00:00+01:00 "]))
+@settings(
+    max_examples=max(EXAMPLES // 4, 50),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    lines=request_heavy_logs(),
+    block=st.integers(64, 8192),
+    keys=st.integers(1, 8),
+    prune=st.integers(1, 80),
+    back=st.integers(1, 200),
+    prefix=st.sampled_from(
+        ["", "", "web-1  | ", "2025-01-01T10:00:00.123456789Z ", "odoo-web.1 |2025-01-01T10:00:00+01:00 "]
+    ),
+)
 def test_same_report_on_request_heavy_logs(tmp_path_factory, lines, block, keys, prune, back, prefix):
     """Runs of request lines cut by blocks anywhere, keys leaving and rejoining the pattern, the
     pattern without keys and back; console prefixes (a few lines without one) stripped per block."""
@@ -199,7 +241,11 @@ def test_folder_folds_runs_across_dates_and_many_processes_and_databases():
 def test_folder_leaves_what_is_not_routine_to_the_line_reader():
     lines = [_LINE.format(day=1, pid=7, db="db", status=200)] * 10
     lines[4] = _LINE.format(day=1, pid=7, db="db", status=503)
-    lines[7] = lines[7].replace("GET /web", "Worker WorkerHTTP (7) alive").replace("werkzeug: 10.0.0.1 - - [01/Jan/2025 10:00:00] \"", "werkzeug: ")
+    lines[7] = (
+        lines[7]
+        .replace("GET /web", "Worker WorkerHTTP (7) alive")
+        .replace('werkzeug: 10.0.0.1 - - [01/Jan/2025 10:00:00] "', "werkzeug: ")
+    )
     lines.insert(9, "  continuation")
     from logsleuth.fastpath import Folder, Segment
 
@@ -207,7 +253,9 @@ def test_folder_leaves_what_is_not_routine_to_the_line_reader():
     assert after == len(lines) + 1
     single = [n for e in events if type(e) is not Segment for n in range(e[0], e[0] + len(e[1]))]
     assert {5, 8, 10}.issubset(single) and 4 in single and 9 in single  # and the line before each
-    assert sorted(single + [n for e in events if type(e) is Segment for n in range(e.first, e.first + e.count)]) == list(range(1, 12))
+    assert sorted(
+        single + [n for e in events if type(e) is Segment for n in range(e.first, e.first + e.count)]
+    ) == list(range(1, 12))
 
 
 @settings(max_examples=EXAMPLES, deadline=None)

@@ -48,7 +48,9 @@ def _report(paths, jobs):
     return report_dict(build_report(scan(paths, load_patterns(), jobs=jobs)))
 
 
-LOGS = sorted(SAMPLES.glob("*.log")) + (sorted(CORPUS_GENERATED.glob("*.log")) + sorted(CORPUS_REAL.glob("*.log"))[:15] if CORPUS_REAL.is_dir() else [])
+LOGS = sorted(SAMPLES.glob("*.log")) + (
+    sorted(CORPUS_GENERATED.glob("*.log")) + sorted(CORPUS_REAL.glob("*.log"))[:15] if CORPUS_REAL.is_dir() else []
+)
 
 
 @pytest.mark.parametrize("path", LOGS, ids=lambda p: p.name)
@@ -81,12 +83,15 @@ def test_split_on_a_generated_production_log(tmp_path, monkeypatch):
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
 from test_fuzz import log_lines  # noqa: E402
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 @given(lines=log_lines())
 def test_split_equals_serial_on_fuzzed_logs(tmp_path_factory, monkeypatch, lines):
     import logsleuth.split as split
@@ -103,8 +108,11 @@ from test_fuzz import EXAMPLES  # noqa: E402
 
 
 @pytest.mark.slow
-@settings(max_examples=max(EXAMPLES // 25, 40), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=max(EXAMPLES // 25, 40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 @given(lines=request_heavy_logs(), size=st.integers(200, 4000))
 def test_split_equals_serial_on_request_heavy_logs(tmp_path_factory, monkeypatch, lines, size):
     """Cut points inside runs of request lines: segments end at range ends and are applied, or

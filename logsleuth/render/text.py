@@ -38,8 +38,14 @@ def _word_width(text: str) -> int:
     return max((cell_len(w) for w in text.split()), default=0)
 
 
-def fitted_table(title: str, headers: tuple[str, ...], rows: list[list[object]], width: int,
-                 drop: tuple[str, ...] = (), prefer: dict[str, int] | None = None) -> Table:
+def fitted_table(
+    title: str,
+    headers: tuple[str, ...],
+    rows: list[list[object]],
+    width: int,
+    drop: tuple[str, ...] = (),
+    prefer: dict[str, int] | None = None,
+) -> Table:
     """A table that fits ``width`` without cutting a word: columns named in ``drop`` are left out,
     in that order, until each column can be as wide as its longest word (``prefer`` asks more room
     for a column of prose); the room left is shared out by how much each column's text needs it."""
@@ -48,8 +54,10 @@ def fitted_table(title: str, headers: tuple[str, ...], rows: list[list[object]],
     prefer = prefer or {}
     plain = [[c.plain if isinstance(c, Text) else str(c) for c in row] for row in rows]
     least = [max([_word_width(headers[i])] + [_word_width(row[i]) for row in plain]) for i in range(len(headers))]
-    most = [max([cell_len(headers[i])] + [max((cell_len(x) for x in row[i].splitlines()), default=0) for row in plain])
-            for i in range(len(headers))]
+    most = [
+        max([cell_len(headers[i])] + [max((cell_len(x) for x in row[i].splitlines()), default=0) for row in plain])
+        for i in range(len(headers))
+    ]
     keep = list(range(len(headers)))
 
     def needed(cols: list[int]) -> int:
@@ -76,7 +84,8 @@ def fitted_table(title: str, headers: tuple[str, ...], rows: list[list[object]],
     for i in keep:
         table.add_column(headers[i], overflow="fold", width=widths[i] if sum(widths.values()) <= room else None)
     for row in rows:
-        table.add_row(*[row[i] if isinstance(row[i], Text) else T(row[i]) for i in keep])
+        cells: list[Text] = [cell if isinstance(cell := row[i], Text) else T(cell) for i in keep]
+        table.add_row(*cells)
     return table
 
 
@@ -89,21 +98,35 @@ def _lifetime_summary(r: Report, width: int, command: str) -> list:
     from collections import Counter
 
     counts = Counter(lt.end_reason for lt in r.lifetimes)
-    text = Text(f"{len(r.lifetimes)} process lifetimes: " + ", ".join(f"{n} {reason}" for reason, n in counts.most_common()) + ".\n")
+    text = Text(
+        f"{len(r.lifetimes)} process lifetimes: "
+        + ", ".join(f"{n} {reason}" for reason, n in counts.most_common())
+        + ".\n"
+    )
     matter = lifetimes_that_matter(r)
-    text.append("The ones that matter (failures, crash, forced stop, an end the log does not explain, requests in a "
-                "shutdown window) are below; "
-                if matter else "None has failures, a crash, a forced stop, an unexplained end or requests in a shutdown window. ")
+    text.append(
+        "The ones that matter (failures, crash, forced stop, an end the log does not explain, requests in a "
+        "shutdown window) are below; "
+        if matter
+        else "None has failures, a crash, a forced stop, an unexplained end or requests in a shutdown window. "
+    )
     text.append("the full table: ")
-    parts: list = [Panel(text, title="Process lifetimes"), Text(clean(command), style="green", no_wrap=True, overflow="ignore")]
+    parts: list = [
+        Panel(text, title="Process lifetimes"),
+        Text(clean(command), style="green", no_wrap=True, overflow="ignore"),
+    ]
     if matter:
         shown = matter[:SUMMARY_LIMIT]
-        title = f"{len(matter)} lifetime(s) that matter" + (f" (first {len(shown)})" if len(shown) < len(matter) else "")
+        title = f"{len(matter)} lifetime(s) that matter" + (
+            f" (first {len(shown)})" if len(shown) < len(matter) else ""
+        )
         parts.append(lifetime_table(tuple(shown), width, title))
     return parts
 
 
-def print_report(console: Console, r: Report, verbose: bool = False, lifetimes_command: str = "logsleuth lifetimes FILE") -> None:
+def print_report(
+    console: Console, r: Report, verbose: bool = False, lifetimes_command: str = "logsleuth lifetimes FILE"
+) -> None:
     """The terminal report, most important first: the verdict and the ranked root causes, then
     the cascade, the lifetimes (a summary when there are many), notes, fixes and tests. Commands
     to paste are printed unwrapped (``soft_wrap``), so a narrow terminal never breaks one."""
@@ -111,10 +134,27 @@ def print_report(console: Console, r: Report, verbose: bool = False, lifetimes_c
     p = plan(r)
     console.print(Panel(T(r.verdict), title="Verdict", border_style="bold"))
     if r.root_causes:
-        rows = [[str(rc.rank), T(rc.severity.upper(), SEVERITY_STYLE[rc.severity]), rc.category, T(rc.title), rc.confidence, ev]
-                for rc, ev in p.causes]
-        console.print(fitted_table("Root causes", ("#", "severity", "category", "root cause", "confidence", "lines"), rows, width,
-                                   ROOT_CAUSE_DROP, prefer={"root cause": 32, "lines": 9}))
+        rows = [
+            [
+                str(rc.rank),
+                T(rc.severity.upper(), SEVERITY_STYLE[rc.severity]),
+                rc.category,
+                T(rc.title),
+                rc.confidence,
+                ev,
+            ]
+            for rc, ev in p.causes
+        ]
+        console.print(
+            fitted_table(
+                "Root causes",
+                ("#", "severity", "category", "root cause", "confidence", "lines"),
+                rows,
+                width,
+                ROOT_CAUSE_DROP,
+                prefer={"root cause": 32, "lines": 9},
+            )
+        )
     if r.cascade:
         text = Text()
         for i, step in enumerate(r.cascade):
@@ -151,7 +191,9 @@ def print_report(console: Console, r: Report, verbose: bool = False, lifetimes_c
             line += " — no end: the run crashed or was cut off"
         text = Text(line + "\n")
         for c in t.failing:
-            text.append(f"{c.status.upper()} {clean(c.name)} (line {c.line}) {clean(c.message.splitlines()[0] if c.message else '')}\n")
+            text.append(
+                f"{c.status.upper()} {clean(c.name)} (line {c.line}) {clean(c.message.splitlines()[0] if c.message else '')}\n"
+            )
         console.print(Panel(text, title="Tests"))
 
 

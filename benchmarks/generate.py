@@ -35,15 +35,23 @@ import gzip
 import random
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 PATHS = [
-    ("POST", "/web/dataset/call_kw/sale.order/web_search_read", 200), ("GET", "/web", 200),
-    ("POST", "/mail/data", 200), ("POST", "/web/action/load", 200), ("GET", "/web/image/res.partner/7/avatar_128", 304),
-    ("POST", "/web/dataset/call_kw/res.partner/read", 200), ("GET", "/websocket?version=17.0-3", 101),
-    ("POST", "/web/webclient/version_info", 200), ("GET", "/web/assets/1/web.assets_web.min.js", 200),
-    ("GET", "/shop/cart", 200), ("POST", "/web/dataset/call_button", 200), ("GET", "/nonexistent", 404),
+    ("POST", "/web/dataset/call_kw/sale.order/web_search_read", 200),
+    ("GET", "/web", 200),
+    ("POST", "/mail/data", 200),
+    ("POST", "/web/action/load", 200),
+    ("GET", "/web/image/res.partner/7/avatar_128", 304),
+    ("POST", "/web/dataset/call_kw/res.partner/read", 200),
+    ("GET", "/websocket?version=17.0-3", 101),
+    ("POST", "/web/webclient/version_info", 200),
+    ("GET", "/web/assets/1/web.assets_web.min.js", 200),
+    ("GET", "/shop/cart", 200),
+    ("POST", "/web/dataset/call_button", 200),
+    ("GET", "/nonexistent", 404),
 ]
 FRAMES = [
     ("/opt/odoo/odoo/http.py", 2577, "__call__", "response = request._serve_db()"),
@@ -51,9 +59,19 @@ FRAMES = [
     ("/opt/odoo/odoo/service/model.py", 157, "retrying", "result = func()"),
     ("/opt/odoo/odoo/http.py", 2295, "dispatch", "return self.request.registry['ir.http']._dispatch(endpoint)"),
     ("/opt/odoo/odoo/addons/base/models/ir_http.py", 333, "_dispatch", "result = endpoint(**request.params)"),
-    ("/opt/odoo/odoo/models.py", 5125, "_prepare_create_values", "new_vals_list = self._add_missing_default_values(vals)"),
+    (
+        "/opt/odoo/odoo/models.py",
+        5125,
+        "_prepare_create_values",
+        "new_vals_list = self._add_missing_default_values(vals)",
+    ),
     ("/mnt/extra-addons/sale_custom/models/sale_order.py", 88, "action_confirm", "self._check_credit_limit()"),
-    ("/mnt/extra-addons/sale_custom/models/sale_order.py", 141, "_check_credit_limit", "limit = self.partner_id.credit_limit / rate"),
+    (
+        "/mnt/extra-addons/sale_custom/models/sale_order.py",
+        141,
+        "_check_credit_limit",
+        "limit = self.partner_id.credit_limit / rate",
+    ),
 ]
 
 
@@ -78,7 +96,14 @@ class Writer:
         method, path, status = self.rng.choice(PATHS)
         when = self.t.strftime("%d/%b/%Y %H:%M:%S")
         qc, qt, pt = self.rng.randint(1, 60), self.rng.random() / 20, self.rng.random() / 5
-        self.rec(pid, "INFO", "prod", "werkzeug", f'10.0.{pid % 250}.{self.rng.randint(2, 250)} - - [{when}] "{method} {path} HTTP/1.1" {status} - {qc} {qt:.3f} {pt:.3f}', trailing="")
+        self.rec(
+            pid,
+            "INFO",
+            "prod",
+            "werkzeug",
+            f'10.0.{pid % 250}.{self.rng.randint(2, 250)} - - [{when}] "{method} {path} HTTP/1.1" {status} - {qc} {qt:.3f} {pt:.3f}',
+            trailing="",
+        )
 
     def traceback(self, depth: int, exc: str) -> None:
         self.line("Traceback (most recent call last):")
@@ -91,7 +116,9 @@ class Writer:
     def banner(self, pid: int) -> None:
         self.rec(pid, "INFO", "?", "odoo", "Odoo version 17.0-20251001")
         self.rec(pid, "INFO", "?", "odoo", "Using configuration file at /etc/odoo/odoo.conf")
-        self.rec(pid, "INFO", "?", "odoo", "addons paths: ['/opt/odoo/odoo/addons', '/opt/odoo/addons', '/mnt/extra-addons']")
+        self.rec(
+            pid, "INFO", "?", "odoo", "addons paths: ['/opt/odoo/odoo/addons', '/opt/odoo/addons', '/mnt/extra-addons']"
+        )
         self.rec(pid, "INFO", "?", "odoo", "database: odoo@db:5432")
         self.rec(pid, "INFO", "?", "odoo.service.server", "HTTP service (werkzeug) running on 0.0.0.0:8069")
 
@@ -122,16 +149,34 @@ def generate(out, size: int, seed: int = 42, every: int = 20000) -> int:
             w.rec(pid, "WARNING", "prod", "odoo.models", "sale.order.line.write() with unknown fields: x_old_field")
         elif kind == 2:
             w.rec(99, "INFO", "prod", "odoo.addons.base.models.ir_cron", "Job 'Mail: Email Queue Manager' (4) starting")
-            w.rec(99, "INFO", "prod", "odoo.addons.base.models.ir_cron", "Job 'Mail: Email Queue Manager' (4) fully done (#loop 1; done 3; remaining 0; duration 0.41s)")
+            w.rec(
+                99,
+                "INFO",
+                "prod",
+                "odoo.addons.base.models.ir_cron",
+                "Job 'Mail: Email Queue Manager' (4) fully done (#loop 1; done 3; remaining 0; duration 0.41s)",
+            )
         elif kind == 3:
             old = workers.pop(0)
             w.rec(old, "INFO", "prod", "odoo.service.server", f"Worker ({old}) max request (8192) reached.")
-            w.rec(old, "INFO", "prod", "odoo.service.server", f"Worker ({old}) exiting. request_count: 8192, registry count: 1.")
+            w.rec(
+                old,
+                "INFO",
+                "prod",
+                "odoo.service.server",
+                f"Worker ({old}) exiting. request_count: 8192, registry count: 1.",
+            )
             workers.append(next_pid)
             w.rec(next_pid, "INFO", "prod", "odoo.service.server", f"Worker WorkerHTTP ({next_pid}) alive")
             next_pid += 1
         elif kind == 4:
-            w.rec(pid, "ERROR", "prod", "odoo.sql_db", 'bad query: UPDATE "mail_channel_member" SET "fetched_message_id"=2277571 WHERE id IN (540)')
+            w.rec(
+                pid,
+                "ERROR",
+                "prod",
+                "odoo.sql_db",
+                'bad query: UPDATE "mail_channel_member" SET "fetched_message_id"=2277571 WHERE id IN (540)',
+            )
             w.line("ERROR: could not serialize access due to concurrent update")
         elif kind == 5:
             w.rec(master, "INFO", "prod", "odoo.service.server", "Stopping gracefully")
@@ -197,19 +242,47 @@ ROUTES: list[tuple[str, str, int, bool]] = [  # method, path ({n}: a record id),
     ("POST", "/web/login", 303, True),
 ]
 ADDONS = [
-    "sale_custom", "stock_barcode_ext", "account_edi_ubl", "hr_payroll_ext", "mrp_workorder_ext",
-    "website_sale_extra", "l10n_fr_fec_ext", "pos_loyalty_ext", "project_timesheet_ext", "crm_scoring",
-    "purchase_approval", "helpdesk_sla", "fleet_maintenance", "event_badge", "delivery_dhl_ext",
+    "sale_custom",
+    "stock_barcode_ext",
+    "account_edi_ubl",
+    "hr_payroll_ext",
+    "mrp_workorder_ext",
+    "website_sale_extra",
+    "l10n_fr_fec_ext",
+    "pos_loyalty_ext",
+    "project_timesheet_ext",
+    "crm_scoring",
+    "purchase_approval",
+    "helpdesk_sla",
+    "fleet_maintenance",
+    "event_badge",
+    "delivery_dhl_ext",
 ]
 MODELS = [
-    "sale.order", "sale.order.line", "res.partner", "account.move", "account.move.line", "stock.picking",
-    "stock.move", "product.template", "mrp.production", "hr.employee", "project.task", "crm.lead",
+    "sale.order",
+    "sale.order.line",
+    "res.partner",
+    "account.move",
+    "account.move.line",
+    "stock.picking",
+    "stock.move",
+    "product.template",
+    "mrp.production",
+    "hr.employee",
+    "project.task",
+    "crm.lead",
 ]
 CRON_JOBS = [
-    "Mail: Email Queue Manager", "Calendar: Event Reminder", "Base: Auto-vacuum internal data",
-    "Procurement: run scheduler", "Account: Post draft entries with auto_post enabled",
-    "Snailmail: process letters queue", "Digest Emails", "Notification: Send scheduled message",
-    "Payment: Post-process transactions", "Website Visitor : clean inactive visitors",
+    "Mail: Email Queue Manager",
+    "Calendar: Event Reminder",
+    "Base: Auto-vacuum internal data",
+    "Procurement: run scheduler",
+    "Account: Post draft entries with auto_post enabled",
+    "Snailmail: process letters queue",
+    "Digest Emails",
+    "Notification: Send scheduled message",
+    "Payment: Post-process transactions",
+    "Website Visitor : clean inactive visitors",
 ]
 CORE_FRAMES: list[tuple[str, int, str, str]] = [
     ("/opt/odoo/odoo/http.py", 2212, "_serve_db", "return service_model.retrying(self._serve_ir_http, self.env)"),
@@ -217,12 +290,22 @@ CORE_FRAMES: list[tuple[str, int, str, str]] = [
     ("/opt/odoo/odoo/http.py", 2239, "_serve_ir_http", "response = self.dispatcher.dispatch(rule.endpoint, args)"),
     ("/opt/odoo/odoo/http.py", 2443, "dispatch", "result = self.request.registry['ir.http']._dispatch(endpoint)"),
     ("/opt/odoo/odoo/addons/base/models/ir_http.py", 221, "_dispatch", "result = endpoint(**request.params)"),
-    ("/opt/odoo/addons/web/controllers/dataset.py", 28, "call_kw", "return call_kw(request.env[model], method, args, kwargs)"),
+    (
+        "/opt/odoo/addons/web/controllers/dataset.py",
+        28,
+        "call_kw",
+        "return call_kw(request.env[model], method, args, kwargs)",
+    ),
     ("/opt/odoo/odoo/api.py", 466, "call_kw", "result = _call_kw_multi(method, model, args, kwargs)"),
     ("/opt/odoo/odoo/models.py", 4542, "write", "real_recs._validate_fields(vals, inverse_fields)"),
     ("/opt/odoo/odoo/fields.py", 1207, "__get__", "self.compute_value(recs)"),
     ("/opt/odoo/odoo/sql_db.py", 332, "execute", "res = self._obj.execute(query, params)"),
-    ("/usr/lib/python3.11/smtplib.py", 398, "getreply", 'raise SMTPServerDisconnected("Connection unexpectedly closed")'),
+    (
+        "/usr/lib/python3.11/smtplib.py",
+        398,
+        "getreply",
+        'raise SMTPServerDisconnected("Connection unexpectedly closed")',
+    ),
 ]
 EXCEPTIONS: list[str] = [
     "KeyError: 'x_studio_margin'",
@@ -231,7 +314,7 @@ EXCEPTIONS: list[str] = [
     "TypeError: unsupported operand type(s) for -: 'bool' and 'float'",
     "ZeroDivisionError: float division by zero",
     "psycopg2.errors.SerializationFailure: could not serialize access due to concurrent update",
-    "psycopg2.errors.LockNotAvailable: could not obtain lock on row in relation \"stock_quant\"",
+    'psycopg2.errors.LockNotAvailable: could not obtain lock on row in relation "stock_quant"',
     "odoo.exceptions.ValidationError: The operation cannot be completed: the credit limit is exceeded.",
     "odoo.exceptions.MissingError: Record does not exist or has been deleted.\n(Record: sale.order(48213,), User: 2)",
     "odoo.exceptions.AccessError: You are not allowed to access 'Journal Entry' (account.move) records.",
@@ -287,8 +370,18 @@ class FastWriter:
             self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", t)
             self._wdate = f"{t.tm_mday:02d}/{MONTHS[t.tm_mon - 1]}/{t.tm_year} {self._stamp[11:]}"
 
-    def emit(self, kind: str, pid: int, level: str, db: str, logger: str, msg: str,
-             more: list[str] | None = None, trailing: str = " ", step: int = 25) -> None:
+    def emit(
+        self,
+        kind: str,
+        pid: int,
+        level: str,
+        db: str,
+        logger: str,
+        msg: str,
+        more: list[str] | None = None,
+        trailing: str = " ",
+        step: int = 25,
+    ) -> None:
         """One record: a header line, then ``more`` continuation lines (a traceback, SQL...)."""
         self.ms += 1 + int(self.rng.random() * step)
         self._clock()
@@ -315,8 +408,9 @@ class FastWriter:
 
     # --- record kinds ------------------------------------------------------------------------
 
-    def request(self, pid: int, db: str = "prod", status: int | None = None, route: tuple | None = None,
-                kind: str = "request") -> None:
+    def request(
+        self, pid: int, db: str = "prod", status: int | None = None, route: tuple | None = None, kind: str = "request"
+    ) -> None:
         """A werkzeug access line (16-18 shape: ``- qc qt pt`` after the status)."""
         rng = self.rng
         method, path, default_status, orm = route or ROUTES[int(rng.random() * len(ROUTES))]
@@ -340,20 +434,44 @@ class FastWriter:
             else:
                 self.emit("info", cron_pid, "INFO", db, logger, f"Job done: `{job}` ({rng.random() * 3:.3f}s).")
         elif r < 0.65:
-            self.emit("info", pid, "INFO", db, "odoo.addons.base.models.res_users",
-                      f"Login successful for db:{db} login:user{int(rng.random() * 400)}@example.com from 10.1.{pid % 200}.{int(rng.random() * 250)}")
+            self.emit(
+                "info",
+                pid,
+                "INFO",
+                db,
+                "odoo.addons.base.models.res_users",
+                f"Login successful for db:{db} login:user{int(rng.random() * 400)}@example.com from 10.1.{pid % 200}.{int(rng.random() * 250)}",
+            )
         elif r < 0.8:
             n = 1 + int(rng.random() * 900000)
-            self.emit("info", cron_pid, "INFO", db, "odoo.addons.mail.models.mail_mail",
-                      f"Mail with ID {n} and Message-Id '<{n}.{self.ms // 1000}.{pid}-openerp-{n}-sale.order@erp>' successfully sent")
+            self.emit(
+                "info",
+                cron_pid,
+                "INFO",
+                db,
+                "odoo.addons.mail.models.mail_mail",
+                f"Mail with ID {n} and Message-Id '<{n}.{self.ms // 1000}.{pid}-openerp-{n}-sale.order@erp>' successfully sent",
+            )
         elif r < 0.9:
             first = 1 + int(rng.random() * 900000)
-            self.emit("info", pid, "INFO", db, "odoo.models.unlink",
-                      f"User #2 deleted ir.attachment records with IDs: [{first}, {first + 1}, {first + 4}]")
+            self.emit(
+                "info",
+                pid,
+                "INFO",
+                db,
+                "odoo.models.unlink",
+                f"User #2 deleted ir.attachment records with IDs: [{first}, {first + 1}, {first + 4}]",
+            )
         else:
             code = ("SERIALIZATION_FAILURE", "LOCK_NOT_AVAILABLE", "DEADLOCK_DETECTED")[int(rng.random() * 3)]
-            self.emit("info", pid, "INFO", db, "odoo.service.model",
-                      f"{code}, {1 + int(rng.random() * 4)} tries left, try again in {rng.random() * 2:.4f} sec...")
+            self.emit(
+                "info",
+                pid,
+                "INFO",
+                db,
+                "odoo.service.model",
+                f"{code}, {1 + int(rng.random() * 4)} tries left, try again in {rng.random() * 2:.4f} sec...",
+            )
 
     def warning(self, pid: int, cron_pid: int, db: str = "prod", with_traceback: float = 0.0) -> None:
         """WARNING records of the kinds a production log is full of; optionally with a traceback."""
@@ -361,13 +479,31 @@ class FastWriter:
         model = MODELS[int(rng.random() * len(MODELS))]
         n = 1 + int(rng.random() * 90000)
         choices = [
-            ("odoo.http", f"You are not allowed to modify '{model}' ({model}) records.\n\nThis operation is allowed for the following groups:\n\t- Sales/Administrator"),
+            (
+                "odoo.http",
+                f"You are not allowed to modify '{model}' ({model}) records.\n\nThis operation is allowed for the following groups:\n\t- Sales/Administrator",
+            ),
             ("odoo.models", f"{model}.write() with unknown fields: x_old_field_{n % 7}"),
-            ("py.warnings", f"/opt/odoo/odoo/api.py:{400 + n % 90}: DeprecationWarning: The model odoo.addons.{ADDONS[n % len(ADDONS)]}.models is not overriding the create method in batch"),
-            ("odoo.fields", f"Field {model}.x_state: unknown parameter 'tracking', if this is an actual parameter you may want to override the method _valid_field_parameter on the relevant model in order to allow it"),
-            ("odoo.addons.base.models.ir_cron", f"Skipping database {db} because of modules to install/upgrade/remove."),
-            ("odoo.addons.mail.models.mail_thread", f"Routing mail from bounce@example.com to catchall@example.com with Message-Id <{n}@mail>: no route found and no reply address"),
-            ("odoo.service.server", f"Thread <Thread(odoo.service.http.request.{140000000000000 + n}, started {140000000000000 + n})> virtual real time limit (121/120s) reached."),
+            (
+                "py.warnings",
+                f"/opt/odoo/odoo/api.py:{400 + n % 90}: DeprecationWarning: The model odoo.addons.{ADDONS[n % len(ADDONS)]}.models is not overriding the create method in batch",
+            ),
+            (
+                "odoo.fields",
+                f"Field {model}.x_state: unknown parameter 'tracking', if this is an actual parameter you may want to override the method _valid_field_parameter on the relevant model in order to allow it",
+            ),
+            (
+                "odoo.addons.base.models.ir_cron",
+                f"Skipping database {db} because of modules to install/upgrade/remove.",
+            ),
+            (
+                "odoo.addons.mail.models.mail_thread",
+                f"Routing mail from bounce@example.com to catchall@example.com with Message-Id <{n}@mail>: no route found and no reply address",
+            ),
+            (
+                "odoo.service.server",
+                f"Thread <Thread(odoo.service.http.request.{140000000000000 + n}, started {140000000000000 + n})> virtual real time limit (121/120s) reached.",
+            ),
             ("odoo.addons.stock.models.stock_rule", f"Unable to fulfil procurement for product [{n}] on warehouse WH"),
         ]
         logger, msg = choices[int(rng.random() * len(choices))]
@@ -380,9 +516,15 @@ class FastWriter:
         addon = ADDONS[int(rng.random() * len(ADDONS))]
         lines = ["Traceback (most recent call last):"]
         start = int(rng.random() * (len(CORE_FRAMES) - depth))
-        frames = CORE_FRAMES[start:start + depth - 1]
-        frames.append((f"/mnt/extra-addons/{addon}/models/{addon.split('_')[0]}.py", 40 + int(rng.random() * 400),
-                       f"_compute_{addon.split('_')[-1]}", "rec.amount = rec.total / rec.quantity"))
+        frames = CORE_FRAMES[start : start + depth - 1]
+        frames.append(
+            (
+                f"/mnt/extra-addons/{addon}/models/{addon.split('_')[0]}.py",
+                40 + int(rng.random() * 400),
+                f"_compute_{addon.split('_')[-1]}",
+                "rec.amount = rec.total / rec.quantity",
+            )
+        )
         for file, line, func, code in frames:
             lines.append(f'  File "{file}", line {line}, in {func}')
             lines.append(f"    {code}")
@@ -391,10 +533,13 @@ class FastWriter:
         exc = EXCEPTIONS[int(rng.random() * len(EXCEPTIONS))]
         if rng.random() < 0.08:
             lines += [
-                "psycopg2.errors.UniqueViolation: duplicate key value violates unique constraint \"res_partner_ref_uniq\"",
-                "", "The above exception was the direct cause of the following exception:", "",
+                'psycopg2.errors.UniqueViolation: duplicate key value violates unique constraint "res_partner_ref_uniq"',
+                "",
+                "The above exception was the direct cause of the following exception:",
+                "",
                 "Traceback (most recent call last):",
-                '  File "/opt/odoo/odoo/sql_db.py", line 332, in execute', "    res = self._obj.execute(query, params)",
+                '  File "/opt/odoo/odoo/sql_db.py", line 332, in execute',
+                "    res = self._obj.execute(query, params)",
             ]
         lines.extend(exc.split("\n"))
         return lines
@@ -405,28 +550,58 @@ class FastWriter:
         rng = self.rng
         r = rng.random()
         if r < 0.55:
-            self.emit("error", pid, "ERROR", db, "odoo.http", "Exception during request handling.", self._traceback(rng, depth))
+            self.emit(
+                "error",
+                pid,
+                "ERROR",
+                db,
+                "odoo.http",
+                "Exception during request handling.",
+                self._traceback(rng, depth),
+            )
             self.request(pid, db, status=500 if rng.random() < 0.5 else 200, route=ROUTES[int(rng.random() * 5)])
         elif r < 0.75:
             n = 1 + int(rng.random() * 900)
-            self.emit("error", cron_pid, "ERROR", db, "odoo.addons.base.models.ir_cron",
-                      f"Call from cron {CRON_JOBS[n % len(CRON_JOBS)]} for server action #{n} failed in Job #{n % 60}",
-                      self._traceback(rng, depth))
+            self.emit(
+                "error",
+                cron_pid,
+                "ERROR",
+                db,
+                "odoo.addons.base.models.ir_cron",
+                f"Call from cron {CRON_JOBS[n % len(CRON_JOBS)]} for server action #{n} failed in Job #{n % 60}",
+                self._traceback(rng, depth),
+            )
         elif r < 0.9:
             n = 1 + int(rng.random() * 900000)
-            self.emit("error", pid, "ERROR", db, "odoo.sql_db",
-                      f'bad query: UPDATE "stock_quant" SET "quantity"={n} WHERE id IN ({n % 5000})',
-                      ["ERROR: could not serialize access due to concurrent update"])
+            self.emit(
+                "error",
+                pid,
+                "ERROR",
+                db,
+                "odoo.sql_db",
+                f'bad query: UPDATE "stock_quant" SET "quantity"={n} WHERE id IN ({n % 5000})',
+                ["ERROR: could not serialize access due to concurrent update"],
+            )
         else:
             n = 1 + int(rng.random() * 900000)
-            self.emit("error", cron_pid, "ERROR", db, "odoo.addons.mail.models.mail_mail",
-                      f"failed sending mail (id: {n}) due to Connection unexpectedly closed", self._traceback(rng, depth))
+            self.emit(
+                "error",
+                cron_pid,
+                "ERROR",
+                db,
+                "odoo.addons.mail.models.mail_mail",
+                f"failed sending mail (id: {n}) due to Connection unexpectedly closed",
+                self._traceback(rng, depth),
+            )
 
 
 def _banner(w: FastWriter, pid: int, version: str = "17.0-20251001") -> None:
-    for logger, msg in (("odoo", f"Odoo version {version}"), ("odoo", "Using configuration file at /etc/odoo/odoo.conf"),
-                        ("odoo", "addons paths: ['/opt/odoo/odoo/addons', '/opt/odoo/addons', '/mnt/extra-addons']"),
-                        ("odoo", "database: odoo@db:5432")):
+    for logger, msg in (
+        ("odoo", f"Odoo version {version}"),
+        ("odoo", "Using configuration file at /etc/odoo/odoo.conf"),
+        ("odoo", "addons paths: ['/opt/odoo/odoo/addons', '/opt/odoo/addons', '/mnt/extra-addons']"),
+        ("odoo", "database: odoo@db:5432"),
+    ):
         w.emit("lifecycle", pid, "INFO", "?", logger, msg)
 
 
@@ -443,12 +618,26 @@ class Prefork:
         self.next_pid = self.gevent + 1
         self.requests: dict[int, int] = {p: 0 for p in self.workers}
         _banner(w, self.master)
-        w.emit("lifecycle", self.master, "INFO", "?", "odoo.service.server", "HTTP service (werkzeug) running on 0.0.0.0:8069")
+        w.emit(
+            "lifecycle",
+            self.master,
+            "INFO",
+            "?",
+            "odoo.service.server",
+            "HTTP service (werkzeug) running on 0.0.0.0:8069",
+        )
         for pid in self.workers[2:]:  # workers[0] and workers[1] never log "alive"
             w.emit("lifecycle", pid, "INFO", "?", "odoo.service.server", f"Worker WorkerHTTP ({pid}) alive")
         w.emit("lifecycle", self.cron, "INFO", "?", "odoo.service.server", f"Worker WorkerCron ({self.cron}) alive")
         _banner(w, self.gevent)
-        w.emit("lifecycle", self.gevent, "INFO", "?", "odoo.service.server", "Evented Service (longpolling) running on 0.0.0.0:8072")
+        w.emit(
+            "lifecycle",
+            self.gevent,
+            "INFO",
+            "?",
+            "odoo.service.server",
+            "Evented Service (longpolling) running on 0.0.0.0:8072",
+        )
 
     def pick(self) -> int:
         pid = self.workers[int(self.w.rng.random() * len(self.workers))]
@@ -461,7 +650,14 @@ class Prefork:
         i = 2 + int(w.rng.random() * (len(self.workers) - 2))
         old = self.workers[i]
         w.emit("lifecycle", old, "INFO", "prod", "odoo.service.server", f"Worker ({old}) max request (8192) reached.")
-        w.emit("lifecycle", old, "INFO", "prod", "odoo.service.server", f"Worker ({old}) exiting. request_count: {self.requests.pop(old, 0)}, registry count: 1.")
+        w.emit(
+            "lifecycle",
+            old,
+            "INFO",
+            "prod",
+            "odoo.service.server",
+            f"Worker ({old}) exiting. request_count: {self.requests.pop(old, 0)}, registry count: 1.",
+        )
         self.workers[i] = new = self.next_pid
         self.next_pid += 1
         w.emit("lifecycle", new, "INFO", "?", "odoo.service.server", f"Worker WorkerHTTP ({new}) alive")
@@ -471,13 +667,27 @@ class Prefork:
         w = self.w
         w.emit("lifecycle", self.master, "INFO", "prod", "odoo.service.server", "Stopping gracefully")
         for pid in self.workers + [self.cron]:
-            w.emit("lifecycle", pid, "INFO", "prod", "odoo.service.server", f"Worker ({pid}) exiting. request_count: {self.requests.get(pid, 0)}, registry count: 1.")
+            w.emit(
+                "lifecycle",
+                pid,
+                "INFO",
+                "prod",
+                "odoo.service.server",
+                f"Worker ({pid}) exiting. request_count: {self.requests.get(pid, 0)}, registry count: 1.",
+            )
         return self.next_pid + 7
 
 
-def generate_mix(out: BinaryIO, size: int, seed: int, weights: tuple[float, float, float, float],
-                 restart_every: int = 200_000, warning_tracebacks: float = 0.0, error_depth: int | None = None,
-                 one_line_errors: float = 0.0) -> FastWriter:
+def generate_mix(
+    out: BinaryIO,
+    size: int,
+    seed: int,
+    weights: tuple[float, float, float, float],
+    restart_every: int = 200_000,
+    warning_tracebacks: float = 0.0,
+    error_depth: int | None = None,
+    one_line_errors: float = 0.0,
+) -> FastWriter:
     """Records drawn with ``weights`` = (request, INFO, WARNING, ERROR), a restart every
     ``restart_every`` lines and a worker recycled every 50,000 lines."""
     w = FastWriter(out, seed)
@@ -495,8 +705,14 @@ def generate_mix(out: BinaryIO, size: int, seed: int, weights: tuple[float, floa
             w.warning(life.pick(), life.cron, with_traceback=warning_tracebacks)
         elif one_line_errors and rng.random() < one_line_errors:
             n = 1 + int(rng.random() * 900000)
-            w.emit("error", life.cron, "ERROR", "prod", f"odoo.addons.{ADDONS[n % len(ADDONS)]}.models.sync",
-                   f"Status poll failed for document {n}: HTTP {(403, 500, 502, 504)[n % 4]}")
+            w.emit(
+                "error",
+                life.cron,
+                "ERROR",
+                "prod",
+                f"odoo.addons.{ADDONS[n % len(ADDONS)]}.models.sync",
+                f"Status poll failed for document {n}: HTTP {(403, 500, 502, 504)[n % 4]}",
+            )
         else:
             w.error(life.pick(), life.cron, depth=error_depth)
         if w.lines >= next_recycle:
@@ -539,8 +755,15 @@ def generate_distinct_errors(out: BinaryIO, size: int, seed: int = 42) -> FastWr
     i = 0
     while w.size() < size:
         addon = ADDONS[i % len(ADDONS)]
-        w.emit("error", 7 + i % 4, "ERROR", "prod", f"odoo.addons.{addon}",
-               f"Catalogue {_word(i)} rejected: {_word(i * 7 + 3)} missing", step=3)
+        w.emit(
+            "error",
+            7 + i % 4,
+            "ERROR",
+            "prod",
+            f"odoo.addons.{addon}",
+            f"Catalogue {_word(i)} rejected: {_word(i * 7 + 3)} missing",
+            step=3,
+        )
         i += 1
     w.flush()
     return w
@@ -584,7 +807,6 @@ def write_profile(path: str, profile: str, size: int, seed: int = 42, compress: 
     return int(result), ""  # type: ignore[call-overload]
 
 
-
 def parse_size(text: str) -> int:
     units = {"K": 1024, "M": 1024**2, "G": 1024**3}
     text = text.strip().upper().rstrip("B")
@@ -594,8 +816,14 @@ def parse_size(text: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("output")
-    parser.add_argument("--profile", default="request-only", choices=sorted(PROFILES), help="shape of the log (default request-only)")
-    parser.add_argument("--size", default=None, help="approximate size, e.g. 10M, 1G (default 1G; 112M for distinct-errors, 13M for many-pids)")
+    parser.add_argument(
+        "--profile", default="request-only", choices=sorted(PROFILES), help="shape of the log (default request-only)"
+    )
+    parser.add_argument(
+        "--size",
+        default=None,
+        help="approximate size, e.g. 10M, 1G (default 1G; 112M for distinct-errors, 13M for many-pids)",
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--gzip", action="store_true", help="write gzip-compressed")
     parser.add_argument("--stats", action="store_true", help="print the mix of records and lines written")

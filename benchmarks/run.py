@@ -41,7 +41,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -87,9 +87,14 @@ class Result:
     def summary(self) -> dict:
         ok = self.ok
         return {
-            "profile": self.profile, "command": self.command, "shell": self.shell, "mb": round(self.mb, 1),
-            "runs": len(self.samples), "timed_out": len(self.samples) - len(ok),
-            "median_wall_s": self.wall, "mb_per_s": self.mb / self.wall if self.wall else None,
+            "profile": self.profile,
+            "command": self.command,
+            "shell": self.shell,
+            "mb": round(self.mb, 1),
+            "runs": len(self.samples),
+            "timed_out": len(self.samples) - len(ok),
+            "median_wall_s": self.wall,
+            "mb_per_s": self.mb / self.wall if self.wall else None,
             "median_cpu_s": statistics.median(s.cpu for s in ok) if ok else None,
             "max_proc_mb": max((s.max_proc_mb for s in self.samples), default=None),
             "tree_mb": max((s.tree_mb for s in self.samples), default=None),
@@ -110,7 +115,7 @@ def _tree_rss(root: int) -> float:
                 stat = fh.read()
         except OSError:
             continue
-        fields = stat[stat.rindex(b")") + 2:].split()
+        fields = stat[stat.rindex(b")") + 2 :].split()
         pid = int(entry)
         parents.setdefault(int(fields[1]), []).append(pid)
         rss[pid] = int(fields[21])  # resident pages
@@ -197,8 +202,16 @@ def commands_for(log: Path, ls: str, jobs: str | None, peers: dict[str, str]) ->
     return cmds
 
 
-def bench_file(profile: str, log: Path, ls: str, runs: int, timeout: float | None, jobs: str | None,
-               peers: dict[str, str], gz: bool) -> list[Result]:
+def bench_file(
+    profile: str,
+    log: Path,
+    ls: str,
+    runs: int,
+    timeout: float | None,
+    jobs: str | None,
+    peers: dict[str, str],
+    gz: bool,
+) -> list[Result]:
     """Every command on one file, ``runs`` times each, printed as it goes."""
     mb = log.stat().st_size / 1e6
     cmds = commands_for(log, ls, jobs, peers)
@@ -207,8 +220,11 @@ def bench_file(profile: str, log: Path, ls: str, runs: int, timeout: float | Non
         if not gzfile.exists():
             subprocess.run(f"gzip -c {log} > {gzfile}", shell=True, check=True)
         cmds["logsleuth analyze -j 1 (.gz input)"] = f"{ls} analyze -j 1 {gzfile} --format json"
-    print(f"\n== {profile}: {log} ({mb:.1f} MB), {runs} run(s) each, median shown"
-          + (f", timeout {timeout:.0f} s" if timeout else "") + f"; load average before: {_load()}")
+    print(
+        f"\n== {profile}: {log} ({mb:.1f} MB), {runs} run(s) each, median shown"
+        + (f", timeout {timeout:.0f} s" if timeout else "")
+        + f"; load average before: {_load()}"
+    )
     print(f"{'command':40} {'wall s':>8} {'MB/s':>8} {'vs loop':>8} {'cpu s':>7} {'max proc MB':>11} {'tree MB':>8}")
     results: list[Result] = []
     loop_wall = None
@@ -223,10 +239,16 @@ def bench_file(profile: str, log: Path, ls: str, runs: int, timeout: float | Non
             loop_wall = res.wall
         s = res.summary()
         if res.wall is None:
-            print(f"{name:40} {'>' + str(int(timeout or 0)):>8} {'<' + format(mb / (timeout or 1), '.1f'):>8} {'':>8} {'':>7} {s['max_proc_mb']:11.0f} {s['tree_mb']:8.0f}  (timed out)", flush=True)
+            print(
+                f"{name:40} {'>' + str(int(timeout or 0)):>8} {'<' + format(mb / (timeout or 1), '.1f'):>8} {'':>8} {'':>7} {s['max_proc_mb']:11.0f} {s['tree_mb']:8.0f}  (timed out)",
+                flush=True,
+            )
             continue
         vs = f"{loop_wall / res.wall:8.2f}" if loop_wall else f"{'':>8}"
-        print(f"{name:40} {res.wall:8.2f} {mb / res.wall:8.1f} {vs} {s['median_cpu_s']:7.2f} {s['max_proc_mb']:11.0f} {s['tree_mb']:8.0f}", flush=True)
+        print(
+            f"{name:40} {res.wall:8.2f} {mb / res.wall:8.1f} {vs} {s['median_cpu_s']:7.2f} {s['max_proc_mb']:11.0f} {s['tree_mb']:8.0f}",
+            flush=True,
+        )
     print(f"load average after: {_load()}")
     return results
 
@@ -278,8 +300,15 @@ def write_kind_log(path: Path, base: int, kind: str | None, n: int, seed: int = 
                 elif kind == "WARNING":
                     w.warning(workers[i % 4], 505)
                 else:
-                    w.emit("error", workers[i % 4], "ERROR", "prod", "odoo.http", "Exception during request handling.",
-                           w._traceback(extra_rng, 3))
+                    w.emit(
+                        "error",
+                        workers[i % 4],
+                        "ERROR",
+                        "prod",
+                        "odoo.http",
+                        "Exception during request handling.",
+                        w._traceback(extra_rng, 3),
+                    )
                 w.rng = base_rng
         w.flush()
 
@@ -300,14 +329,29 @@ def per_record(ls: str, runs: int, base: int, n: int, startup_wall: float) -> li
         write_kind_log(unannounced_log, base, None, n, announced=False)
     t_base, t_unann = timed(base_log), timed(unannounced_log)
     rows = [
-        {"kind": "routine request line (announced worker)", "records": base, "wall_s": t_base,
-         "us_per_record": (t_base - startup_wall) / base * 1e6, "method": "(t(base) - t(10-line log)) / base"},
-        {"kind": "request line of an unannounced worker", "records": base, "wall_s": t_unann,
-         "us_per_record": (t_unann - startup_wall) / base * 1e6, "method": "(t(base, no alive lines) - t(10-line log)) / base"},
+        {
+            "kind": "routine request line (announced worker)",
+            "records": base,
+            "wall_s": t_base,
+            "us_per_record": (t_base - startup_wall) / base * 1e6,
+            "method": "(t(base) - t(10-line log)) / base",
+        },
+        {
+            "kind": "request line of an unannounced worker",
+            "records": base,
+            "wall_s": t_unann,
+            "us_per_record": (t_unann - startup_wall) / base * 1e6,
+            "method": "(t(base, no alive lines) - t(10-line log)) / base",
+        },
     ]
-    print(f"\n== per-record costs: analyze -j 1, {runs} run(s) each, median; base = {base:,} request lines ({base_log.stat().st_size / 1e6:.0f} MB)")
+    print(
+        f"\n== per-record costs: analyze -j 1, {runs} run(s) each, median; base = {base:,} request lines ({base_log.stat().st_size / 1e6:.0f} MB)"
+    )
     for row in rows:
-        print(f"{row['kind']:44} {row['us_per_record']:8.2f} µs  ({row['wall_s']:.2f} s, 10-line log {startup_wall:.2f} s)", flush=True)
+        print(
+            f"{row['kind']:44} {row['us_per_record']:8.2f} µs  ({row['wall_s']:.2f} s, 10-line log {startup_wall:.2f} s)",
+            flush=True,
+        )
     for kind in KINDS:
         k = n * INSERTED_FACTOR[kind]
         log = kdir / f"base-{base}+{k}-{kind.split()[0].lower().replace('/', '-')}.log"
@@ -315,7 +359,9 @@ def per_record(ls: str, runs: int, base: int, n: int, startup_wall: float) -> li
             write_kind_log(log, base, kind, k)
         t = timed(log)
         us = (t - t_base) / k * 1e6
-        rows.append({"kind": kind, "records": k, "wall_s": t, "us_per_record": us, "method": "(t(base + k) - t(base)) / k"})
+        rows.append(
+            {"kind": kind, "records": k, "wall_s": t, "us_per_record": us, "method": "(t(base + k) - t(base)) / k"}
+        )
         print(f"{kind:44} {us:8.2f} µs  ({k:,} inserted, {t:.2f} s)", flush=True)
     return rows
 
@@ -327,8 +373,11 @@ def startup(ls: str, runs: int) -> dict[str, float]:
         src = ensure("request-only", "1M")
         tiny.write_bytes(b"".join(src.read_bytes().splitlines(keepends=True)[:10]))
     out = {}
-    for name, cmd in (("python -c pass", f"{sys.executable} -c pass"), ("logsleuth --version", f"{ls} --version"),
-                      ("logsleuth analyze (10-line log)", f"{ls} analyze -j 1 {tiny} --format json")):
+    for name, cmd in (
+        ("python -c pass", f"{sys.executable} -c pass"),
+        ("logsleuth --version", f"{ls} --version"),
+        ("logsleuth analyze (10-line log)", f"{ls} analyze -j 1 {tiny} --format json"),
+    ):
         out[name] = statistics.median(measure(cmd, sample=False).wall for _ in range(runs))
     print("\n== startup, median of", runs)
     for name, wall in out.items():
@@ -350,17 +399,32 @@ def _by_profile(values: list[str], default: str | None) -> tuple[str | None, dic
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", action="append", choices=sorted(generate.PROFILES), help="repeatable (default request-only)")
+    parser.add_argument(
+        "--profile", action="append", choices=sorted(generate.PROFILES), help="repeatable (default request-only)"
+    )
     parser.add_argument("--all", action="store_true", help="every profile")
-    parser.add_argument("--size", action="append", default=[], help="1G, or PROFILE=SIZE; repeatable (defaults: 1G, distinct-errors 112M, many-pids 13M)")
+    parser.add_argument(
+        "--size",
+        action="append",
+        default=[],
+        help="1G, or PROFILE=SIZE; repeatable (defaults: 1G, distinct-errors 112M, many-pids 13M)",
+    )
     parser.add_argument("--quick", action="store_true", help="10 MB logs (hostile shapes: 10x smaller)")
-    parser.add_argument("--runs", action="append", default=[], help="runs per command, or PROFILE=N; repeatable (default 3)")
+    parser.add_argument(
+        "--runs", action="append", default=[], help="runs per command, or PROFILE=N; repeatable (default 3)"
+    )
     parser.add_argument("--timeout", type=float, default=None, help="seconds before one run of a command is killed")
     parser.add_argument("--file", help="benchmark this existing log instead of a generated one")
     parser.add_argument("--gzip", action="store_true", help="also time analyze on a .gz copy of each log")
-    parser.add_argument("--jobs", default=None, help="pass --jobs to lifetimes and ci (analyze is timed with -j 1 and --jobs auto)")
-    parser.add_argument("--peers", action="store_true", help="also time lnav, odoo-logs and checklog-odoo when installed")
-    parser.add_argument("--peer-bin", default=str(DATA / "peers" / "bin"), help="where odoo-logs/checklog-odoo are (else PATH)")
+    parser.add_argument(
+        "--jobs", default=None, help="pass --jobs to lifetimes and ci (analyze is timed with -j 1 and --jobs auto)"
+    )
+    parser.add_argument(
+        "--peers", action="store_true", help="also time lnav, odoo-logs and checklog-odoo when installed"
+    )
+    parser.add_argument(
+        "--peer-bin", default=str(DATA / "peers" / "bin"), help="where odoo-logs/checklog-odoo are (else PATH)"
+    )
     parser.add_argument("--per-record", action="store_true", help="measure µs per record of each kind")
     parser.add_argument("--per-record-base", type=int, default=400_000)
     parser.add_argument("--per-record-n", type=int, default=20_000)
@@ -374,7 +438,7 @@ def main() -> None:
     runs_default, runs_per = _by_profile(args.runs, "3")
     profiles = sorted(generate.PROFILES) if args.all else (args.profile or ["request-only"])
     ls = args.logsleuth
-    print(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, logsleuth: {ls}", flush=True)
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, logsleuth: {ls}", flush=True)
     results: list[Result] = []
     extra: dict = {}
     if args.startup or args.per_record or args.per_record_only:
@@ -388,7 +452,9 @@ def main() -> None:
         for p in profiles:
             size = sizes.get(p) or size_default or DEFAULT_SIZES[p]
             if args.quick:
-                size = "10M" if p not in generate.DEFAULT_SIZES else f"{generate.parse_size(DEFAULT_SIZES[p]) // 10240}K"
+                size = (
+                    "10M" if p not in generate.DEFAULT_SIZES else f"{generate.parse_size(DEFAULT_SIZES[p]) // 10240}K"
+                )
             targets.append((p, ensure(p, size)))
     for profile, log in targets:
         found, missing = peer_commands(log, Path(args.peer_bin)) if args.peers else ({}, [])
@@ -397,11 +463,25 @@ def main() -> None:
         runs = int(runs_per.get(profile, runs_default or 3))
         results += bench_file(profile, log, ls, runs, args.timeout, args.jobs, found, args.gzip)
     if args.per_record or args.per_record_only:
-        extra["per_record"] = per_record(ls, int(runs_default or 3), args.per_record_base, args.per_record_n,
-                                         extra["startup_ms"]["logsleuth analyze (10-line log)"] / 1000)
+        extra["per_record"] = per_record(
+            ls,
+            int(runs_default or 3),
+            args.per_record_base,
+            args.per_record_n,
+            extra["startup_ms"]["logsleuth analyze (10-line log)"] / 1000,
+        )
     if args.json:
-        Path(args.json).write_text(json.dumps({"when": datetime.now(timezone.utc).isoformat(), "cores": os.cpu_count(),
-                                               "results": [r.summary() for r in results], **extra}, indent=1))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "when": datetime.now(UTC).isoformat(),
+                    "cores": os.cpu_count(),
+                    "results": [r.summary() for r in results],
+                    **extra,
+                },
+                indent=1,
+            )
+        )
         print(f"\nresults written to {args.json}")
 
 

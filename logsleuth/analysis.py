@@ -7,8 +7,9 @@ list in the engine, and no regex unless a request falls in a shutdown window or 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from logsleuth.bounds import DistinctCounter
 from logsleuth.findings import Engine, Finding
@@ -69,7 +70,8 @@ class Stage(Protocol):
     """An extra consumer of records (the CI gate): it sees every record once, in order, the
     ones it does not want (``wants``) in runs."""
 
-    wants: Wants
+    @property
+    def wants(self) -> Wants: ...
 
     def feed(self, rec: Record) -> None: ...
 
@@ -129,7 +131,11 @@ class Pipeline:
         seq = tracker.seq
         select = self.select
         if select is not None:
-            pids = ({lt.pid, *lt.worker_pids, *lt.gevent_pids} if lt is not None else None) if select.pid is not None else None
+            pids = (
+                ({lt.pid, *lt.worker_pids, *lt.gevent_pids} if lt is not None else None)
+                if select.pid is not None
+                else None
+            )
             if not select.admits(rec, lt.index if lt is not None else None, pids):
                 return []
             if lt is not None:
@@ -213,27 +219,40 @@ class Pipeline:
             entries = [(rx, msg) for w in wants for lv, rx, msg in w.loggers if lv is None or level in lv]
             if ("", None) in entries:
                 continue  # every record of this level is wanted
-            levels[level] = ([rx for rx, msg in entries if msg is None], [(rx, msg) for rx, msg in entries if msg is not None])
+            levels[level] = (
+                [rx for rx, msg in entries if msg is None],
+                [(rx, msg) for rx, msg in entries if msg is not None],
+            )
         requests: dict[str, str] = {}
         for w in wants:
             for logger, classes in w.statuses:
                 requests[logger] = requests.get(logger, "") + classes
         self.tracker.changed_pids, self.engine.changed_pids = [], []
-        return _core.RoutineTable(levels, [p for w in wants for p in w.prefixes], [x for w in wants for x in w.substrings],
-                                  requests, self.engine.prefilter)
+        return _core.RoutineTable(
+            levels,
+            [p for w in wants for p in w.prefixes],
+            [x for w in wants for x in w.substrings],
+            requests,
+            self.engine.prefilter,
+        )
 
     def routine_pid(self, pid: int) -> bool:
         """Whether a process's records may come in runs now: it has a lifetime, outside any
         shutdown window, and no failed request of it awaits its access line."""
         lt = self.tracker.by_pid.get(pid)
-        return (lt is not None and lt.shutdown_seq is None and 0 < pid < 2**63
-                and not self.engine.awaits_request(self.stream, pid))
+        return (
+            lt is not None
+            and lt.shutdown_seq is None
+            and 0 < pid < 2**63
+            and not self.engine.awaits_request(self.stream, pid)
+        )
 
     def sync_routine(self, table: Any) -> None:
         """Tell the scanner about processes whose state changed since the last record."""
-        changed = {*self.tracker.changed_pids, *self.engine.changed_pids}
-        self.tracker.changed_pids.clear()
-        self.engine.changed_pids.clear()
+        tracked, awaited = self.tracker.changed_pids or [], self.engine.changed_pids or []
+        changed = {*tracked, *awaited}
+        tracked.clear()
+        awaited.clear()
         allowed = [pid for pid in changed if self.routine_pid(pid)]
         table.update(allowed, [pid for pid in changed if pid not in allowed and 0 <= pid < 2**64])
 
@@ -256,11 +275,24 @@ class Pipeline:
 
     def snapshot(self) -> Scan:
         """The scan so far, without closing the stream (``watch`` reports while it follows)."""
-        result = Scan(self.result.sources, self.result.lifetimes + self.tracker.finish(), self.engine, self.result.activity,
-                      self.result.tests, sum(s.lines for s in self.result.sources), self.result.records,
-                      self.result.unparsed_lines, self.result.levels, self.result.first_timestamp,
-                      self.result.last_timestamp, self.result.odoo_records, self.result.module_last_seen,
-                      self.result.window, self.result.seeked, self.result.databases)
+        result = Scan(
+            self.result.sources,
+            self.result.lifetimes + self.tracker.finish(),
+            self.engine,
+            self.result.activity,
+            self.result.tests,
+            sum(s.lines for s in self.result.sources),
+            self.result.records,
+            self.result.unparsed_lines,
+            self.result.levels,
+            self.result.first_timestamp,
+            self.result.last_timestamp,
+            self.result.odoo_records,
+            self.result.module_last_seen,
+            self.result.window,
+            self.result.seeked,
+            self.result.databases,
+        )
         for i, lt in enumerate(result.lifetimes, 1):
             lt.index = i
         return result

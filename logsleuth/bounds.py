@@ -19,7 +19,7 @@ thousands of keys and within 0.1 % at millions."""
 class DistinctCounter:
     """How many distinct keys were seen, in constant memory (linear counting on a bitmap)."""
 
-    __slots__ = ("bits", "seen", "extra")
+    __slots__ = ("bits", "extra", "seen")
 
     def __init__(self) -> None:
         self.bits: bytearray | None = None  # allocated on the first key: most runs never need one
@@ -41,7 +41,7 @@ class DistinctCounter:
             return self.seen + self.extra
         return max(self.seen, round(-DISTINCT_BITS * math.log(zeros / DISTINCT_BITS))) + self.extra
 
-    def merge(self, other: "DistinctCounter") -> None:
+    def merge(self, other: DistinctCounter) -> None:
         """Another process's counter (``-j``): keys hash alike only within one process, so the
         counts add up (an over-estimate only when two streams share a key)."""
         self.extra += len(other)

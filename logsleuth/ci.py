@@ -103,7 +103,9 @@ class Gate:
                 return
         self.failing_total += 1
         if len(self.failing) < MAX_GATE_RECORDS:
-            message = rec.message if rec.kind == "record" else (rec.continuation[-1] if rec.continuation else rec.message)
+            message = (
+                rec.message if rec.kind == "record" else (rec.continuation[-1] if rec.continuation else rec.message)
+            )
             self.failing.append(GateRecord(rec.source, rec.first_line, level, logger, message))
 
 
@@ -119,8 +121,11 @@ def decide(gate: Gate, tests: Tests | None) -> Verdict:
         reasons.append("the log holds no Odoo record (empty, or not an Odoo log)")
     if tests is None or (tests.total == 0 and not tests.crashed):
         if not gate.config.allow_no_tests and gate.odoo_records:
-            reasons.append("no test ran (is --test-enable missing?); --allow-no-tests if that is expected"
-                           if tests is None else "the test run ran 0 tests; --allow-no-tests if that is expected")
+            reasons.append(
+                "no test ran (is --test-enable missing?); --allow-no-tests if that is expected"
+                if tests is None
+                else "the test run ran 0 tests; --allow-no-tests if that is expected"
+            )
     if tests is not None:
         if tests.failed or tests.errors:
             reasons.append(f"{tests.failed} test(s) failed and {tests.errors} errored")
@@ -129,7 +134,9 @@ def decide(gate: Gate, tests: Tests | None) -> Verdict:
         if tests.skipped and gate.config.fail_on_skipped:
             reasons.append(f"{tests.skipped} test(s) were skipped")
     if gate.failing_total:
-        reasons.append(f"{gate.failing_total} log record(s) at {gate.config.fail_on} or above are not covered by an ignore rule")
+        reasons.append(
+            f"{gate.failing_total} log record(s) at {gate.config.fail_on} or above are not covered by an ignore rule"
+        )
     return Verdict(bool(reasons), reasons)
 
 

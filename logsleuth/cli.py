@@ -7,18 +7,27 @@ the Python traceback instead.
 
 from __future__ import annotations
 
+import functools
 import os
+import shlex
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Any
 
-import functools
-import shlex
 import typer
 
 from logsleuth import __version__
-from logsleuth.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, LogsleuthError, UsageError
+from logsleuth.errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    LogsleuthError,
+    UsageError,
+)
 from logsleuth.output import WRITE_ERRNOS, refuse_inputs_as_outputs, stdout_error, write_output, write_stdout
 
 if TYPE_CHECKING:  # the analysis modules load with the command that needs them: --version starts fast
@@ -84,25 +93,57 @@ class _Run:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors (for bug reports)."),
 ) -> None:
     """logsleuth reads plain, .gz, .bz2 and .xz logs, stdin (-) and rotated sets."""
     _Run.debug = debug
 
 
-FILES = typer.Argument(..., metavar="FILE", help="Log files (plain, .gz, .bz2, .xz), '-' for stdin; a rotated set is read oldest first.")
-PATTERNS = typer.Option(None, "--patterns", metavar="DIR", help="A directory of extra pattern files (*.toml); repeatable.")
-OUTPUT = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to this file (atomically) instead of stdout.")
-SINCE = typer.Option(None, "--since", metavar="WHEN", help="Start of the window: '2025-10-18 03:20', '03:20' (on the log's date), 'yesterday 14:00', '2h ago', ISO 8601 (UTC, like Odoo).")
+FILES = typer.Argument(
+    ..., metavar="FILE", help="Log files (plain, .gz, .bz2, .xz), '-' for stdin; a rotated set is read oldest first."
+)
+PATTERNS = typer.Option(
+    None, "--patterns", metavar="DIR", help="A directory of extra pattern files (*.toml); repeatable."
+)
+OUTPUT = typer.Option(
+    None, "--output", "-o", metavar="FILE", help="Write the report to this file (atomically) instead of stdout."
+)
+SINCE = typer.Option(
+    None,
+    "--since",
+    metavar="WHEN",
+    help="Start of the window: '2025-10-18 03:20', '03:20' (on the log's date), 'yesterday 14:00', '2h ago', ISO 8601 (UTC, like Odoo).",
+)
 UNTIL = typer.Option(None, "--until", metavar="WHEN", help="End of the window (same forms as --since).")
 DB = typer.Option(None, "--db", metavar="NAME", help="Only records of this database.")
-PID = typer.Option(None, "--pid", metavar="PID", min=0, help="Only records of this process (a master PID includes its workers' lifetime).")
-LIFETIME = typer.Option(None, "--lifetime", metavar="K", min=1, help="Only lifetime K (its index in the lifetimes table).")
-LEVEL = typer.Option(None, "--level", metavar="LEVEL", help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR, CRITICAL).")
-JOBS = typer.Option("1", "--jobs", "-j", metavar="N|auto", help="Use several cores (several files in parallel): a number, or 'auto'.")
-REDACT = typer.Option(False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms).")
-NOTHING_TO_REDACT = typer.Option(False, "--redact", help="Accepted like on every command; this output holds no log text, so nothing needs masking.")
+PID = typer.Option(
+    None,
+    "--pid",
+    metavar="PID",
+    min=0,
+    help="Only records of this process (a master PID includes its workers' lifetime).",
+)
+LIFETIME = typer.Option(
+    None, "--lifetime", metavar="K", min=1, help="Only lifetime K (its index in the lifetimes table)."
+)
+LEVEL = typer.Option(
+    None,
+    "--level",
+    metavar="LEVEL",
+    help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR, CRITICAL).",
+)
+JOBS = typer.Option(
+    "1", "--jobs", "-j", metavar="N|auto", help="Use several cores (several files in parallel): a number, or 'auto'."
+)
+REDACT = typer.Option(
+    False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms)."
+)
+NOTHING_TO_REDACT = typer.Option(
+    False, "--redact", help="Accepted like on every command; this output holds no log text, so nothing needs masking."
+)
 
 
 def _redactor(result: Scan, redactor: Redactor | None = None) -> Redactor:
@@ -116,9 +157,10 @@ def _redactor(result: Scan, redactor: Redactor | None = None) -> Redactor:
     return redactor
 
 
-def _check(files: list[str], *outputs: Optional[Path]) -> None:
+def _check(files: list[str], *outputs: Path | None) -> None:
     """Every input readable, and no output (nor stdout) one of the inputs: before reading."""
     from logsleuth.sources import check_path
+
     if files.count("-") > 1:
         raise UsageError("stdin (-) can be read only once")
     for f in files:
@@ -135,7 +177,9 @@ PROGRESS_MIN_BYTES = 50 * 1000 * 1000
 """Inputs at least this large get a progress bar (on stderr, and only when it is a terminal)."""
 
 
-def _progress(files: list[str], minimum: int = PROGRESS_MIN_BYTES) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+def _progress(
+    files: list[str], minimum: int = PROGRESS_MIN_BYTES
+) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
     """A progress bar with an ETA on stderr for long inputs, only when stderr is a terminal; once
     reading ends it says what is still being done, so there is no silent pause."""
     if not sys.stderr.isatty():
@@ -144,11 +188,26 @@ def _progress(files: list[str], minimum: int = PROGRESS_MIN_BYTES) -> tuple[Call
     if total < minimum:
         return None, lambda: None
     from rich.console import Console
-    from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, TimeRemainingColumn,
-                               TransferSpeedColumn)
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        SpinnerColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
 
-    progress = Progress(SpinnerColumn(), "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                        TransferSpeedColumn(), "ETA", TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    progress = Progress(
+        SpinnerColumn(),
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        "ETA",
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
     task = progress.add_task("reading", total=total)
     progress.start()
 
@@ -162,21 +221,36 @@ def _progress(files: list[str], minimum: int = PROGRESS_MIN_BYTES) -> tuple[Call
     return update, progress.stop
 
 
-def _focus(files: list[str], since: str | None, until: str | None, db: str | None, pid: int | None,
-           lifetime: int | None, level: str | None) -> dict[str, object]:
+def _focus(
+    files: list[str],
+    since: str | None,
+    until: str | None,
+    db: str | None,
+    pid: int | None,
+    lifetime: int | None,
+    level: str | None,
+) -> dict[str, Any]:
     """Window and selection from the options (a bare time of day is on the log's first date)."""
     from logsleuth.window import Selection, Window, first_timestamp, parse_when
 
     reference = first_timestamp(files[0]) if (since or until) and files else None
-    window = Window(parse_when(since, reference) if since is not None else None,
-                    parse_when(until, reference) if until is not None else None)
+    window = Window(
+        parse_when(since, reference) if since is not None else None,
+        parse_when(until, reference) if until is not None else None,
+    )
     if window.since and window.until and window.since > window.until:
         raise UsageError("--since is after --until")
     return {"window": window, "selection": Selection(db, pid, lifetime, level)}
 
 
-def _scan(files: list[str], patterns_dirs: list[str] | None, with_patterns: bool = True, jobs: str = "1",
-          gate: Gate | None = None, **kwargs: object) -> Scan:
+def _scan(
+    files: list[str],
+    patterns_dirs: list[str] | None,
+    with_patterns: bool = True,
+    jobs: str = "1",
+    gate: Gate | None = None,
+    **kwargs: object,
+) -> Scan:
     """Read and analyse ``files`` (the caller has run ``_check`` on them and its outputs)."""
     from logsleuth.analysis import scan
     from logsleuth.patterns import load_patterns
@@ -203,7 +277,7 @@ def _columns() -> int:
     return int(columns) if columns.isdigit() and int(columns) > 0 else 80
 
 
-def _console() -> "Console":
+def _console() -> Console:
     """stdout as rich sees it: the terminal's width (``COLUMNS`` when piped, else 80), colour on a
     terminal or with ``FORCE_COLOR``, none with ``NO_COLOR``; log text is never read as markup."""
     from rich.console import Console
@@ -211,7 +285,7 @@ def _console() -> "Console":
     return Console(markup=False, highlight=False, emoji=False)
 
 
-def _emit(text: str, output: Optional[Path]) -> None:
+def _emit(text: str, output: Path | None) -> None:
     if output is not None:
         write_output(output, text)
     else:
@@ -254,24 +328,31 @@ def guarded(command: Callable[..., None]) -> Callable[..., None]:
 @guarded
 def analyze(
     files: list[str] = FILES,
-    fmt: Format = typer.Option(Format.text, "--format", "-f", help="text (terminal), markdown or html (tickets), json (the contract)."),
-    output: Optional[Path] = OUTPUT,
-    patterns: Optional[list[str]] = PATTERNS,
-    fail_on: FailOn = typer.Option(FailOn.none, "--fail-on", help="Exit 1 when a finding is at or above this severity."),
+    fmt: Format = typer.Option(
+        Format.text, "--format", "-f", help="text (terminal), markdown or html (tickets), json (the contract)."
+    ),
+    output: Path | None = OUTPUT,
+    patterns: list[str] | None = PATTERNS,
+    fail_on: FailOn = typer.Option(
+        FailOn.none, "--fail-on", help="Exit 1 when a finding is at or above this severity."
+    ),
     redact: bool = REDACT,
-    since: Optional[str] = SINCE,
-    until: Optional[str] = UNTIL,
-    db: Optional[str] = DB,
-    pid: Optional[int] = PID,
-    lifetime: Optional[int] = LIFETIME,
-    level: Optional[str] = LEVEL,
+    since: str | None = SINCE,
+    until: str | None = UNTIL,
+    db: str | None = DB,
+    pid: int | None = PID,
+    lifetime: int | None = LIFETIME,
+    level: str | None = LEVEL,
     jobs: str = JOBS,
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Text: the full lifetimes table even when there are many."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Text: the full lifetimes table even when there are many."
+    ),
 ) -> None:
     """The forensic report: lifetimes, failures, root causes with evidence, fixes, verification."""
-    from logsleuth.redact import scrub_controls
     from logsleuth.model import SEVERITY_RANK
+    from logsleuth.redact import scrub_controls
     from logsleuth.report import build_report
+
     _check(files, output)
     result = _scan(files, patterns, jobs=jobs, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
@@ -302,18 +383,19 @@ def analyze(
 def lifetimes(
     files: list[str] = FILES,
     fmt: LifetimeFormat = typer.Option(LifetimeFormat.table, "--format", "-f", help="table or json."),
-    output: Optional[Path] = OUTPUT,
+    output: Path | None = OUTPUT,
     redact: bool = REDACT,
-    since: Optional[str] = SINCE,
-    until: Optional[str] = UNTIL,
-    db: Optional[str] = DB,
-    pid: Optional[int] = PID,
-    lifetime: Optional[int] = LIFETIME,
-    level: Optional[str] = LEVEL,
+    since: str | None = SINCE,
+    until: str | None = UNTIL,
+    db: str | None = DB,
+    pid: int | None = PID,
+    lifetime: int | None = LIFETIME,
+    level: str | None = LEVEL,
     jobs: str = JOBS,
 ) -> None:
     """The process lifetimes of the log: PIDs, workers, start, end, shutdown and how each ended."""
     from logsleuth.report import build_report
+
     _check(files, output)
     result = _scan(files, None, with_patterns=False, jobs=jobs, **_focus(files, since, until, db, pid, lifetime, level))
     _damage_warnings(result)
@@ -343,32 +425,70 @@ def lifetimes(
 @guarded
 def ci(
     files: list[str] = FILES,
-    junit: Optional[Path] = typer.Option(None, "--junit", metavar="FILE", help="Write JUnit XML here."),
-    annotations: Optional[Annotations] = typer.Option(None, "--annotations", help="github (workflow commands on stdout) or gitlab (Code Quality file)."),
-    annotations_file: Path = typer.Option(Path("gl-code-quality-report.json"), "--annotations-file", metavar="FILE", help="Where --annotations gitlab writes."),
-    root: Optional[str] = typer.Option(None, "--root", metavar="DIR", help="Make test file paths relative to this folder in annotations and SARIF (default: the git root of the current folder)."),
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar="LEVEL", help="Lowest log level that fails the build: debug, info, warning, error (default), critical, none."),
-    ignore: Optional[list[str]] = typer.Option(None, "--ignore", metavar="REGEX", help="Regex searched in the whole record (traceback included); a match does not fail the build. Repeatable."),
-    config: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Settings file (.logsleuth.toml, pyproject.toml [tool.logsleuth], checklog-odoo.cfg)."),
+    junit: Path | None = typer.Option(None, "--junit", metavar="FILE", help="Write JUnit XML here."),
+    annotations: Annotations | None = typer.Option(
+        None, "--annotations", help="github (workflow commands on stdout) or gitlab (Code Quality file)."
+    ),
+    annotations_file: Path = typer.Option(
+        Path("gl-code-quality-report.json"),
+        "--annotations-file",
+        metavar="FILE",
+        help="Where --annotations gitlab writes.",
+    ),
+    root: str | None = typer.Option(
+        None,
+        "--root",
+        metavar="DIR",
+        help="Make test file paths relative to this folder in annotations and SARIF (default: the git root of the current folder).",
+    ),
+    fail_on: str | None = typer.Option(
+        None,
+        "--fail-on",
+        metavar="LEVEL",
+        help="Lowest log level that fails the build: debug, info, warning, error (default), critical, none.",
+    ),
+    ignore: list[str] | None = typer.Option(
+        None,
+        "--ignore",
+        metavar="REGEX",
+        help="Regex searched in the whole record (traceback included); a match does not fail the build. Repeatable.",
+    ),
+    config: str | None = typer.Option(
+        None,
+        "--config",
+        metavar="FILE",
+        help="Settings file (.logsleuth.toml, pyproject.toml [tool.logsleuth], checklog-odoo.cfg).",
+    ),
     echo: bool = typer.Option(False, "--echo", help="Pass the log through to stdout while reading it (for pipes)."),
-    fail_on_skipped: Optional[bool] = typer.Option(None, "--fail-on-skipped/--no-fail-on-skipped", help="Fail when tests were skipped."),
-    allow_no_tests: Optional[bool] = typer.Option(None, "--allow-no-tests/--no-allow-no-tests", help="Pass a log with no test run (default: it fails, as a forgotten --test-enable would)."),
-    ci_format: CiFormat = typer.Option(CiFormat.text, "--format", "-f", help="text (the summary) or json (the analyze report plus the verdict)."),
-    sarif: Optional[Path] = typer.Option(None, "--sarif", metavar="FILE", help="Write SARIF 2.1.0 here (GitHub code scanning, GitLab)."),
-    patterns: Optional[list[str]] = PATTERNS,
+    fail_on_skipped: bool | None = typer.Option(
+        None, "--fail-on-skipped/--no-fail-on-skipped", help="Fail when tests were skipped."
+    ),
+    allow_no_tests: bool | None = typer.Option(
+        None,
+        "--allow-no-tests/--no-allow-no-tests",
+        help="Pass a log with no test run (default: it fails, as a forgotten --test-enable would).",
+    ),
+    ci_format: CiFormat = typer.Option(
+        CiFormat.text, "--format", "-f", help="text (the summary) or json (the analyze report plus the verdict)."
+    ),
+    sarif: Path | None = typer.Option(
+        None, "--sarif", metavar="FILE", help="Write SARIF 2.1.0 here (GitHub code scanning, GitLab)."
+    ),
+    patterns: list[str] | None = PATTERNS,
     redact: bool = REDACT,
-    since: Optional[str] = SINCE,
-    until: Optional[str] = UNTIL,
-    db: Optional[str] = DB,
-    pid: Optional[int] = PID,
-    lifetime: Optional[int] = LIFETIME,
-    level: Optional[str] = LEVEL,
+    since: str | None = SINCE,
+    until: str | None = UNTIL,
+    db: str | None = DB,
+    pid: int | None = PID,
+    lifetime: int | None = LIFETIME,
+    level: str | None = LEVEL,
     jobs: str = JOBS,
 ) -> None:
     """Verdict for a test run (--test-enable): failing tests with file:line, JUnit XML, annotations."""
     from logsleuth.ci import Gate, GateConfig, decide, load_config
     from logsleuth.redact import scrub_controls
     from logsleuth.report import build_report, ci_result
+
     settings = load_config(config)
     given = fail_on if fail_on is not None else settings.get("fail_on", "error")
     gate_level = str(given).upper()
@@ -377,7 +497,9 @@ def ci(
     gate_config = GateConfig(
         fail_on="WARNING" if gate_level == "WARN" else gate_level,
         ignore=[*settings.get("ignore", []), *(ignore or [])],
-        fail_on_skipped=fail_on_skipped if fail_on_skipped is not None else bool(settings.get("fail_on_skipped", False)),
+        fail_on_skipped=fail_on_skipped
+        if fail_on_skipped is not None
+        else bool(settings.get("fail_on_skipped", False)),
         err_if_empty=bool(settings.get("err_if_empty", True)),
         allow_no_tests=allow_no_tests if allow_no_tests is not None else bool(settings.get("allow_no_tests", False)),
     )
@@ -386,7 +508,9 @@ def ci(
     if chosen not in ("github", "gitlab", "none"):
         raise UsageError(f"annotations must be github, gitlab or none, not {chosen!r}")
     _check(files, junit, annotations_file if chosen == "gitlab" else None)
-    result = _scan(files, patterns, jobs=jobs, gate=gate, echo=echo, **_focus(files, since, until, db, pid, lifetime, level))
+    result = _scan(
+        files, patterns, jobs=jobs, gate=gate, echo=echo, **_focus(files, since, until, db, pid, lifetime, level)
+    )
     _damage_warnings(result)
     report = build_report(result)
     outcome = ci_result(gate, decide(gate, report.tests))
@@ -409,9 +533,9 @@ def ci(
 
         write_output(sarif, sarif_json(report, outcome, root))
     if ci_format is CiFormat.json:
-        from logsleuth.render.json import render as json_report
+        from logsleuth.render.json import render_ci
 
-        text = json_report(report, outcome)
+        text = render_ci(report, outcome)
     else:
         text = summary(report, outcome)
     if chosen == "github":
@@ -428,22 +552,38 @@ def ci(
 @app.command()
 @guarded
 def watch(
-    file: str = typer.Argument(..., metavar="FILE", help="The log to follow (it may not exist yet; rotation and truncation are followed)."),
-    from_start: bool = typer.Option(False, "--from-start", help="Analyse what the file already holds first (default: only new lines)."),
-    jsonl: Optional[str] = typer.Option(None, "--jsonl", metavar="FILE", help="Append each new finding to this file as a JSON line."),
-    on_finding: Optional[str] = typer.Option(None, "--on-finding", metavar="COMMAND", help="Run this shell command for each new finding (JSON on stdin, LOGSLEUTH_* variables)."),
-    min_severity: FailOn = typer.Option(FailOn.low, "--min-severity", help="Announce findings at or above this severity."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", min=0, help="Stop after this many seconds (default: until Ctrl-C)."),
-    patterns: Optional[list[str]] = PATTERNS,
-    report_format: Format = typer.Option(Format.text, "--report-format", help="Format of the report printed when watching stops."),
+    file: str = typer.Argument(
+        ..., metavar="FILE", help="The log to follow (it may not exist yet; rotation and truncation are followed)."
+    ),
+    from_start: bool = typer.Option(
+        False, "--from-start", help="Analyse what the file already holds first (default: only new lines)."
+    ),
+    jsonl: str | None = typer.Option(
+        None, "--jsonl", metavar="FILE", help="Append each new finding to this file as a JSON line."
+    ),
+    on_finding: str | None = typer.Option(
+        None,
+        "--on-finding",
+        metavar="COMMAND",
+        help="Run this shell command for each new finding (JSON on stdin, LOGSLEUTH_* variables).",
+    ),
+    min_severity: FailOn = typer.Option(
+        FailOn.low, "--min-severity", help="Announce findings at or above this severity."
+    ),
+    timeout: float | None = typer.Option(
+        None, "--timeout", metavar="SECONDS", min=0, help="Stop after this many seconds (default: until Ctrl-C)."
+    ),
+    patterns: list[str] | None = PATTERNS,
+    report_format: Format = typer.Option(
+        Format.text, "--report-format", help="Format of the report printed when watching stops."
+    ),
     redact: bool = REDACT,
 ) -> None:
     """Follow a growing log (like tail -F) and print each new finding the moment it is made."""
     from logsleuth.patterns import load_patterns
-    from logsleuth.redact import scrub_controls
+    from logsleuth.redact import Redactor, scrub_controls
     from logsleuth.report import build_report
-    from logsleuth.redact import Redactor
-    from logsleuth.watch import WatchOptions, Watcher
+    from logsleuth.watch import Watcher, WatchOptions
 
     _check_watch(file, jsonl)
     warnings: list[str] = []
@@ -472,17 +612,20 @@ def watch(
     write_stdout(("\n" if live else "") + get_renderer(report_format.value)(report))
 
 
-def _check_watch(file: str, jsonl: Optional[str]) -> None:
+def _check_watch(file: str, jsonl: str | None) -> None:
     """``watch`` follows a regular file (it may not exist yet) and appends to a regular --jsonl."""
-    from logsleuth.sources import check_path
     import stat
+
+    from logsleuth.sources import check_path
 
     if file == "-":
         raise UsageError("watch follows a file by its name: give a path, not stdin")
     if os.path.exists(file):
         check_path(file)
         if not stat.S_ISREG(os.stat(file).st_mode):
-            raise UsageError("not a regular file, cannot be followed (a FIFO or a device: pipe it to analyze - instead)", file)
+            raise UsageError(
+                "not a regular file, cannot be followed (a FIFO or a device: pipe it to analyze - instead)", file
+            )
     if jsonl is not None:
         from logsleuth.output import OutputError
 
@@ -511,7 +654,9 @@ def _live_summary() -> Callable[[Scan, int], None]:
     def tick(snapshot: Scan, announced: int) -> None:
         lts = snapshot.lifetimes
         current = f"PID {lts[-1].pid}" if lts else "no process yet"
-        console.print(f"[dim]{snapshot.lines} lines · {len(lts)} lifetime(s), {current} · {announced} finding(s)[/dim]", end="\r")
+        console.print(
+            f"[dim]{snapshot.lines} lines · {len(lts)} lifetime(s), {current} · {announced} finding(s)[/dim]", end="\r"
+        )
 
     return tick
 
@@ -521,21 +666,25 @@ def _live_summary() -> Callable[[Scan, int], None]:
 def show(
     files: list[str] = FILES,
     finding: str = typer.Option(..., "--finding", metavar="ID", help="The finding id from a report (F1, F2…)."),
-    context: int = typer.Option(3, "--context", "-C", metavar="N", min=0, help="Lines of context around each occurrence."),
-    occurrences: int = typer.Option(5, "--occurrences", metavar="N", min=0, help="How many occurrences to print (0: all kept)."),
-    patterns: Optional[list[str]] = PATTERNS,
-    since: Optional[str] = SINCE,
-    until: Optional[str] = UNTIL,
-    db: Optional[str] = DB,
-    pid: Optional[int] = PID,
-    lifetime: Optional[int] = LIFETIME,
-    level: Optional[str] = LEVEL,
+    context: int = typer.Option(
+        3, "--context", "-C", metavar="N", min=0, help="Lines of context around each occurrence."
+    ),
+    occurrences: int = typer.Option(
+        5, "--occurrences", metavar="N", min=0, help="How many occurrences to print (0: all kept)."
+    ),
+    patterns: list[str] | None = PATTERNS,
+    since: str | None = SINCE,
+    until: str | None = UNTIL,
+    db: str | None = DB,
+    pid: int | None = PID,
+    lifetime: int | None = LIFETIME,
+    level: str | None = LEVEL,
     redact: bool = REDACT,
 ) -> None:
     """Print the exact lines a finding rests on, with context, ready to paste into a ticket."""
-    from logsleuth.report import build_report
     from logsleuth.evidence import print_evidence
     from logsleuth.redact import Redactor
+    from logsleuth.report import build_report
 
     _check(files)
     if "-" in files:
@@ -551,9 +700,10 @@ def show(
 
 @app.command("patterns")
 @guarded
-def list_patterns(patterns: Optional[list[str]] = PATTERNS, redact: bool = NOTHING_TO_REDACT) -> None:
+def list_patterns(patterns: list[str] | None = PATTERNS, redact: bool = NOTHING_TO_REDACT) -> None:
     """List the known error signatures (built-in and --patterns DIR)."""
     from logsleuth.patterns import SEVERITIES, load_patterns
+
     warnings: list[str] = []
     found = load_patterns(patterns, warnings)
     for w in warnings:
@@ -564,7 +714,7 @@ def list_patterns(patterns: Optional[list[str]] = PATTERNS, redact: bool = NOTHI
 
 @app.command("schema")
 @guarded
-def print_schema(output: Optional[Path] = OUTPUT, redact: bool = NOTHING_TO_REDACT) -> None:
+def print_schema(output: Path | None = OUTPUT, redact: bool = NOTHING_TO_REDACT) -> None:
     """Print the JSON Schema of the JSON report (analyze --format json; ci --format json adds "ci")."""
     from logsleuth.model import json_schema
     from logsleuth.render.json import dumps
@@ -588,6 +738,7 @@ def _readable_help() -> None:
 
         option.display_type_rich, option._logsleuth = display_type_rich, True
     if argument is not None and hasattr(argument, "_usage_display_name") and not getattr(argument, "_logsleuth", False):
+
         def display_type_argument(self, ctx):  # type: ignore[no-untyped-def]
             return None
 
@@ -595,7 +746,11 @@ def _readable_help() -> None:
             name = self.display_name_raw + ("..." if self.nargs != 1 else "")
             return name if self.required else f"[{name}]"
 
-        argument.display_type_rich, argument._usage_display_name, argument._logsleuth = display_type_argument, usage_name, True
+        argument.display_type_rich, argument._usage_display_name, argument._logsleuth = (
+            display_type_argument,
+            usage_name,
+            True,
+        )
 
 
 _readable_help()
@@ -625,12 +780,13 @@ def _closed_streams() -> None:
     if sys.stdout is None:
         sys.stdout = _ClosedStdout()  # type: ignore[assignment]
     if sys.stderr is None:
-        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - nowhere to say anything
+        sys.stderr = open(os.devnull, "w")
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point. Option errors are reported by the parser (exit 2); ours are one line."""
     from logsleuth.allocator import keep_freed_memory
+
     args = sys.argv[1:] if argv is None else argv
     _Run.debug = False
     keep_freed_memory()
@@ -666,5 +822,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: still one line, the traceback only on request
         if _Run.debug:
             raise
-        sys.stderr.write(f"logsleuth: error: internal error: {type(exc).__name__}: {exc} (run again with --debug and report it)\n")
+        sys.stderr.write(
+            f"logsleuth: error: internal error: {type(exc).__name__}: {exc} (run again with --debug and report it)\n"
+        )
         sys.exit(EXIT_USAGE)

@@ -43,11 +43,11 @@ _TB_MARK = "Traceback (most recent call last):"
 class Wait:
     """A failure waiting for the traceback of its PID that explains it."""
 
-    finding: "Finding"
+    finding: Finding
     since: int
     module: str
     stream: int
-    linked: list["Finding"] = field(default_factory=list)
+    linked: list[Finding] = field(default_factory=list)
 
 
 @dataclass
@@ -165,7 +165,9 @@ class RegexBudget:
             spent += time.perf_counter() - start
             self.spent[p.id] = spent
             if spent > budget and p.id not in self.disabled:
-                self.disable(p, f"its regexes used their budget for the run ({spent:.1f} s over {self.records} records)")
+                self.disable(
+                    p, f"its regexes used their budget for the run ({spent:.1f} s over {self.records} records)"
+                )
 
     def disable(self, p: Pattern, why: str) -> None:
         self.disabled.add(p.id)
@@ -205,10 +207,17 @@ class Engine:
         match; a record in a run has no traceback) and CRITICAL ones (the detail of a module
         failure); a process awaiting its failed request is held apart by ``awaits_request``."""
         loggers = tuple(
-            (p.levels, logger_regex(exact=p.logger) if p.logger is not None
-             else logger_regex(prefix=p.logger_prefix) if p.logger_prefix is not None else "",
-             p.message.pattern if p.message is not None else None)
-            for p in self.patterns + self.fallbacks if p.raw is None and not p.needs_traceback
+            (
+                p.levels,
+                logger_regex(exact=p.logger)
+                if p.logger is not None
+                else logger_regex(prefix=p.logger_prefix)
+                if p.logger_prefix is not None
+                else "",
+                p.message.pattern if p.message is not None else None,
+            )
+            for p in self.patterns + self.fallbacks
+            if p.raw is None and not p.needs_traceback
         )
         return Wants(levels=frozenset({"CRITICAL"}), loggers=loggers)
 
@@ -216,8 +225,13 @@ class Engine:
     def prefilter(self) -> list[tuple[list[str], str | None]]:
         """Per pattern (bit i of Record.may_match: self.patterns + self.fallbacks), the regexes
         it searches the message with, and the one it searches the record's text with."""
-        return [([rx.pattern for rx in (p.message, p.raw) if rx is not None], p.text.pattern if p.text is not None else None)
-                for p in self.patterns + self.fallbacks]
+        return [
+            (
+                [rx.pattern for rx in (p.message, p.raw) if rx is not None],
+                p.text.pattern if p.text is not None else None,
+            )
+            for p in self.patterns + self.fallbacks
+        ]
 
     def awaits_request(self, stream: int, pid: int) -> bool:
         return (stream, pid) in self._pending_request
@@ -237,10 +251,18 @@ class Engine:
                 self._candidates.clear()
             bits = self._bits
             found = (
-                [p for p in self.patterns if p.admits(rec.logger, rec.level, rec.kind, has_tb)
-                 and (mask is None or bits[id(p)] & mask or not bits[id(p)])],
-                [p for p in self.fallbacks if p.admits(rec.logger, rec.level, rec.kind, has_tb)
-                 and (mask is None or bits[id(p)] & mask or not bits[id(p)])],
+                [
+                    p
+                    for p in self.patterns
+                    if p.admits(rec.logger, rec.level, rec.kind, has_tb)
+                    and (mask is None or bits[id(p)] & mask or not bits[id(p)])
+                ],
+                [
+                    p
+                    for p in self.fallbacks
+                    if p.admits(rec.logger, rec.level, rec.kind, has_tb)
+                    and (mask is None or bits[id(p)] & mask or not bits[id(p)])
+                ],
             )
             self._candidates[key] = found
         return found
@@ -277,7 +299,13 @@ class Engine:
             matched = [(p, v) for p in fallback if (v := self._match(p, rec, tb, text)) is not None]
         matched.sort(key=lambda pv: pv[0].role != "cause")
         occ = Occurrence(
-            rec.source, rec.first_line, rec.last_line, rec.pid, lt, seq, rec.timestamp,
+            rec.source,
+            rec.first_line,
+            rec.last_line,
+            rec.pid,
+            lt,
+            seq,
+            rec.timestamp,
             lt.shutdown_before(seq) if lt is not None else False,
         )
         out = [f for p, v in matched if (f := self._record(p, v, rec, occ, tb, stream)) is not None]
@@ -302,8 +330,10 @@ class Engine:
             return False
         finding = waiting.finding
         if (
-            rec.level == "CRITICAL" and self._seq - waiting.since <= 2
-            and rec.logger == finding.values.get("_logger") and not finding.pattern.message.search(rec.message)
+            rec.level == "CRITICAL"
+            and self._seq - waiting.since <= 2
+            and rec.logger == finding.values.get("_logger")
+            and not finding.pattern.message.search(rec.message)
         ):
             if finding.exception is None:
                 finding.exception = ExceptionInfo(None, rec.message, rec.source, rec.first_line)
@@ -375,18 +405,27 @@ class Engine:
 
     def _record(
         self, p: Pattern, values: dict[str, str], rec: Record, occ: Occurrence, tb: Traceback | None, stream: int
-    ) -> Finding:
+    ) -> Finding | None:
         culprit = tb.culprit() if tb is not None else None
         module = (
-            values.get("module") or (culprit.module if culprit else None) or (tb.loaded_addon() if tb else None)
-            or _file_module(values, lt_paths(occ)) or _logger_module(rec.logger)
+            values.get("module")
+            or (culprit.module if culprit else None)
+            or (tb.loaded_addon() if tb else None)
+            or _file_module(values, lt_paths(occ))
+            or _logger_module(rec.logger)
             or _file_module({"message": rec.message, "exception": tb.final.message if tb else ""}, lt_paths(occ))
             or (tb.raising_addon() if tb else None)
-            or (occ.lifetime.loading_module if occ.lifetime is not None and (rec.logger or "").startswith("odoo.") else None)
+            or (
+                occ.lifetime.loading_module
+                if occ.lifetime is not None and (rec.logger or "").startswith("odoo.")
+                else None
+            )
         )
         key = fingerprint(p, values, module, tb, culprit, rec)
         finding = self.findings.get(key)
-        if finding is None and (len(self.findings) >= MAX_FINDINGS or self.per_pattern.get(p.id, 0) >= MAX_FINDINGS_PER_PATTERN):
+        if finding is None and (
+            len(self.findings) >= MAX_FINDINGS or self.per_pattern.get(p.id, 0) >= MAX_FINDINGS_PER_PATTERN
+        ):
             self.omitted.add(key)
             self.omitted_records += 1
             return None
@@ -401,11 +440,21 @@ class Engine:
             self.findings[key] = finding
             if p.symptom_of:
                 # a symptom follows from a cause of the same process lifetime, never an earlier one's
-                cause = next((self._latest[(stream, c)] for c in p.symptom_of if (stream, c) in self._latest
-                              and self._latest[(stream, c)].last.lifetime is occ.lifetime), None)
+                cause = next(
+                    (
+                        self._latest[(stream, c)]
+                        for c in p.symptom_of
+                        if (stream, c) in self._latest and self._latest[(stream, c)].last.lifetime is occ.lifetime
+                    ),
+                    None,
+                )
                 if cause is not None and cause is not finding:
                     self._link(finding, cause, rec)
-        elif tb is not None and (finding.exception is None or finding.exception.type is None) and finding.traceback is None:
+        elif (
+            tb is not None
+            and (finding.exception is None or finding.exception.type is None)
+            and finding.traceback is None
+        ):
             # the first occurrence came without a traceback (a WARNING before the ERROR): a later
             # one of the same failure shows the exception
             finding.traceback = tb
@@ -443,11 +492,11 @@ class Engine:
         symptom, since = waiting
         if symptom is cause or seq - since > ORPHAN_RECORDS:
             if seq - since > ORPHAN_RECORDS:
-                del self._orphans[(self._stream, pid)]  # type: ignore[index]
+                del self._orphans[(self._stream, pid)]  # type: ignore[arg-type]
             return
         if p.id in symptom.pattern.symptom_of and symptom.linked_to is None:
             self._link(symptom, cause, rec)
-            del self._orphans[(self._stream, pid)]  # type: ignore[index]
+            del self._orphans[(self._stream, pid)]  # type: ignore[arg-type]
 
     def _variant(self, finding: Finding, tb: Traceback) -> Finding:
         """Move the last occurrence of ``finding`` to the finding of its own explanation."""
@@ -457,7 +506,9 @@ class Engine:
         key = finding.key + (tb.short_type, culprit.file if culprit else None)
         variant = self.findings.get(key)
         if variant is None:
-            variant = Finding(finding.pattern, key, finding.values, finding.module, occ, finding.sample, message=finding.message)
+            variant = Finding(
+                finding.pattern, key, finding.values, finding.module, occ, finding.sample, message=finding.message
+            )
             self.findings[key] = variant
         variant.count += 1
         variant.last = occ
@@ -476,7 +527,12 @@ class Engine:
             del self._awaiting[(self._stream, rec.pid)]
             return
         loaded = tb.loaded_addon()
-        if module and module not in tb.addon_modules() and loaded != module and not (tb.imports_an_addon() and loaded is None):
+        if (
+            module
+            and module not in tb.addon_modules()
+            and loaded != module
+            and not (tb.imports_an_addon() and loaded is None)
+        ):
             return
         del self._awaiting[(self._stream, rec.pid)]
         if finding.explained_by is not None and _differs(finding, tb):
@@ -538,9 +594,11 @@ def _bounded_set(table: dict[Any, Any], key: Any, value: Any) -> None:
 
 
 def _logger_module(logger: str | None) -> str | None:
-    """``odoo.addons.sale.models.x`` → ``sale``."""
+    """``odoo.addons.sale.models.x`` → ``sale``. Not ``base``: its models (``ir.model``,
+    ``ir.cron``, ``ir.ui.view``…) log on behalf of every module, so its logger names no culprit."""
     if logger and logger.startswith("odoo.addons."):
-        return logger.split(".", 3)[2]
+        module = logger.split(".", 3)[2]
+        return None if module == "base" else module
     return None
 
 
@@ -558,7 +616,12 @@ def fingerprint(
     keys = sorted(k for k in values if not k.startswith(("_", "frame_")))
     parts: tuple[Any, ...] = (p.id, module, tuple(mask(str(values[k])) for k in keys))
     if tb is not None:
-        parts += (tb.short_type, mask(tb.exception_message.split("\n", 1)[0]), culprit.file if culprit else None, tb.stack_shape())
+        parts += (
+            tb.short_type,
+            mask(tb.exception_message.split("\n", 1)[0]),
+            culprit.file if culprit else None,
+            tb.stack_shape(),
+        )
     if p.fallback:
         parts += (rec.logger, mask(rec.message))
     return parts
@@ -596,4 +659,3 @@ def _link_record(found: list[Finding]) -> None:
 def _link(finding: Finding, cause: Finding) -> None:
     finding.linked_to = cause
     cause.linked.append(finding)
-

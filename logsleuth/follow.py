@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
-from logsleuth.sources import LineCleaner, MAX_LINE_BYTES, Source
+from logsleuth.sources import MAX_LINE_BYTES, LineCleaner, Source
 
 IDLE = None
 """Yielded when no new line arrived for a poll interval."""

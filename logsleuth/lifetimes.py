@@ -74,7 +74,7 @@ RESTART_LINE = re.compile(r"HTTP service \(\w+\) running |database: \S*@|Startin
 _POOL_CLOSED = re.compile(r"ConnectionPool\(.*\): Closed \d+ connections")
 
 LOADING_LOGGERS = ("odoo.modules", "odoo.registry", "odoo.service.db")
-_SHELL_FRAME = "cli/shell.py\""
+_SHELL_FRAME = 'cli/shell.py"'
 
 _LOADING_MODULE = re.compile(r"loading (\w+)[/\\]|Loading module (\w+) \(")
 _WORKER_SELF = re.compile(r"Worker (?:Worker\w+ )?\((\d+)\) ")
@@ -85,8 +85,16 @@ _HTTP_SERVICE = "HTTP service (werkzeug) running"
 WANTS = Wants(
     loggers=tuple((None, logger_regex(exact=x), None) for x in ("odoo", "odoo.service.server"))
     + tuple((None, logger_regex(prefix=x), None) for x in LOADING_LOGGERS),
-    prefixes=(*SHUTDOWN_MARKERS, *BANNER_PREFIXES, "Worker", "HTTP service", "Evented Service", "database: ", "addons paths: ",
-              "logger level set: "),
+    prefixes=(
+        *SHUTDOWN_MARKERS,
+        *BANNER_PREFIXES,
+        "Worker",
+        "HTTP service",
+        "Evented Service",
+        "database: ",
+        "addons paths: ",
+        "logger level set: ",
+    ),
     substrings=("Closed ",),
 )
 """Records the tracker acts on (banners, markers, start lines, workers, loading): never in a run."""
@@ -130,6 +138,8 @@ class Lifetime:
     requests: int = 0
     last_master_message: str = ""
     last_master_time: str | None = None
+    predecessor: Lifetime | None = None
+    """The stopped process of the same PID whose successor's pre-banner lines opened this one."""
     stop_after_init: bool = False
     loaded: bool = False
     """The process logged module or registry loading (a one-shot run stops right after it)."""
@@ -197,12 +207,20 @@ def _outlived(lt: Lifetime, rec: Record) -> bool:
     """``rec`` comes from another process than ``lt`` under the same PID: a start-only line after
     ``lt`` got going, or a line long after ``lt``'s own shutdown marker (not a shell's early
     marker, after which a session goes on)."""
-    if rec.logger == "odoo.netsvc" and rec.message.startswith("logger level set: "):
-        # init_logger's lines, before the banner: only a starting process logs them
+    if _START_ONLY.match(rec.logger or "") or (rec.logger == "py.warnings" and _CONFIG_WARNING.search(rec.message)):
+        # init_logger's and the command line parser's lines, before the banner: only a starting
+        # process logs them
         return lt.started_by_banner or lt.loaded or lt.requests > 0 or lt.shutdown_time is not None
-    if lt.shutdown_time is None or lt.early_marker:
-        return False
+    if lt.shutdown_time is None or lt.early_marker or rec.logger == "werkzeug":
+        return False  # a request accepted before the marker may end late
     return _seconds_between(lt.shutdown_time, rec.timestamp) > AFTER_MARKER_SECONDS
+
+
+_START_ONLY = re.compile(r"odoo\.tools\.config$|odoo\.netsvc$")
+"""Loggers whose records only a starting process writes: ``logger level set: …`` (init_logger),
+the configuration's warnings (``missing --http-interface``, deprecated options)."""
+_CONFIG_WARNING = re.compile(r"[/\\]odoo[/\\]tools[/\\]config\.py:\d+: \w*Warning")
+"""A Python warning raised while the command line and the configuration file are parsed."""
 
 
 class LifetimeTracker:
@@ -233,7 +251,8 @@ class LifetimeTracker:
         base = self.seq
         self.seq += run.count
         for pid, _db, logger, _level, count, _req, _first, last_line, last_time, message, index in sorted(
-                run.groups, key=_LAST_INDEX):
+            run.groups, key=_LAST_INDEX
+        ):
             lt = self.by_pid[pid]
             lt.lines += count
             lt.records += count
@@ -265,6 +284,9 @@ class LifetimeTracker:
         if banner:
             if lt is not None and lt.pid == pid and _pre_banner_output(lt, rec):
                 lt.started_by_banner = True
+                if lt.predecessor is not None:
+                    self._adopt_children(lt.predecessor, lt)
+                    lt.predecessor = None
             else:
                 old = lt
                 if old is not None and old.pid != pid:
@@ -282,7 +304,7 @@ class LifetimeTracker:
             lt = self._start(rec, banner=False)
             old.closed = True
             old.replaced_by_same_pid = True
-            self._adopt_children(old, lt)
+            lt.predecessor = old  # its worker PIDs move over at the banner, as at any restart
         elif pid == lt.pid and self._restarts(lt, rec):
             old = lt
             lt = self._start(rec, banner=False)
@@ -337,8 +359,13 @@ class LifetimeTracker:
     def _start(self, rec: Record, banner: bool) -> Lifetime:
         assert rec.pid is not None
         lt = Lifetime(
-            pid=rec.pid, source=rec.source, start_line=rec.first_line, start=rec.timestamp,
-            started_by_banner=banner, stream=self.stream, start_seq=self.seq,
+            pid=rec.pid,
+            source=rec.source,
+            start_line=rec.first_line,
+            start=rec.timestamp,
+            started_by_banner=banner,
+            stream=self.stream,
+            start_seq=self.seq,
         )
         self.lifetimes.append(lt)
         lt.index = self.index_base + len(self.lifetimes)  # final once finish() ran
@@ -391,12 +418,18 @@ class LifetimeTracker:
                 lt.shutdown_marker = msg
                 lt.shutdown_seq = self.seq
                 lt.early_marker = (
-                    kind == "shutdown" and not lt.http_service and not lt.loaded and not lt.evented
-                    and lt.requests == 0 and lt.started_by_banner
+                    kind == "shutdown"
+                    and not lt.http_service
+                    and not lt.loaded
+                    and not lt.evented
+                    and lt.requests == 0
+                    and lt.started_by_banner
                     and _seconds_between(lt.last_master_time, rec.timestamp) <= STOP_AFTER_INIT_GAP
                 )
                 lt.stop_after_init = (
-                    kind == "shutdown" and lt.requests == 0 and not lt.http_service
+                    kind == "shutdown"
+                    and lt.requests == 0
+                    and not lt.http_service
                     and bool(STOP_AFTER_INIT_BEFORE.search(lt.last_master_message))
                     and _seconds_between(lt.last_master_time, rec.timestamp) <= STOP_AFTER_INIT_GAP
                 )
@@ -448,7 +481,12 @@ class LifetimeTracker:
             lt.lines += child.lines
             lt.records += child.records
             if child.end_seq > lt.end_seq:
-                lt.end_line, lt.end, lt.end_source, lt.end_seq = child.end_line, child.end, child.end_source, child.end_seq
+                lt.end_line, lt.end, lt.end_source, lt.end_seq = (
+                    child.end_line,
+                    child.end,
+                    child.end_source,
+                    child.end_seq,
+                )
             at = self.lifetimes.index(child)
             self.lifetimes.remove(child)
             for later in self.lifetimes[at:]:

@@ -21,8 +21,10 @@ SCHEMA_VERSION = 1
 END_REASONS = ("shutdown", "forced", "reload", "stop-after-init", "crash", "unknown", "end-of-log")
 TEST_STATUSES = ("pass", "fail", "error", "skip")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
-NO_END = ("the test run has no end (no final summary, post-tests line, test statistics or graceful stop): "
-          "it crashed or was cut off")
+NO_END = (
+    "the test run has no end (no final summary, post-tests line, test statistics or graceful stop): "
+    "it crashed or was cut off"
+)
 """Why a test run that never reached its end fails (the CI verdict and every CI output)."""
 
 
@@ -331,7 +333,9 @@ class CiResult:
 def to_json(obj: Any) -> Any:
     """The model as JSON values: dataclass fields in order, ``internal`` ones left out."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj) if not f.metadata.get("internal")}
+        return {
+            f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj) if not f.metadata.get("internal")
+        }
     if isinstance(obj, (tuple, list)):
         return [to_json(v) for v in obj]
     if isinstance(obj, dict):
@@ -355,7 +359,7 @@ def _type_schema(hint: Any, enum: tuple[str, ...] | None = None) -> dict[str, An
         return {"type": "array", "items": _type_schema(typing.get_args(hint)[0])}
     if origin is dict:
         return {"type": "object", "additionalProperties": _type_schema(typing.get_args(hint)[1])}
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _object_schema(hint)
     if enum is not None:
         return {"enum": list(enum)}

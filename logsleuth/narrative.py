@@ -63,9 +63,11 @@ class Window:
     @property
     def text(self) -> str:
         read_from = ", ".join(f"{src} from line {line}" for src, line in self.seeked_from)
-        return (f"Window {self.since or 'start'} → {self.until or 'end'} (UTC, like Odoo's timestamps): only records "
-                "inside it were analysed; a lifetime cut by it starts without its banner."
-                + (f" Reached by seeking: {read_from}." if read_from else ""))
+        return (
+            f"Window {self.since or 'start'} → {self.until or 'end'} (UTC, like Odoo's timestamps): only records "
+            "inside it were analysed; a lifetime cut by it starts without its banner."
+            + (f" Reached by seeking: {read_from}." if read_from else "")
+        )
 
 
 @dataclass(frozen=True)
@@ -88,11 +90,15 @@ class Bounded:
     def text(self) -> str:
         parts = []
         if self.findings:
-            parts.append(f"{self.findings} more distinct failure(s) ({self.finding_records} record(s)) not shown "
-                         f"(at most {self.max_findings} findings, {self.max_per_signature} per signature)")
+            parts.append(
+                f"{self.findings} more distinct failure(s) ({self.finding_records} record(s)) not shown "
+                f"(at most {self.max_findings} findings, {self.max_per_signature} per signature)"
+            )
         if self.lifetimes:
-            parts.append(f"{self.lifetimes} more process(es) not shown (at most {self.max_lifetimes} lifetimes per log); "
-                         "their records belong to no lifetime")
+            parts.append(
+                f"{self.lifetimes} more process(es) not shown (at most {self.max_lifetimes} lifetimes per log); "
+                "their records belong to no lifetime"
+            )
         if self.databases:
             parts.append(f"{self.databases} more database name(s) not tracked")
         if self.modules:
@@ -119,9 +125,14 @@ class ShutdownWindow:
             more = f" and {self.requests - 5} more" if self.requests > 5 else ""
             parts.append(f"served {self.requests} request(s) after it: {_requests(self.first_requests[:5])}{more}")
         if self.loading:
-            parts.append(f"loaded modules or a registry {self.loading} time(s) in that window (first at line {self.first_loading_line})")
-        return (f"PID {self.pid} (lifetime {self.lifetime}) logged its shutdown marker '{self.marker}' at line {self.shutdown_line} and "
-                + "; ".join(parts) + ".")
+            parts.append(
+                f"loaded modules or a registry {self.loading} time(s) in that window (first at line {self.first_loading_line})"
+            )
+        return (
+            f"PID {self.pid} (lifetime {self.lifetime}) logged its shutdown marker '{self.marker}' at line {self.shutdown_line} and "
+            + "; ".join(parts)
+            + "."
+        )
 
 
 @dataclass(frozen=True)
@@ -159,18 +170,23 @@ class Contradiction:
                 f"but PID {self.pid} (lifetime {self.lifetime}, started at line {self.start_line}"
                 + (f", {age:.1f}s earlier" if age is not None else "")
                 + ") had logged no shutdown marker before it: by its own log the process was running"
-                + (f" and was loading module {self.loading_module}" if self.loading_module else "") + "."
+                + (f" and was loading module {self.loading_module}" if self.loading_module else "")
+                + "."
             )
             if self.nearest is not None:
                 n = self.nearest
-                text += (f" The nearest shutdown before it is PID {n.pid}'s (lifetime {n.lifetime}) at line {n.shutdown_line}: "
-                         f"a different process, whose last line is {n.end_line}.")
+                text += (
+                    f" The nearest shutdown before it is PID {n.pid}'s (lifetime {n.lifetime}) at line {n.shutdown_line}: "
+                    f"a different process, whose last line is {n.end_line}."
+                )
         text += (
             " Python raises this once its main thread has finished; with no shutdown marker of that process before it, "
             "suspect the service wrapper that runs Odoo (or a missing part of the log), not an Odoo restart."
         )
         if self.later_count:
-            text += f" The same holds for {self.later_count} later occurrence(s) (lines {', '.join(map(str, self.later))})."
+            text += (
+                f" The same holds for {self.later_count} later occurrence(s) (lines {', '.join(map(str, self.later))})."
+            )
         return text
 
 
@@ -190,9 +206,11 @@ class ShutdownTiming:
     @property
     def text(self) -> str:
         title = self.title.lower()
-        return (f"{self.finding} ({title}, line {', '.join(map(str, self.lines))}) happened inside the shutdown window of PID {self.pid} "
-                f"(lifetime {self.lifetime}): its '{self.marker}' is at line {self.shutdown_line}, before every occurrence"
-                + (f"; {title} is expected while a server stops." if self.expected else "."))
+        return (
+            f"{self.finding} ({title}, line {', '.join(map(str, self.lines))}) happened inside the shutdown window of PID {self.pid} "
+            f"(lifetime {self.lifetime}): its '{self.marker}' is at line {self.shutdown_line}, before every occurrence"
+            + (f"; {title} is expected while a server stops." if self.expected else ".")
+        )
 
 
 @dataclass(frozen=True)
@@ -208,8 +226,11 @@ class OnSeveralHosts:
     @property
     def text(self) -> str:
         within = f" within {self.spread:.1f}s" if self.spread is not None else ""
-        return (f"{self.finding} ({self.title.lower()}{', ' + self.module if self.module else ''}) happened on {len(self.places)} logs{within}: "
-                + "; ".join(f"{src} line {line} at {ts or '?'}" for src, line, ts in self.places) + ".")
+        return (
+            f"{self.finding} ({self.title.lower()}{', ' + self.module if self.module else ''}) happened on {len(self.places)} logs{within}: "
+            + "; ".join(f"{src} line {line} at {ts or '?'}" for src, line, ts in self.places)
+            + "."
+        )
 
 
 @dataclass(frozen=True)
@@ -227,8 +248,10 @@ class RestartBefore:
 
     @property
     def text(self) -> str:
-        return (f"PID {self.pid} on {self.source} (re)started at {self.start} (line {self.start_line}), {self.seconds:.1f}s before "
-                f"{self.finding} ({self.title.lower()}) on {self.failure_source} line {self.failure_line}.")
+        return (
+            f"PID {self.pid} on {self.source} (re)started at {self.start} (line {self.start_line}), {self.seconds:.1f}s before "
+            f"{self.finding} ({self.title.lower()}) on {self.failure_source} line {self.failure_line}."
+        )
 
 
 @dataclass(frozen=True)
@@ -242,9 +265,11 @@ class WrongInstallation:
 
     @property
     def text(self) -> str:
-        return (f"Module {self.module} was loaded from {self.folder}, which belongs to another Odoo "
-                f"installation than the server's own ({self.root}): the addons path mixes two installations "
-                f"({self.finding}, line {self.line}).")
+        return (
+            f"Module {self.module} was loaded from {self.folder}, which belongs to another Odoo "
+            f"installation than the server's own ({self.root}): the addons path mixes two installations "
+            f"({self.finding}, line {self.line})."
+        )
 
 
 @dataclass(frozen=True)
@@ -272,9 +297,11 @@ class Misleading:
 
     @property
     def text(self) -> str:
-        return (f"Line {self.line} says '{self.claim}', but the log shows "
-                f"{self.cause_title.lower()} ({self.cause_module or '?'}, line {self.cause_line}) because of {self.reason}: "
-                "the message names a consequence, not the cause.")
+        return (
+            f"Line {self.line} says '{self.claim}', but the log shows "
+            f"{self.cause_title.lower()} ({self.cause_module or '?'}, line {self.cause_line}) because of {self.reason}: "
+            "the message names a consequence, not the cause."
+        )
 
 
 @dataclass(frozen=True)
@@ -302,17 +329,42 @@ class ServerErrors:
 
     @property
     def text(self) -> str:
-        return (f"Lifetime {self.lifetime} (PID {self.pid}) answered {self.total} request(s) with HTTP 5xx: "
-                + _requests(self.first[:4]) + (" …" if self.total > 4 else "") + ".")
+        return (
+            f"Lifetime {self.lifetime} (PID {self.pid}) answered {self.total} request(s) with HTTP 5xx: "
+            + _requests(self.first[:4])
+            + (" …" if self.total > 4 else "")
+            + "."
+        )
 
 
-Fact = (Damage | CutLines | NotOdoo | Window | Bounded | ShutdownWindow | Contradiction | ShutdownTiming | OnSeveralHosts
-        | RestartBefore | WrongInstallation | Silence | Misleading | FollowsFrom | ServerErrors)
+Fact = (
+    Damage
+    | CutLines
+    | NotOdoo
+    | Window
+    | Bounded
+    | ShutdownWindow
+    | Contradiction
+    | ShutdownTiming
+    | OnSeveralHosts
+    | RestartBefore
+    | WrongInstallation
+    | Silence
+    | Misleading
+    | FollowsFrom
+    | ServerErrors
+)
 
-DEMOTED_IMPACT = {"noise": "noise, not a failure to fix first", "shutdown": "inside Odoo's own shutdown",
-                  "transient": "transient, the process went on working"}
-DEMOTED_STANDING = {"noise": "noise by nature (not the first thing to fix)", "shutdown": "only inside its process's own shutdown window",
-                    "transient": "transient: the process went on working after it"}
+DEMOTED_IMPACT = {
+    "noise": "noise, not a failure to fix first",
+    "shutdown": "inside Odoo's own shutdown",
+    "transient": "transient, the process went on working",
+}
+DEMOTED_STANDING = {
+    "noise": "noise by nature (not the first thing to fix)",
+    "shutdown": "only inside its process's own shutdown window",
+    "transient": "transient: the process went on working after it",
+}
 
 
 def standing(severity: str, lifetimes: int, at_end: bool, count: int, demoted: str | None) -> str:
@@ -320,8 +372,9 @@ def standing(severity: str, lifetimes: int, at_end: bool, count: int, demoted: s
     why = [f"{severity} severity"]
     if lifetimes > 1:
         why.append(f"recurring across {lifetimes} process lifetimes")
-    if at_end:
-        why.append("still failing in the last process of the log")
+    if at_end:  # "failing" only where the finding is a failure: a low or info finding is only seen
+        failing = severity in ("critical", "high", "medium")
+        why.append(("still failing" if failing else "seen") + " in the last process of the log")
     elif lifetimes:
         why.append("not seen in the last process of the log")
     if count > 1:
@@ -345,8 +398,9 @@ def impact(count: int, lifetimes: list[int], demoted: str | None, leads_to: list
     return text
 
 
-def confidence(fallback: bool, awaits_traceback: bool, explained_line: int | None, has_exception: bool,
-               contradicted: bool) -> tuple[str, str]:
+def confidence(
+    fallback: bool, awaits_traceback: bool, explained_line: int | None, has_exception: bool, contradicted: bool
+) -> tuple[str, str]:
     """How sure the report is of a root cause, and why."""
     level, reason = "high", "the signature matched and the lines show it"
     if fallback:
@@ -362,9 +416,11 @@ def confidence(fallback: bool, awaits_traceback: bool, explained_line: int | Non
 
 def foreign_fix(module: str, folder: str, root: str, fix: str) -> str:
     """The fix of a failure in a module loaded from another Odoo installation."""
-    return (f"Module {module} comes from another Odoo installation ({folder}) than the server's "
-            f"own ({root}): remove that directory from addons_path so that each module is loaded from the "
-            f"server's own release. " + fix)
+    return (
+        f"Module {module} comes from another Odoo installation ({folder}) than the server's "
+        f"own ({root}): remove that directory from addons_path so that each module is loaded from the "
+        f"server's own release. " + fix
+    )
 
 
 HANDLER_STEP = "the request handler builds the registry of the database"

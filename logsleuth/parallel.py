@@ -11,12 +11,12 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from logsleuth.workers import init_worker
 from logsleuth.analysis import Scan, scan
 from logsleuth.ci import Gate, GateConfig
 from logsleuth.findings import MAX_OCCURRENCES, Finding, _differs
 from logsleuth.patterns import Pattern
 from logsleuth.sources import group_sources
+from logsleuth.workers import init_worker
 
 
 def resolve_jobs(value: str | int | None) -> int:
@@ -37,7 +37,9 @@ def resolve_jobs(value: str | int | None) -> int:
     return jobs
 
 
-def _worker(paths: list[str], patterns: list[Pattern], gate_config: GateConfig | None, options: dict[str, Any]) -> tuple[dict, Gate | None]:
+def _worker(
+    paths: list[str], patterns: list[Pattern], gate_config: GateConfig | None, options: dict[str, Any]
+) -> tuple[dict, Gate | None]:
     gate = Gate(gate_config) if gate_config is not None else None
     result = scan(paths, patterns, stages=[gate] if gate else None, **options)
     # activity is keyed by id(lifetime): ids do not survive pickling, positions do
@@ -117,7 +119,12 @@ def _merge_scan(into: Scan, other: Scan) -> None:
         if kept is None:
             findings[key] = f
             continue
-        if kept.explained_by is not None and f.explained_by is not None and f.traceback is not None and _differs(kept, f.traceback):
+        if (
+            kept.explained_by is not None
+            and f.explained_by is not None
+            and f.traceback is not None
+            and _differs(kept, f.traceback)
+        ):
             # as the serial engine does: another explanation makes another finding
             variant_key = key + (f.traceback.short_type, f.culprit.file if f.culprit else None)
             if variant_key not in findings:
@@ -142,7 +149,7 @@ def _merge_scan(into: Scan, other: Scan) -> None:
 def _absorb(kept: Finding, other: Finding) -> None:
     kept.count += other.count
     room = MAX_OCCURRENCES - len(kept.occurrences)
-    kept.occurrences.extend(other.occurrences[:max(room, 0)])
+    kept.occurrences.extend(other.occurrences[: max(room, 0)])
     kept.linked.extend(g for g in other.linked if g not in kept.linked)
     if kept.explained_by is None and other.explained_by is not None:
         kept.explained_by, kept.traceback = other.explained_by, other.traceback

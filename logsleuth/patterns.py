@@ -21,8 +21,17 @@ from logsleuth.errors import PatternError
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 CATEGORIES = (
-    "timing", "design", "dependency", "configuration", "database", "error-handling", "ux",
-    "resources", "test", "http", "runtime",
+    "timing",
+    "design",
+    "dependency",
+    "configuration",
+    "database",
+    "error-handling",
+    "ux",
+    "resources",
+    "test",
+    "http",
+    "runtime",
 )
 ROLES = ("cause", "symptom")
 CONTEXTS = ("noise", "transient")
@@ -36,7 +45,7 @@ STORY = {
     "not-in-cascade": "a symptom the failure cascade leaves out: it restates the request the cascade starts from",
     "module-silence": "a module failed to load: a silence note when no later record of that module follows",
     "misleading-message": "an application message naming a consequence, not the cause: a symptom note says so, and "
-                          "it stays a root cause of its own when linked to its cause",
+    "it stays a root cause of its own when linked to its cause",
 }
 """What a pattern's ``story`` field says about the report (a list; none by default). The report
 reads only these values, never a pattern id, so a user pattern that replaces a built-in tells
@@ -53,6 +62,7 @@ REGEX_BUDGET_PER_RECORD = 0.0001
 record read (a built-in pattern spends about 5 µs). A pattern that times out on one record, or
 spends its budget, is disabled for the rest of the run with one warning naming its file: a
 hostile pattern or log cannot make a run arbitrarily slow, and time stays linear in the log."""
+
 
 @dataclass
 class Pattern:
@@ -96,7 +106,9 @@ class Pattern:
 
     @functools.cached_property
     def needs_traceback(self) -> bool:
-        return any(x is not None for x in (self.exception_type, self.exception_message, self.culprit_imports, self.chain_code))
+        return any(
+            x is not None for x in (self.exception_type, self.exception_message, self.culprit_imports, self.chain_code)
+        )
 
     def admits(self, logger: str | None, level: str | None, kind: str, has_tb: bool) -> bool:
         """The cheap prefilter: logger, level and record kind, no regex."""
@@ -164,11 +176,25 @@ SCHEMA: tuple[Field, ...] = (
     Field("role", "choice", "cause, or symptom (linked to a cause when one precedes it)", ROLES),
     Field("symptom_of", "texts", "pattern ids this is a consequence of"),
     Field("group_by", "texts", "values that make two occurrences the same finding (default: a fingerprint)"),
-    Field("context", "choice", "ranking: noise is never first; transient ranks low when the process went on working", CONTEXTS),
+    Field(
+        "context",
+        "choice",
+        "ranking: noise is never first; transient ranks low when the process went on working",
+        CONTEXTS,
+    ),
     Field("story", "choices", "what the pattern means for the cascade and the notes (see STORY)", tuple(STORY)),
     Field("restates", "flag", "the record repeats the failure it is linked to: it joins that root cause"),
-    Field("implies_shutdown", "flag", "the exception reads like a shutdown: a contradiction note when the process was not stopping"),
-    Field("shutdown_severity", "choice", "the severity when every occurrence is inside its process's shutdown window", SEVERITIES),
+    Field(
+        "implies_shutdown",
+        "flag",
+        "the exception reads like a shutdown: a contradiction note when the process was not stopping",
+    ),
+    Field(
+        "shutdown_severity",
+        "choice",
+        "the severity when every occurrence is inside its process's shutdown window",
+        SEVERITIES,
+    ),
     Field("awaits_traceback", "flag", "the failure waits for the later traceback of its PID that explains it"),
     Field("fallback", "flag", "tried only when no other pattern matched the record"),
     Field("priority", "integer", "patterns with a higher priority are tried first (default 0)"),
@@ -200,6 +226,7 @@ _BY_KEY = {f.key: f for f in SCHEMA}
 
 def _value(f: Field, value: Any, where: str) -> Any:
     """``value`` checked against ``f``: a wrong type or value is a PatternError naming the key."""
+
     def wrong(expected: str) -> PatternError:
         return PatternError(f"field {f.key!r} must be {expected}, not {value!r}"[:300], where)
 
@@ -249,7 +276,9 @@ def _checked(data: dict[str, Any], where: str) -> dict[str, Any]:
             out[f.key] = _value(f, value, where)
     for f in SCHEMA:
         if f.required and f.key not in out:
-            raise PatternError(f"field {f.key!r} is required" + (" (a table)" if f.kind == "table" else " (a string)"), where)
+            raise PatternError(
+                f"field {f.key!r} is required" + (" (a table)" if f.kind == "table" else " (a string)"), where
+            )
     if not data["match"]:
         raise PatternError("table [match] is required", where)
     return out
@@ -259,27 +288,46 @@ def _pattern_from_dict(data: dict[str, Any], where: str) -> Pattern:
     v = _checked(data, where)
     levels = v.get("match.level")
     if "match.min_level" in v:
-        levels = list(LEVELS[LEVELS.index(v["match.min_level"]):])
+        levels = list(LEVELS[LEVELS.index(v["match.min_level"]) :])
     default_levels = levels is None and "match.raw" not in v
     if default_levels:
         levels = list(DEFAULT_LEVELS)
     examples = data.get("examples", {})
     return Pattern(
-        id=v["id"], title=v["title"], severity=v["severity"], category=v["category"],
-        role=v.get("role", "cause"), path=where,
-        logger=v.get("match.logger"), logger_prefix=v.get("match.logger_prefix"),
+        id=v["id"],
+        title=v["title"],
+        severity=v["severity"],
+        category=v["category"],
+        role=v.get("role", "cause"),
+        path=where,
+        logger=v.get("match.logger"),
+        logger_prefix=v.get("match.logger_prefix"),
         levels=frozenset(levels) if levels is not None else None,
-        message=v.get("match.message"), text=v.get("match.text"), raw=v.get("match.raw"),
-        exception_type=v.get("match.exception_type"), exception_message=v.get("match.exception_message"),
-        culprit_imports=v.get("match.culprit_imports"), chain_code=v.get("match.chain_code"),
-        fallback=v.get("fallback", False), default_levels=default_levels, priority=v.get("priority", 0),
-        summary=v.get("explain.summary", ""), fix=v.get("explain.fix", ""), code=v.get("explain.code", ""),
-        verify=v.get("explain.verify", []), derive=v.get("derive", {}),
-        symptom_of=v.get("symptom_of", []), implies_shutdown=v.get("implies_shutdown", False),
-        awaits_traceback=v.get("awaits_traceback", False), group_by=v.get("group_by"),
-        shutdown_severity=v.get("shutdown_severity"), context=v.get("context"),
-        story=frozenset(v.get("story", [])), restates=v.get("restates", False),
-        examples_match=list(examples.get("match", [])), examples_no_match=list(examples.get("no_match", [])),
+        message=v.get("match.message"),
+        text=v.get("match.text"),
+        raw=v.get("match.raw"),
+        exception_type=v.get("match.exception_type"),
+        exception_message=v.get("match.exception_message"),
+        culprit_imports=v.get("match.culprit_imports"),
+        chain_code=v.get("match.chain_code"),
+        fallback=v.get("fallback", False),
+        default_levels=default_levels,
+        priority=v.get("priority", 0),
+        summary=v.get("explain.summary", ""),
+        fix=v.get("explain.fix", ""),
+        code=v.get("explain.code", ""),
+        verify=v.get("explain.verify", []),
+        derive=v.get("derive", {}),
+        symptom_of=v.get("symptom_of", []),
+        implies_shutdown=v.get("implies_shutdown", False),
+        awaits_traceback=v.get("awaits_traceback", False),
+        group_by=v.get("group_by"),
+        shutdown_severity=v.get("shutdown_severity"),
+        context=v.get("context"),
+        story=frozenset(v.get("story", [])),
+        restates=v.get("restates", False),
+        examples_match=list(examples.get("match", [])),
+        examples_no_match=list(examples.get("no_match", [])),
     )
 
 

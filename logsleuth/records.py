@@ -13,9 +13,10 @@ import itertools
 import os
 import re
 from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from logsleuth.sources import Source, read_blocks, read_lines
 
@@ -73,8 +74,20 @@ class Record:
     """One log record. ``kind`` is ``record``, ``raw`` (console output) or ``unparsed``."""
 
     __slots__ = (
-        "source", "first_line", "last_line", "timestamp", "pid", "level", "db", "logger",
-        "message", "extra", "tail", "cut_lines", "kind", "may_match",
+        "cut_lines",
+        "db",
+        "extra",
+        "first_line",
+        "kind",
+        "last_line",
+        "level",
+        "logger",
+        "may_match",
+        "message",
+        "pid",
+        "source",
+        "tail",
+        "timestamp",
     )
 
     def __init__(
@@ -187,8 +200,11 @@ def _undecided_traceback(current: Record | None) -> bool:
     """A bare ``Traceback`` right after an INFO or DEBUG header: ``_logger.info(…, exc_info=True)``
     or the interpreter's own output (a KeyboardInterrupt, a crash at exit). Its first frame tells."""
     return (
-        current is not None and current.kind == "record" and current.level in ("INFO", "DEBUG")
-        and not current.extra and current.logger != "werkzeug"
+        current is not None
+        and current.kind == "record"
+        and current.level in ("INFO", "DEBUG")
+        and not current.extra
+        and current.logger != "werkzeug"
     )
 
 

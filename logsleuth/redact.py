@@ -8,34 +8,64 @@ so a reader can still follow one client or one database through the story.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from typing import TypeVar
 
 T = TypeVar("T")
 
-_SECRET_WORD = r"(?:password|passwd|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|session_id|signature)"
+_SECRET_WORD = (
+    r"(?:password|passwd|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|session_id|signature)"
+)
 _CONFIG_KEY = r"[\w.-]*(?:pass(?:word|wd)|secret|token|key)[\w.-]*"
 
 _BLOCK_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("private-key", re.compile(r"-----BEGIN (?P<kind>[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)", re.S)),
+    (
+        "private-key",
+        re.compile(
+            r"-----BEGIN (?P<kind>[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)",
+            re.S,
+        ),
+    ),
 ]
 """Rules over a whole (multi-line) text, before the line rules."""
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("config-line", re.compile(r"(?im)(?P<key>^[ \t]*(?!\w*(?:Error|Exception|Warning)\b)" + _CONFIG_KEY + r"[ \t]*=[ \t]*)(?P<secret>\S.*)$")),
+    (
+        "config-line",
+        re.compile(
+            r"(?im)(?P<key>^[ \t]*(?!\w*(?:Error|Exception|Warning)\b)"
+            + _CONFIG_KEY
+            + r"[ \t]*=[ \t]*)(?P<secret>\S.*)$"
+        ),
+    ),
     ("pem-line", re.compile(r"(?m)^[ \t]*[A-Za-z0-9+/]{40,}={0,2}[ \t]*$")),
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]{4,}){1,2}\.?[A-Za-z0-9_-]*")),
     ("url-credentials", re.compile(r"(?P<scheme>[a-zA-Z][\w+.-]*://)(?P<user>[^:/@\s'\"]+):(?P<secret>[^@/\s'\"]+)@")),
-    ("secret-param", re.compile(
-        r"(?i)(?P<key>(?:\b(?:password|passwd|pwd|admin_passwd|db_password|token|access_token|refresh_token|id_token|api[_-]?key|apikey|"
-        r"secret|client_secret|session_id|csrf_token|auth|authorization|signature|sig|otp|private_key)\b"
-        r"|(?<![\w.-])(?!\w*(?:error|exception|warning)\b)[\w-]*" + _SECRET_WORD + r"[\w-]*)[\"']?\s*[=:]\s*[\"']?)"
-        r"(?P<secret>(?:Bearer |Basic )?[^\s&\"',;)}\]]+)")),
+    (
+        "secret-param",
+        re.compile(
+            r"(?i)(?P<key>(?:\b(?:password|passwd|pwd|admin_passwd|db_password|token|access_token|refresh_token|id_token|api[_-]?key|apikey|"
+            r"secret|client_secret|session_id|csrf_token|auth|authorization|signature|sig|otp|private_key)\b"
+            r"|(?<![\w.-])(?!\w*(?:error|exception|warning)\b)[\w-]*" + _SECRET_WORD + r"[\w-]*)[\"']?\s*[=:]\s*[\"']?)"
+            r"(?P<secret>(?:Bearer |Basic )?[^\s&\"',;)}\]]+)"
+        ),
+    ),
     ("bearer", re.compile(r"(?i)(?P<key>\b(?:Bearer|Basic) )(?P<secret>[A-Za-z0-9._~+/=-]{8,})")),
     ("cookie", re.compile(r"(?i)(?P<key>\bCookie:\s*)(?P<secret>[^\n]+)")),
-    ("api-key", re.compile(r"\b(?:sk-(?:ant-)?[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{30,})\b")),
+    (
+        "api-key",
+        re.compile(
+            r"\b(?:sk-(?:ant-)?[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{30,})\b"
+        ),
+    ),
     ("card", re.compile(r"(?<![\w.-])\d(?:[ -]?\d){12,18}(?![\w.-])")),
-    ("long-token", re.compile(r"(?<![\w/+=.-])(?=[A-Za-z0-9_-]*[a-z])(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{32,}(?![\w/+=-])")),
+    (
+        "long-token",
+        re.compile(
+            r"(?<![\w/+=.-])(?=[A-Za-z0-9_-]*[a-z])(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{32,}(?![\w/+=-])"
+        ),
+    ),
     ("email", re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")),
     ("ipv4", re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])")),
     ("ipv6", re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}(?::|[0-9a-fA-F]{1,4})(?![\w:])")),
@@ -57,6 +87,8 @@ def _luhn(digits: str) -> bool:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
     return total % 10 == 0
+
+
 _KEEP_USERS = {"public", "shared", "default", "all users"}
 
 
@@ -87,12 +119,12 @@ class Redactor:
     def text(self, value: str, sql: bool = False) -> str:
         """Redact one text. ``sql`` says that it continues the SQL of a ``bad query:`` record
         (a line of its traceback or query printed on lines of its own)."""
-        for name, rule in _BLOCK_RULES:
+        for _name, rule in _BLOCK_RULES:
             value = rule.sub(lambda m: f"-----BEGIN {m.group('kind')}----- *** -----END {m.group('kind')}-----", value)
         if sql or _SQL_MARK.search(value):
             value = self._sql(value, sql)
         for name, rule in _RULES:
-            value = rule.sub(lambda m, n=name: self._replace(n, m), value)
+            value = rule.sub(functools.partial(self._replace, name), value)
         if self.db_rule is not None:
             value = self.db_rule.sub(lambda m: self._pseudonym("db", m.group(1)), value)
         return value
@@ -105,7 +137,7 @@ class Redactor:
             m = _SQL_MARK.search(line)
             if m is not None:
                 inside = True
-                head, tail = line[:m.end()], line[m.end():]
+                head, tail = line[: m.end()], line[m.end() :]
             elif inside and _RECORD_START.match(line):
                 inside = False
                 head, tail = line, ""
@@ -165,9 +197,13 @@ class Redactor:
         if isinstance(obj, str):
             return self.text(obj)  # type: ignore[return-value]
         if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            return dataclasses.replace(obj, **{f.name: self.redact(getattr(obj, f.name)) for f in dataclasses.fields(obj)})  # type: ignore[return-value]
+            return dataclasses.replace(
+                obj, **{f.name: self.redact(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+            )  # type: ignore[return-value]
         if isinstance(obj, (tuple, list)):
-            items = self.lines(list(obj)) if obj and all(isinstance(v, str) for v in obj) else [self.redact(v) for v in obj]
+            items = (
+                self.lines(list(obj)) if obj and all(isinstance(v, str) for v in obj) else [self.redact(v) for v in obj]
+            )
             return type(obj)(items)  # type: ignore[return-value]
         if isinstance(obj, dict):
             return {k: self.redact(v) for k, v in obj.items()}  # type: ignore[return-value]

@@ -31,13 +31,23 @@ def _num(text: str | None, kind: type) -> int | float | None:
     return None if text in (None, "-") else kind(text)
 
 
-def parse_request(message: str, source: str, line: int, pid: int | None, timestamp: str | None = None) -> Request | None:
+def parse_request(
+    message: str, source: str, line: int, pid: int | None, timestamp: str | None = None
+) -> Request | None:
     """Parse a werkzeug access line; werkzeug's error lines (``code 400, …``) are not requests."""
     m = _REQUEST.match(message)
     if m is None:
         return None
     return Request(
-        source, line, pid, m.group("client"), m.group("method"), m.group("path"), int(m.group("status")),
-        _num(m.group("qc"), int), _num(m.group("qt"), float), _num(m.group("pt"), float),  # type: ignore[arg-type]
+        source,
+        line,
+        pid,
+        m.group("client"),
+        m.group("method"),
+        m.group("path"),
+        int(m.group("status")),
+        _num(m.group("qc"), int),
+        _num(m.group("qt"), float),
+        _num(m.group("pt"), float),  # type: ignore[arg-type]
         timestamp,
     )

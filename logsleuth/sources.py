@@ -16,8 +16,9 @@ import re
 import stat
 import sys
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 from logsleuth.errors import InputError
 
@@ -71,7 +72,7 @@ class Source:
             buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
         else:
             try:
-                buffered = open(self.path, "rb")  # noqa: SIM115 - closed by read_lines
+                buffered = open(self.path, "rb")
                 if self.start_offset:
                     buffered.seek(self.start_offset)
             except PermissionError:
@@ -211,11 +212,11 @@ def _strip_prefix(text: str, mode: str) -> str:
     if mode in ("compose", "compose+ts"):
         m = _COMPOSE_PREFIX.match(text)
         if m:
-            text = text[m.end():]
+            text = text[m.end() :]
     if mode in ("timestamps", "compose+ts"):
         m = _DOCKER_TS_PREFIX.match(text)
         if m:
-            text = text[m.end():]
+            text = text[m.end() :]
     return text
 
 
@@ -239,19 +240,28 @@ def _detect_prefix(text: str) -> str | None:
     """Name the console prefix on a line whose remainder is an Odoo header, if any."""
     m = _COMPOSE_PREFIX.match(text)
     if m:
-        rest = text[m.end():]
+        rest = text[m.end() :]
         if _LOOKS_ODOO.match(rest):
             return "compose"
         t = _DOCKER_TS_PREFIX.match(rest)
-        if t and _LOOKS_ODOO.match(rest[t.end():]):
+        if t and _LOOKS_ODOO.match(rest[t.end() :]):
             return "compose+ts"
     t = _DOCKER_TS_PREFIX.match(text)
-    if t and _LOOKS_ODOO.match(text[t.end():]):
+    if t and _LOOKS_ODOO.match(text[t.end() :]):
         return "timestamps"
     return None
 
 
-_BINARY_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"%PDF-", b"PK\x03\x04", b"\x7fELF", b"7z\xbc\xaf\x27\x1c")
+_BINARY_MAGIC = (
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",
+    b"GIF87a",
+    b"GIF89a",
+    b"%PDF-",
+    b"PK\x03\x04",
+    b"\x7fELF",
+    b"7z\xbc\xaf\x27\x1c",
+)
 """Formats recognised by their first bytes (images, PDF, zip, ELF, 7z)."""
 
 

@@ -26,16 +26,26 @@ _TEST_LOGGER = re.compile(r"^(?:odoo|openerp)\.addons\.(?P<module>\w+)\.tests?\b
 _START = re.compile(r"^Starting (?P<name>\S+) \.\.\.")
 _OUTCOME = re.compile(r"^(?P<kind>FAIL|ERROR): (?P<name>.+?)\s*$")
 _SKIP = re.compile(r"^skipped (?P<name>\S+)(?: : ?(?P<reason>.*))?")
-_SUMMARY = re.compile(r"^(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<total>\d+) tests when loading database '?(?P<db>[^']*)'?")
-_MODULE_RESULT = re.compile(r"^Module (?P<module>\S+): (?P<failed>\d+) failures, (?P<errors>\d+) errors(?: of (?P<total>\d+) tests)?")
+_SUMMARY = re.compile(
+    r"^(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<total>\d+) tests when loading database '?(?P<db>[^']*)'?"
+)
+_MODULE_RESULT = re.compile(
+    r"^Module (?P<module>\S+): (?P<failed>\d+) failures, (?P<errors>\d+) errors(?: of (?P<total>\d+) tests)?"
+)
 _RAN = re.compile(r"^Ran (?P<total>\d+) tests? in ")
 _UNITTEST_FAILED = re.compile(r"^FAILED \((?:failures=(?P<failed>\d+))?(?:, )?(?:errors=(?P<errors>\d+))?")
-_RUN_MARKERS = re.compile(r"^Starting post tests$|^\d+ post-tests in |^All post-tested in |^running tests\.?$|Importing test framework")
+_RUN_MARKERS = re.compile(
+    r"^Starting post tests$|^\d+ post-tests in |^All post-tested in |^running tests\.?$|Importing test framework"
+)
 _POST_DONE = re.compile(r"^\d+ post-tests in |^All post-tested in ")
 _LOADING_DONE = re.compile(r"^(?P<failed>At least one test failed when loading the modules)\.?$|^Modules loaded\.?$")
-_STATS = re.compile(r"^(?P<module>[\w.]+): (?P<tests>\d+) tests? (?P<seconds>\d+(?:\.\d+)?)s(?: (?P<queries>\d+) queries)?")
+_STATS = re.compile(
+    r"^(?P<module>[\w.]+): (?P<tests>\d+) tests? (?P<seconds>\d+(?:\.\d+)?)s(?: (?P<queries>\d+) queries)?"
+)
 _DETAILED = re.compile(r"^\s*(?P<name>[\w.]+): (?P<seconds>\d+(?:\.\d+)?)s")
-_MODULE_LOADED = re.compile(r"^Module (?P<module>\S+) loaded in \d+(?:\.\d+)?s \(incl\. (?P<test>\d+(?:\.\d+)?)s test\)")
+_MODULE_LOADED = re.compile(
+    r"^Module (?P<module>\S+) loaded in \d+(?:\.\d+)?s \(incl\. (?P<test>\d+(?:\.\d+)?)s test\)"
+)
 _GRACEFUL = re.compile(r"^(?:Stopping gracefully|Stopping workers gracefully)$")
 """Prefork stops (they log no summary). A threaded ``Initiating shutdown`` is no evidence: a
 threaded run that finished logs its summary first, one whose registry failed stops all the same."""
@@ -99,16 +109,20 @@ class TestCollector:
     """The first stop seen at all (a byte range of a split file may see it before any test)."""
     _open: dict[object, TestCase] = field(default_factory=dict)
 
-    wants = Wants(loggers=tuple(
-        (None, logger_regex(prefix=x), None) for x in ("odoo.tests", "odoo.service", "odoo.modules", "openerp")
-    ) + ((None, r"^(?:odoo|openerp)\.addons\.[^.]+\.test", None),))
+    wants = Wants(
+        loggers=tuple(
+            (None, logger_regex(prefix=x), None) for x in ("odoo.tests", "odoo.service", "odoo.modules", "openerp")
+        )
+        + ((None, r"^(?:odoo|openerp)\.addons\.[^.]+\.test", None),)
+    )
     """The loggers ``feed`` looks at beyond the open test's end time (a superset of _TEST_LOGGER)."""
 
     def feed_routine(self, run) -> None:
         """Records of other loggers only move the end of the test their process runs."""
         if self._open:
             for pid, _db, logger, _level, _n, _req, _first, _last, last_time, _msg, _index in sorted(
-                    run.groups, key=lambda g: g[10]):
+                run.groups, key=lambda g: g[10]
+            ):
                 if logger != "werkzeug" and pid in self._open:
                     self._open[pid].ended = parse_timestamp(last_time)
 
@@ -137,7 +151,11 @@ class TestCollector:
                 self.first_stop = self.first_stop or "forced"
                 if self.detected:
                     self.stopped = "forced"
-        if self.detected and rec.level == "CRITICAL" and logger.startswith(("odoo.service", "odoo.modules", "openerp.")):
+        if (
+            self.detected
+            and rec.level == "CRITICAL"
+            and logger.startswith(("odoo.service", "odoo.modules", "openerp."))
+        ):
             self.load_failed = True  # "Failed to initialize database": a stop after it is no end of the tests
         if logger.startswith(("odoo.modules", "openerp.modules")):
             lm = _LOADING_DONE.match(msg)
@@ -160,20 +178,32 @@ class TestCollector:
             sm = _SUMMARY.match(msg)
             if sm:
                 self.detected = True
-                self.summaries.append(Summary(
-                    int(sm.group("failed")), int(sm.group("errors")), int(sm.group("total")),
-                    sm.group("db"), rec.source, rec.first_line,
-                ))
+                self.summaries.append(
+                    Summary(
+                        int(sm.group("failed")),
+                        int(sm.group("errors")),
+                        int(sm.group("total")),
+                        sm.group("db"),
+                        rec.source,
+                        rec.first_line,
+                    )
+                )
                 return
         if logger.startswith(("odoo.modules", "openerp.modules")):
             mm = _MODULE_RESULT.match(msg)
             if mm:
                 self.detected = True
                 total = mm.group("total")
-                self.module_results.append((
-                    mm.group("module"), int(mm.group("failed")), int(mm.group("errors")),
-                    int(total) if total else None, rec.source, rec.first_line,
-                ))
+                self.module_results.append(
+                    (
+                        mm.group("module"),
+                        int(mm.group("failed")),
+                        int(mm.group("errors")),
+                        int(total) if total else None,
+                        rec.source,
+                        rec.first_line,
+                    )
+                )
                 return
         if _RUN_MARKERS.search(msg) and (logger.startswith(("odoo.service", "odoo.tests", "openerp"))):
             self.detected = True
@@ -250,8 +280,11 @@ class TestCollector:
         block = tb.final
         case.message = f"{block.type}: {block.message}" if block.message else (block.type or "")
         frames = block.frames
-        in_tests = [f for f in frames if re.search(r"[/\\]tests?[/\\]", f.file) and (f.module == module or f.kind == "addon")]
-        frame = (in_tests or [f for f in frames if f.kind == "addon"] or frames or [None])[-1]
+        in_tests = [
+            f for f in frames if re.search(r"[/\\]tests?[/\\]", f.file) and (f.module == module or f.kind == "addon")
+        ]
+        candidates = in_tests or [f for f in frames if f.kind == "addon"] or frames
+        frame = candidates[-1] if candidates else None
         if frame is not None:
             case.file, case.file_line = frame.file, frame.line
 
@@ -330,8 +363,9 @@ def build_test_run(collector: TestCollector) -> TestRun | None:
     def add_unnamed(module: str | None, status: str, count: int, message: str, src: str, line: int) -> None:
         for i in range(min(count, MAX_UNNAMED - len(unnamed))):
             word = "failure" if status == "fail" else "error"
-            unnamed.append(TestCase(f"unnamed {word} {i + 1} of {count}", module, status, src, line, message=message,
-                                    unnamed=True))
+            unnamed.append(
+                TestCase(f"unnamed {word} {i + 1} of {count}", module, status, src, line, message=message, unnamed=True)
+            )
 
     for module, (f, e, _, src, line) in by_module.items():
         msg = f"Module {module}: {f} failures, {e} errors (line {line}); no per-test record names it"
@@ -352,8 +386,14 @@ def build_test_run(collector: TestCollector) -> TestRun | None:
         failed, errors = max(failed, collector.unittest_failed[0]), max(errors, collector.unittest_failed[1])
     if collector.loading_failed and not failed and not errors:
         src, line = collector.loading_failed
-        add_unnamed(None, "fail", 1, f"At least one test failed when loading the modules (line {line}); no per-test record names it",
-                    src, line)
+        add_unnamed(
+            None,
+            "fail",
+            1,
+            f"At least one test failed when loading the modules (line {line}); no per-test record names it",
+            src,
+            line,
+        )
         failed = 1
     cases = cases + unnamed
     skipped = sum(c.status == "skip" for c in cases)
@@ -375,5 +415,17 @@ def build_test_run(collector: TestCollector) -> TestRun | None:
         suite_seconds.setdefault(m, secs)
     if collector.stopped == "forced":
         evidence.append("a forced stop")
-    return TestRun(total, passed, failed, errors, skipped, cases, bool(summaries), summaries, collector.module_results,
-                   finished, evidence, suite_seconds)
+    return TestRun(
+        total,
+        passed,
+        failed,
+        errors,
+        skipped,
+        cases,
+        bool(summaries),
+        summaries,
+        collector.module_results,
+        finished,
+        evidence,
+        suite_seconds,
+    )

@@ -134,7 +134,9 @@ class Traceback:
         """The addon and Odoo frames of the final traceback, without line numbers: the part of
         a fingerprint that survives edits elsewhere in the same files."""
         return tuple(
-            (f.file.replace("\\", "/").rsplit("/", 1)[-1], f.func) for f in self.final.frames if f.kind in ("addon", "odoo")
+            (f.file.replace("\\", "/").rsplit("/", 1)[-1], f.func)
+            for f in self.final.frames
+            if f.kind in ("addon", "odoo")
         )
 
     def imports_an_addon(self) -> bool:
@@ -146,7 +148,9 @@ def _is_loader(f: Frame) -> bool:
     return f.func == "load_openerp_module" or (f.code or "").startswith("__import__(qualname)")
 
 
-_DISPATCH_WRAPPERS = frozenset({("ir_http.py", "_dispatch"), ("ir_http.py", "_pre_dispatch"), ("ir_http.py", "_post_dispatch")})
+_DISPATCH_WRAPPERS = frozenset(
+    {("ir_http.py", "_dispatch"), ("ir_http.py", "_pre_dispatch"), ("ir_http.py", "_post_dispatch")}
+)
 """``ir.http`` overrides that every HTTP request of their database passes through (website's, and
 many custom addons'): on the stack of any failing request, so no culprit unless they raise."""
 
@@ -160,7 +164,7 @@ def _block_culprit(frames: list[Frame]) -> Frame | None:
     for i, f in enumerate(frames):
         if f.kind == "addon" and not _is_odoo_core_addon(f) and not _passes_through(f, i == len(frames) - 1):
             last_addon = f
-            rest = frames[i + 1:]
+            rest = frames[i + 1 :]
             if rest and all(r.kind in ("third-party", "stdlib") for r in rest) and f.imports:
                 return f
     return last_addon
@@ -197,7 +201,9 @@ _CORE_ROOT = re.compile(
 _ODOO_ADDON_ROOT = re.compile(r"^(.*[/\\])odoo[/\\]addons[/\\]")
 
 
-VENDORED_DIRS = frozenset({"pylib", "lib", "libs", "vendor", "vendored", "_vendor", "third_party", "thirdparty", "external"})
+VENDORED_DIRS = frozenset(
+    {"pylib", "lib", "libs", "vendor", "vendored", "_vendor", "third_party", "thirdparty", "external"}
+)
 """Folders inside an addon that hold a copy of someone else's library: their frames are not the addon's."""
 
 
@@ -217,13 +223,13 @@ def classify(frame: Frame, addons_paths: list[str] | tuple[str, ...] = ()) -> No
     for root in addons_paths:
         r = root.replace("\\\\", "\\").replace("\\", "/").rstrip("/").lower()
         if r and norm.startswith(r + "/"):
-            rest = path[len(r) + 1:].replace("\\", "/").split("/")
+            rest = path[len(r) + 1 :].replace("\\", "/").split("/")
             if len(rest) > 1:
                 _addon_frame(frame, rest)
                 return
     addon = _ADDON_IN_PATH.search(path)
     if addon:
-        _addon_frame(frame, path[addon.start("module"):].replace("\\", "/").split("/"))
+        _addon_frame(frame, path[addon.start("module") :].replace("\\", "/").split("/"))
         return
     if _ODOO_CORE.search(path):
         frame.kind = "odoo"
@@ -239,7 +245,7 @@ def _addon_frame(frame: Frame, rest: list[str]) -> None:
         frame.kind, frame.module = "addon", rest[0]
 
 
-def foreign_addons(tb: "Traceback") -> list[tuple[str, str, str]]:
+def foreign_addons(tb: Traceback) -> list[tuple[str, str, str]]:
     """Addon frames under another Odoo installation's ``odoo/addons`` than the one whose core
     frames run the server (two installations on one host): ``(module, file, server root)``."""
     core = next((m.group(1) for f in tb.all_frames() if f.kind == "odoo" and (m := _CORE_ROOT.match(f.file))), None)
@@ -249,7 +255,12 @@ def foreign_addons(tb: "Traceback") -> list[tuple[str, str, str]]:
     for f in tb.all_frames():
         m = _ODOO_ADDON_ROOT.match(f.file)
         # the server's own addons: <root>/odoo/addons (base, web…) and <root>/addons (a source checkout)
-        if f.kind == "addon" and f.module and m and not any(_same(m.group(0), core + d) for d in ("odoo/addons/", "addons/")):
+        if (
+            f.kind == "addon"
+            and f.module
+            and m
+            and not any(_same(m.group(0), core + d) for d in ("odoo/addons/", "addons/"))
+        ):
             seen.setdefault(f.module, (f.module, f.file, core + "odoo"))
     return list(seen.values())
 

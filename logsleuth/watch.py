@@ -12,16 +12,17 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from logsleuth.analysis import Pipeline, Scan
 from logsleuth.findings import Finding
 from logsleuth.follow import IDLE, Follower
 from logsleuth.patterns import Pattern
 from logsleuth.records import RecordParser
-from logsleuth.report import finding_title
 from logsleuth.render.text import clean
+from logsleuth.report import finding_title
 
 HOOK_TIMEOUT = 30
 
@@ -62,7 +63,7 @@ class Watcher:
 
         floor = SEVERITY_RANK[self.options.min_severity]
         parser: RecordParser | None = None
-        jsonl = open(self.options.jsonl, "a", encoding="utf-8") if self.options.jsonl else None  # noqa: SIM115
+        jsonl = open(self.options.jsonl, "a", encoding="utf-8") if self.options.jsonl else None
         try:
             for item in follower.lines(stop):
                 if item is IDLE:
@@ -108,20 +109,36 @@ class Watcher:
                 self.redactor.add_databases(set(self._pipeline.result.databases) | {f.values.get("_db", "")})
                 event = self.redactor.redact(event)
             pid = f" PID {f.first.pid}" if f.first.pid is not None else ""
-            self.out.write(clean(f"{f.severity.upper():8} {event['source']}:{f.first.line}{pid} {event['title']}") + "\n")
+            self.out.write(
+                clean(f"{f.severity.upper():8} {event['source']}:{f.first.line}{pid} {event['title']}") + "\n"
+            )
             self.out.flush()
             if jsonl is not None:
                 jsonl.write(json.dumps(event, ensure_ascii=False) + "\n")
                 jsonl.flush()
             if self.options.on_finding:
-                self._run_hook(event)
+                self._run_hook(self.options.on_finding, event)
 
-    def _run_hook(self, event: dict[str, Any]) -> None:
-        env = {**os.environ, "LOGSLEUTH_SEVERITY": event["severity"], "LOGSLEUTH_KIND": event["kind"],
-               "LOGSLEUTH_TITLE": event["title"], "LOGSLEUTH_SOURCE": event["source"], "LOGSLEUTH_LINE": str(event["line"])}
+    def _run_hook(self, command: str, event: dict[str, Any]) -> None:
+        env = {
+            **os.environ,
+            "LOGSLEUTH_SEVERITY": event["severity"],
+            "LOGSLEUTH_KIND": event["kind"],
+            "LOGSLEUTH_TITLE": event["title"],
+            "LOGSLEUTH_SOURCE": event["source"],
+            "LOGSLEUTH_LINE": str(event["line"]),
+        }
         try:
-            subprocess.run(self.options.on_finding, shell=True, input=json.dumps(event), text=True, env=env,
-                           timeout=HOOK_TIMEOUT, stdout=subprocess.DEVNULL, check=False)
+            subprocess.run(
+                command,
+                shell=True,
+                input=json.dumps(event),
+                text=True,
+                env=env,
+                timeout=HOOK_TIMEOUT,
+                stdout=subprocess.DEVNULL,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             self.hook_failures += 1
             if self.hook_failures == 1:
@@ -134,7 +151,15 @@ def finding_event(f: Finding) -> dict[str, Any]:
     if f.exception is not None:
         exc = {"type": f.exception.type, "message": f.exception.message.split("\n", 1)[0]}
     return {
-        "time": f.first.timestamp, "source": f.first.source, "line": f.first.line, "pid": f.first.pid,
-        "severity": f.severity, "kind": f.pattern.id, "category": f.pattern.category, "title": finding_title(f),
-        "module": f.module, "exception": exc, "in_shutdown_window": f.first.in_shutdown,
+        "time": f.first.timestamp,
+        "source": f.first.source,
+        "line": f.first.line,
+        "pid": f.first.pid,
+        "severity": f.severity,
+        "kind": f.pattern.id,
+        "category": f.pattern.category,
+        "title": finding_title(f),
+        "module": f.module,
+        "exception": exc,
+        "in_shutdown_window": f.first.in_shutdown,
     }

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from dateutil import parser as dateparser
 
@@ -22,7 +22,9 @@ from logsleuth.errors import UsageError
 from logsleuth.records import HEADER, Record, parse_timestamp
 from logsleuth.sources import Source
 
-_AGO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)\s+ago\s*$", re.I)
+_AGO = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)\s+ago\s*$", re.I
+)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _TIME_ONLY = re.compile(r"^\s*\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*$")
 _TS_BYTES = re.compile(rb"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \d+ ", re.M)
@@ -36,7 +38,7 @@ UNTIL_GRACE = timedelta(minutes=5)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def parse_when(text: str, reference_date: datetime | None = None, now: datetime | None = None) -> datetime:
@@ -56,7 +58,7 @@ def parse_when(text: str, reference_date: datetime | None = None, now: datetime 
     for word, days in (("yesterday", 1), ("today", 0), ("now", 0)):
         if lowered == word or lowered.startswith(word + " "):
             base = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
-            rest = raw[len(word):].strip()
+            rest = raw[len(word) :].strip()
             if word == "now" and not rest:
                 return now
             if not rest:
@@ -74,7 +76,7 @@ def _parse(text: str, default: datetime) -> datetime:
     except (ValueError, OverflowError) as exc:
         raise UsageError(f"cannot read {text!r} as a date or time ({exc})") from None
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
@@ -128,11 +130,15 @@ class Selection:
                 self.level = "WARNING"
             if self.level not in LEVELS:
                 raise UsageError(f"--level must be one of {', '.join(LEVELS)}, not {self.level!r}")
-        self._levels = frozenset(LEVELS[LEVELS.index(self.level):]) if self.level else None
+        self._levels = frozenset(LEVELS[LEVELS.index(self.level) :]) if self.level else None
 
     def admits(self, rec: Record, lifetime_index: int | None, lifetime_pids: set[int] | None) -> bool:
         if rec.kind != "record":
-            return self.db is None and self._levels is None and (self.pid is None or bool(lifetime_pids and self.pid in lifetime_pids))
+            return (
+                self.db is None
+                and self._levels is None
+                and (self.pid is None or bool(lifetime_pids and self.pid in lifetime_pids))
+            )
         if self.db is not None and rec.db != self.db:
             return False
         if self.pid is not None and rec.pid != self.pid:
@@ -155,7 +161,7 @@ def first_timestamp(path: str) -> datetime | None:
                 return parse_timestamp(m.group(1))
             if i > 2000:
                 return None
-    except Exception:  # noqa: BLE001 - only a default date; the real read reports problems
+    except Exception:
         return None
     return None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import os
 import signal
 import sys
 
@@ -34,7 +35,16 @@ def init_worker() -> None:
             pass
 
 
+_parent: int | None = None
+"""The PID that installed the handlers: a forked worker inherits them until ``init_worker`` runs."""
+
+
 def _on_signal(signum: int, frame: object) -> None:
+    if os.getpid() != _parent:  # a worker signalled before init_worker: do what it would do
+        if signum == signal.SIGTERM:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+        return
     # the workers go first: leaving a ``with ProcessPoolExecutor`` waits for their work items
     end_workers()
     raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
@@ -43,6 +53,8 @@ def _on_signal(signum: int, frame: object) -> None:
 def install_sigterm() -> None:
     """In the parent: SIGTERM raises ``Terminated``, SIGINT ``KeyboardInterrupt``, both after
     ending the workers (only from the main thread)."""
+    global _parent
+    _parent = os.getpid()
     try:
         signal.signal(signal.SIGTERM, _on_signal)
         signal.signal(signal.SIGINT, _on_signal)

@@ -29,14 +29,27 @@ def by_kind(report, kind):
 def test_contract_shape(report):
     assert report["schema"] == 1 and report["tool"]["name"] == "logsleuth"
     assert report["sources"][0]["lines"] == 417
-    for key in ("lines", "records", "first_timestamp", "last_timestamp", "lifetimes", "warnings", "errors", "criticals", "tracebacks"):
+    for key in (
+        "lines",
+        "records",
+        "first_timestamp",
+        "last_timestamp",
+        "lifetimes",
+        "warnings",
+        "errors",
+        "criticals",
+        "tracebacks",
+    ):
         assert key in report["summary"]
 
 
 def test_three_lifetimes_with_the_cited_restarts(report):
     lts = report["lifetimes"]
     assert [(lt["pid"], lt["start_line"], lt["shutdown_line"], lt["end_reason"]) for lt in lts] == [
-        (60412, 1, 170, "shutdown"), (68764, 173, 183, "shutdown"), (77812, 198, None, "end-of-log")]
+        (60412, 1, 170, "shutdown"),
+        (68764, 173, 183, "shutdown"),
+        (77812, 198, None, "end-of-log"),
+    ]
     assert lts[1]["start"] == "2025-10-18T03:24:05.854" and lts[2]["start"] == "2025-10-18T03:24:12.735"
 
 
@@ -52,7 +65,9 @@ def test_culprit_and_third_party_chain(report):
     (f,) = by_kind(report, "module-load-failure")
     c = f["culprit"]
     assert c["file"].endswith("ai_vector_service.py") and c["line"] == 4
-    assert c["imports"] == "sentence_transformers" and c["code"] == "from sentence_transformers import SentenceTransformer"
+    assert (
+        c["imports"] == "sentence_transformers" and c["code"] == "from sentence_transformers import SentenceTransformer"
+    )
     cascade = [s["detail"] for s in report["cascade"]]
     assert "sentence_transformers → transformers → sklearn → joblib" in cascade
     assert any("process.py:108" in d for d in cascade) and any("threading.py:1559" in d for d in cascade)
@@ -72,7 +87,8 @@ def test_shutdown_window_requests_belong_to_68764_only(report):
     reqs = report["shutdown_window_requests"]
     assert reqs and {r["pid"] for r in reqs} == {68764}
     assert {"line": 188, "path": "/websocket?version=18.0-3", "status": 101} in [
-        {k: r[k] for k in ("line", "path", "status")} for r in reqs]
+        {k: r[k] for k in ("line", "path", "status")} for r in reqs
+    ]
     assert all(185 <= r["line"] <= 197 for r in reqs)
 
 
@@ -104,7 +120,10 @@ def test_silence_of_the_failed_module(report):
 def test_fixes_and_verification_are_concrete(report):
     rcs = {rc["title"].split(":")[0]: rc for rc in report["root_causes"]}
     unguarded = rcs["Unguarded submodule import takes the whole addon down"]
-    assert "from . import ai_vector_service" in unguarded["code"] and "except (ImportError, RuntimeError)" in unguarded["code"]
+    assert (
+        "from . import ai_vector_service" in unguarded["code"]
+        and "except (ImportError, RuntimeError)" in unguarded["code"]
+    )
     heavy = rcs["Heavy library imported at module level by an addon"]
     assert "sentence_transformers" in heavy["code"] and any("importtime" in v for v in heavy["verify"])
     assert report["root_causes"][0]["rank"] == 1 and report["root_causes"][0]["severity"] == "critical"
@@ -117,6 +136,13 @@ def test_markdown_report_has_the_seed_sections(tmp_path):
     with pytest.raises(SystemExit):
         main(["analyze", SEED, "--format", "markdown", "-o", str(out)])
     md = out.read_text()
-    for heading in ("## Verdict", "## Process lifetimes", "## Failure cascade", "## Root causes", "## Smoking guns",
-                    "## Fixes, in priority order", "## Verification"):
+    for heading in (
+        "## Verdict",
+        "## Process lifetimes",
+        "## Failure cascade",
+        "## Root causes",
+        "## Smoking guns",
+        "## Fixes, in priority order",
+        "## Verification",
+    ):
         assert heading in md

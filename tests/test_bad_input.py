@@ -49,32 +49,77 @@ CASES: list[tuple[str, str, int, str]] = [
     ("output folder missing", "analyze odoo.log -o nope/r.txt", 2, "error: output folder does not exist (nope)"),
     ("output is a directory", "analyze odoo.log -o dir", 2, "error: output is a directory (dir)"),
     ("output is the input", "analyze odoo.log -o odoo.log", 2, "error: output is one of the inputs (odoo.log)"),
-    ("output is a link to the input", "lifetimes odoo.log -o link.log", 2, "error: output is one of the inputs (odoo.log)"),
+    (
+        "output is a link to the input",
+        "lifetimes odoo.log -o link.log",
+        2,
+        "error: output is one of the inputs (odoo.log)",
+    ),
     ("output is a hard link to the input", "analyze hard.log -o odoo.log", 2, "error: output is one of the inputs"),
     ("junit is the input", "ci odoo.log --junit odoo.log", 2, "error: output is one of the inputs"),
     ("stdout appends to the input", "analyze odoo.log >> odoo.log", 2, "error: stdout is one of the inputs (odoo.log)"),
-    ("stdout on a full disk", "analyze odoo.log -f json > /dev/full", 2, "error: cannot write: No space left on device (stdout)"),
-    ("-o on a full disk", "analyze odoo.log -o /dev/full", 2, "error: cannot write: No space left on device (/dev/full)"),
-    ("--junit on a full disk", "ci odoo.log --junit /dev/full", 2, "error: cannot write: No space left on device (/dev/full)"),
+    (
+        "stdout on a full disk",
+        "analyze odoo.log -f json > /dev/full",
+        2,
+        "error: cannot write: No space left on device (stdout)",
+    ),
+    (
+        "-o on a full disk",
+        "analyze odoo.log -o /dev/full",
+        2,
+        "error: cannot write: No space left on device (/dev/full)",
+    ),
+    (
+        "--junit on a full disk",
+        "ci odoo.log --junit /dev/full",
+        2,
+        "error: cannot write: No space left on device (/dev/full)",
+    ),
     ("-o /dev/null", "analyze odoo.log -o /dev/null", 0, ""),
     ("stdout closed", "analyze odoo.log >&-", 2, "error: cannot write: stdout is closed (stdout)"),
-    ("annotations file is a directory", "ci odoo.log --annotations gitlab --annotations-file dir", 2, "error: output is a directory (dir)"),
+    (
+        "annotations file is a directory",
+        "ci odoo.log --annotations gitlab --annotations-file dir",
+        2,
+        "error: output is a directory (dir)",
+    ),
     ("read-only output folder", "analyze odoo.log -o /sys/r.txt", 2, "error: output folder is not writable (/sys)"),
     # watch
     ("watch a directory", "watch dir --timeout 0", 2, "error: is a directory, not a log file (dir)"),
     ("watch a FIFO", "watch pipe.fifo --timeout 0", 2, "error: not a regular file, cannot be followed"),
     ("watch stdin", "watch - --timeout 0", 2, "error: watch follows a file by its name"),
     ("--jsonl is a directory", "watch odoo.log --jsonl dir --timeout 0", 2, "error: output is a directory (dir)"),
-    ("--jsonl in a missing folder", "watch odoo.log --jsonl nope/f.jsonl --timeout 0", 2, "error: output folder does not exist (nope)"),
+    (
+        "--jsonl in a missing folder",
+        "watch odoo.log --jsonl nope/f.jsonl --timeout 0",
+        2,
+        "error: output folder does not exist (nope)",
+    ),
     ("--jsonl is the log", "watch odoo.log --jsonl odoo.log --timeout 0", 2, "error: output is one of the inputs"),
     ("negative --timeout", "watch odoo.log --timeout -1", 2, "error: Invalid value for '--timeout'"),
     # option values
-    ("--since far in the past", "analyze odoo.log --since '999999999999h ago'", 2, "error: cannot read '999999999999h ago' as a date or time"),
+    (
+        "--since far in the past",
+        "analyze odoo.log --since '999999999999h ago'",
+        2,
+        "error: cannot read '999999999999h ago' as a date or time",
+    ),
     ("empty --since", "analyze odoo.log --since ''", 2, "error: cannot read '' as a date or time"),
-    ("unreadable --until", "analyze odoo.log --until 'next blue moon'", 2, "error: cannot read 'next blue moon' as a date or time"),
+    (
+        "unreadable --until",
+        "analyze odoo.log --until 'next blue moon'",
+        2,
+        "error: cannot read 'next blue moon' as a date or time",
+    ),
     ("--since after --until", "analyze odoo.log --since 03:30 --until 03:10", 2, "error: --since is after --until"),
     ("negative -C", "show odoo.log --finding F1 -C -1", 2, "error: Invalid value for '--context' / '-C'"),
-    ("negative --occurrences", "show odoo.log --finding F1 --occurrences -2", 2, "error: Invalid value for '--occurrences'"),
+    (
+        "negative --occurrences",
+        "show odoo.log --finding F1 --occurrences -2",
+        2,
+        "error: Invalid value for '--occurrences'",
+    ),
     ("--lifetime 0", "analyze odoo.log --lifetime 0", 2, "error: Invalid value for '--lifetime'"),
     ("negative --lifetime", "lifetimes odoo.log --lifetime -1", 2, "error: Invalid value for '--lifetime'"),
     ("non-integer --pid", "analyze odoo.log --pid abc", 2, "error: Invalid value for '--pid'"),
@@ -85,14 +130,39 @@ CASES: list[tuple[str, str, int, str]] = [
     ("unknown option", "analyze odoo.log --frobnicate", 2, "error: No such option: --frobnicate"),
     ("no file given", "analyze", 2, "error: Missing argument"),
     ("pattern directory missing", "analyze odoo.log --patterns nope", 2, "error: pattern directory not found (nope)"),
-    ("invalid user pattern", "analyze odoo.log --patterns badpat -o /dev/null", 0, "warning: pattern skipped: unknown field 'colour'"),
-    ("hostile user pattern", "analyze evil.log --patterns evilpat -o /dev/null", 0, "warning: pattern evil disabled for the rest of the run"),
+    (
+        "invalid user pattern",
+        "analyze odoo.log --patterns badpat -o /dev/null",
+        0,
+        "warning: pattern skipped: unknown field 'colour'",
+    ),
+    (
+        "hostile user pattern",
+        "analyze evil.log --patterns evilpat -o /dev/null",
+        0,
+        "warning: pattern evil disabled for the rest of the run",
+    ),
     # ci configuration
     ("config file missing", "ci odoo.log --config nope.toml", 2, "error: configuration file not found (nope.toml)"),
     ("config not TOML", "ci odoo.log --config broken.toml", 2, "error: invalid configuration:"),
-    ("config fail-on = []", "ci odoo.log --config list.toml", 2, "error: invalid configuration: fail-on = [] must be a non-empty string (list.toml)"),
-    ("config fail-on = 5", "ci odoo.log --config five.toml", 2, "error: invalid configuration: fail-on = 5 must be a non-empty string (five.toml)"),
-    ("config unknown key", "ci odoo.log --config unknown.toml", 1, "warning: unknown configuration key 'fail-of' ignored (unknown.toml)"),
+    (
+        "config fail-on = []",
+        "ci odoo.log --config list.toml",
+        2,
+        "error: invalid configuration: fail-on = [] must be a non-empty string (list.toml)",
+    ),
+    (
+        "config fail-on = 5",
+        "ci odoo.log --config five.toml",
+        2,
+        "error: invalid configuration: fail-on = 5 must be a non-empty string (five.toml)",
+    ),
+    (
+        "config unknown key",
+        "ci odoo.log --config unknown.toml",
+        1,
+        "warning: unknown configuration key 'fail-of' ignored (unknown.toml)",
+    ),
     ("--fail-on not a level", "ci odoo.log --fail-on loud", 2, "error: --fail-on must be a log level, not 'loud'"),
     ("invalid --ignore regex", "ci odoo.log --ignore '('", 2, "error: invalid --ignore regex"),
 ]
@@ -120,12 +190,17 @@ def _prepare(tmp: Path) -> None:
     (tmp / "cut.log.gz").write_bytes(packed[: len(packed) * 2 // 3])
     os.mkfifo(tmp / "pipe.fifo")
     (tmp / "badpat").mkdir()
-    (tmp / "badpat" / "bad.toml").write_text("id = 'x'\ntitle = 'x'\nseverity = 'high'\ncategory = 'runtime'\ncolour = 1\n[match]\nmessage = 'x'\n")
+    (tmp / "badpat" / "bad.toml").write_text(
+        "id = 'x'\ntitle = 'x'\nseverity = 'high'\ncategory = 'runtime'\ncolour = 1\n[match]\nmessage = 'x'\n"
+    )
     (tmp / "evilpat").mkdir()
-    (tmp / "evilpat" / "evil.toml").write_text("id = 'evil'\ntitle = 'Evil'\nseverity = 'high'\ncategory = 'runtime'\n"
-                                              "[match]\nmessage = '''^(a|a)+\\d$'''\n")
-    (tmp / "evil.log").write_text("2025-01-01 10:00:00,000 1 INFO ? odoo: Odoo version 17.0\n"
-                                  + "".join(f"2025-01-01 10:00:01,000 1 ERROR ? odoo.http: {'a' * 40}!\n" for _ in range(20)))
+    (tmp / "evilpat" / "evil.toml").write_text(
+        "id = 'evil'\ntitle = 'Evil'\nseverity = 'high'\ncategory = 'runtime'\n[match]\nmessage = '''^(a|a)+\\d$'''\n"
+    )
+    (tmp / "evil.log").write_text(
+        "2025-01-01 10:00:00,000 1 INFO ? odoo: Odoo version 17.0\n"
+        + "".join(f"2025-01-01 10:00:01,000 1 ERROR ? odoo.http: {'a' * 40}!\n" for _ in range(20))
+    )
     (tmp / "broken.toml").write_text("fail-on = \n")
     (tmp / "list.toml").write_text("fail-on = []\n")
     (tmp / "five.toml").write_text("fail-on = 5\n")
@@ -134,11 +209,18 @@ def _prepare(tmp: Path) -> None:
 
 @pytest.mark.parametrize("what, command, code, expected", CASES, ids=[c[0] for c in CASES])
 def test_bad_input(tmp_path, what, command, code, expected):
-    if "/sys/" in command and (not os.path.isdir("/sys") or os.access("/sys", os.W_OK) and not _sys_read_only()):
+    if "/sys/" in command and (not os.path.isdir("/sys") or (os.access("/sys", os.W_OK) and not _sys_read_only())):
         pytest.skip("/sys is writable here")
     _prepare(tmp_path)
-    proc = subprocess.run(f"{LS} {command}", shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                          stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        f"{LS} {command}",
+        shell=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     err = proc.stderr
     assert proc.returncode == code, f"{what}: exit {proc.returncode}, stderr {err!r}"
     assert expected in err, f"{what}: {err!r}"

@@ -88,8 +88,11 @@ BANNER = ("INFO", "odoo", "Odoo version 17.0")
 
 
 def test_a_failure_known_only_from_the_summary_reaches_junit_and_annotations(tmp_path, capsys):
-    text = _log(BANNER, ("INFO", "odoo.addons.sale_x.tests.test_sale", "Starting TestSale.test_a ..."),
-                ("ERROR", "odoo.tests.result", "1 failed, 0 error(s) of 1 tests when loading database 'test'"))
+    text = _log(
+        BANNER,
+        ("INFO", "odoo.addons.sale_x.tests.test_sale", "Starting TestSale.test_a ..."),
+        ("ERROR", "odoo.tests.result", "1 failed, 0 error(s) of 1 tests when loading database 'test'"),
+    )
     junit = tmp_path / "j.xml"
     code, out, _ = run_cli(["ci", write_log(tmp_path, text), "--junit", str(junit), "--annotations", "github"], capsys)
     assert code == 1 and "1 failed" in out
@@ -99,12 +102,15 @@ def test_a_failure_known_only_from_the_summary_reaches_junit_and_annotations(tmp
 
 
 def test_a_failure_known_only_from_the_module_line_in_prefork(tmp_path, capsys):
-    text = _log(BANNER, ("INFO", "odoo.addons.sale_x.tests.test_sale", "Starting TestSale.test_a ..."),
-                ("ERROR", "odoo.modules.loading", "Module sale_x: 1 failures, 0 errors of 4 tests"),
-                ("ERROR", "odoo.modules.loading", "At least one test failed when loading the modules."),
-                ("INFO", "odoo.service.server", "Starting post tests"),
-                ("INFO", "odoo.service.server", "0 post-tests in 0.01s, 0 queries"),
-                ("INFO", "odoo.service.server", "Stopping gracefully"))
+    text = _log(
+        BANNER,
+        ("INFO", "odoo.addons.sale_x.tests.test_sale", "Starting TestSale.test_a ..."),
+        ("ERROR", "odoo.modules.loading", "Module sale_x: 1 failures, 0 errors of 4 tests"),
+        ("ERROR", "odoo.modules.loading", "At least one test failed when loading the modules."),
+        ("INFO", "odoo.service.server", "Starting post tests"),
+        ("INFO", "odoo.service.server", "0 post-tests in 0.01s, 0 queries"),
+        ("INFO", "odoo.service.server", "Stopping gracefully"),
+    )
     junit = tmp_path / "j.xml"
     code, out, _ = run_cli(["ci", write_log(tmp_path, text), "--junit", str(junit)], capsys)
     assert code == 1 and "tests: 4 total, 3 passed, 1 failed" in out and "cut off" not in out
@@ -113,14 +119,21 @@ def test_a_failure_known_only_from_the_module_line_in_prefork(tmp_path, capsys):
 
 
 def test_a_forced_stop_is_no_end(tmp_path, capsys):
-    text = _log(BANNER, ("INFO", "odoo.addons.sale_x.tests.test_sale", "Starting TestSale.test_a ..."),
-                ("INFO", "odoo.service.server", "Forced shutdown."))
+    text = _log(
+        BANNER,
+        ("INFO", "odoo.addons.sale_x.tests.test_sale", "Starting TestSale.test_a ..."),
+        ("INFO", "odoo.service.server", "Forced shutdown."),
+    )
     code, out, _ = run_cli(["ci", write_log(tmp_path, text)], capsys)
     assert code == 1 and "crashed or was cut off" in out
 
 
 def test_no_test_run_fails_unless_allowed(tmp_path, capsys, monkeypatch):
-    text = _log(BANNER, ("INFO", "odoo.modules.loading", "Modules loaded."), ("INFO", "odoo.service.server", "Initiating shutdown"))
+    text = _log(
+        BANNER,
+        ("INFO", "odoo.modules.loading", "Modules loaded."),
+        ("INFO", "odoo.service.server", "Initiating shutdown"),
+    )
     log = write_log(tmp_path, text)
     code, out, _ = run_cli(["ci", log], capsys)
     assert code == 1 and "no test ran" in out
@@ -131,7 +144,9 @@ def test_no_test_run_fails_unless_allowed(tmp_path, capsys, monkeypatch):
 
 
 def test_zero_tests_fail_unless_allowed(tmp_path, capsys):
-    text = _log(BANNER, ("WARNING", "odoo.tests.result", "0 failed, 0 error(s) of 0 tests when loading database 'test'"))
+    text = _log(
+        BANNER, ("WARNING", "odoo.tests.result", "0 failed, 0 error(s) of 0 tests when loading database 'test'")
+    )
     log = write_log(tmp_path, text)
     code, out, _ = run_cli(["ci", log], capsys)
     assert code == 1 and "ran 0 tests" in out
@@ -177,7 +192,10 @@ def test_sarif_points_at_the_checkout(tmp_path, capsys, monkeypatch):
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(doc)
     (result,) = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "odoo-test-failure"]
     loc = result["locations"][0]["physicalLocation"]
-    assert loc["artifactLocation"] == {"uri": "sale_x/tests/test_sale.py", "uriBaseId": "%SRCROOT%"} and loc["region"]["startLine"] == 27
+    assert (
+        loc["artifactLocation"] == {"uri": "sale_x/tests/test_sale.py", "uriBaseId": "%SRCROOT%"}
+        and loc["region"]["startLine"] == 27
+    )
 
 
 def test_sarif_schema_rejects_what_is_not_sarif():
@@ -189,13 +207,20 @@ def test_sarif_schema_rejects_what_is_not_sarif():
 
 def test_junit_time_from_the_detailed_tests_report(tmp_path, capsys):
     """With odoo.tests.stats at DEBUG, Odoo logs each test's time: JUnit takes it as is."""
-    text = (_log(BANNER, ("INFO", "odoo.addons.sale_x.tests.test_sale", "Starting TestSale.test_a ..."),
-                 ("INFO", "odoo.addons.sale_x.tests.test_sale", "Starting TestSale.test_b ..."))
-            + "2024-06-07 09:00:05,000 77 DEBUG test odoo.tests.stats: Detailed Tests Report: \n"
-            + "\tsale_x: 2.50s 40 queries\n\tsale_x.TestSale: 2.50s 40 queries\n"
-            + "\tsale_x.TestSale.test_a: 1.25s 12 queries\n\tsale_x.TestSale.test_b: 1.25s 28 queries\n"
-            + _log(("INFO", "odoo.tests.stats", "sale_x: 2 tests 2.50s 40 queries"),
-                   ("INFO", "odoo.tests.result", "0 failed, 0 error(s) of 2 tests when loading database 'test'")))
+    text = (
+        _log(
+            BANNER,
+            ("INFO", "odoo.addons.sale_x.tests.test_sale", "Starting TestSale.test_a ..."),
+            ("INFO", "odoo.addons.sale_x.tests.test_sale", "Starting TestSale.test_b ..."),
+        )
+        + "2024-06-07 09:00:05,000 77 DEBUG test odoo.tests.stats: Detailed Tests Report: \n"
+        + "\tsale_x: 2.50s 40 queries\n\tsale_x.TestSale: 2.50s 40 queries\n"
+        + "\tsale_x.TestSale.test_a: 1.25s 12 queries\n\tsale_x.TestSale.test_b: 1.25s 28 queries\n"
+        + _log(
+            ("INFO", "odoo.tests.stats", "sale_x: 2 tests 2.50s 40 queries"),
+            ("INFO", "odoo.tests.result", "0 failed, 0 error(s) of 2 tests when loading database 'test'"),
+        )
+    )
     junit = tmp_path / "j.xml"
     code, _, _ = run_cli(["ci", write_log(tmp_path, text), "--junit", str(junit)], capsys)
     assert code == 0

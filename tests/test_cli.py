@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli, SAMPLES, write_log
+from helpers import SAMPLES, run_cli, write_log
 from logsleuth import __version__
 
 SEED = str(SAMPLES / "seed_ai_brain_odoo18.log")
@@ -26,16 +26,23 @@ def test_version(capsys):
 
 
 def test_python_dash_m_and_console_script(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "logsleuth", "lifetimes", SEED, "--format", "json"],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "logsleuth", "lifetimes", SEED, "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert [lt["pid"] for lt in json.loads(proc.stdout)["lifetimes"]] == [60412, 68764, 77812]
 
 
-@pytest.mark.parametrize("make,message", [
-    (lambda p: str(p / "missing.log"), "no such file"),
-    (lambda p: str(p), "is a directory"),
-])
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (lambda p: str(p / "missing.log"), "no such file"),
+        (lambda p: str(p), "is a directory"),
+    ],
+)
 def test_bad_paths_are_one_line_exit_2(tmp_path, capsys, make, message):
     code, out, err = run(["analyze", make(tmp_path)], capsys)
     assert code == 2 and out == ""
@@ -107,8 +114,12 @@ def test_not_an_odoo_log_says_so(tmp_path, capsys):
 
 
 def test_broken_pipe_is_quiet(tmp_path):
-    proc = subprocess.run(f"{sys.executable} -m logsleuth analyze {SEED} -f markdown | head -1",
-                          shell=True, capture_output=True, text=True)
+    proc = subprocess.run(
+        f"{sys.executable} -m logsleuth analyze {SEED} -f markdown | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+    )
     assert proc.stdout.startswith("# logsleuth report") and "Traceback" not in proc.stderr
 
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from helpers import ROOT, SAMPLES, run_cli, write_log
+from helpers import ROOT, run_cli, write_log
 from logsleuth import __version__
 
 COMMANDS = ["analyze", "lifetimes", "ci", "watch", "show", "patterns", "schema"]
@@ -18,8 +18,13 @@ COMMANDS = ["analyze", "lifetimes", "ci", "watch", "show", "patterns", "schema"]
 
 def cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    return subprocess.run([sys.executable, "-m", "logsleuth", *args], capture_output=True, text=True, cwd=ROOT,
-                          env={**base, "COLUMNS": "120", **env})
+    return subprocess.run(
+        [sys.executable, "-m", "logsleuth", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**base, "COLUMNS": "120", **env},
+    )
 
 
 def test_version_short_and_long(capsys):
@@ -57,19 +62,24 @@ def test_redact_on_every_command(command, capsys, monkeypatch):
 
 
 def test_watch_redacts_what_it_announces(tmp_path):
-    log = write_log(tmp_path, "2025-03-01 10:00:00,000 5 INFO ? odoo: Odoo version 17.0 \n"
-                    "2025-03-01 10:00:01,000 5 CRITICAL acme_prod odoo.service.server: Failed to initialize database `acme_prod`. \n"
-                    "Traceback (most recent call last):\npsycopg2.OperationalError: password authentication failed for jane@acme-corp.com\n")
+    log = write_log(
+        tmp_path,
+        "2025-03-01 10:00:00,000 5 INFO ? odoo: Odoo version 17.0 \n"
+        "2025-03-01 10:00:01,000 5 CRITICAL acme_prod odoo.service.server: Failed to initialize database `acme_prod`. \n"
+        "Traceback (most recent call last):\npsycopg2.OperationalError: password authentication failed for jane@acme-corp.com\n",
+    )
     out = cli("watch", log, "--from-start", "--timeout", "1", "--redact", "--jsonl", str(tmp_path / "f.jsonl")).stdout
     assert "acme_prod" not in out and "jane@acme-corp.com" not in out
     jsonl = (tmp_path / "f.jsonl").read_text()
     assert jsonl and "acme_prod" not in jsonl and "jane@acme-corp.com" not in jsonl
 
 
-GREEN = ("2025-01-01 10:00:00,000 5 INFO ? odoo: Odoo version 17.0 \n"
-         "2025-01-01 10:00:00,000 5 INFO db odoo.addons.sale_x.tests.test_sale: Starting TestSale.test_a ... \n"
-         "2025-01-01 10:00:00,000 5 INFO db odoo.tests.result: 0 failed, 0 error(s) of 1 tests when loading database 'db' \n"
-         "2025-01-01 10:00:00,000 5 WARNING db odoo.models: Field x has no string \n")
+GREEN = (
+    "2025-01-01 10:00:00,000 5 INFO ? odoo: Odoo version 17.0 \n"
+    "2025-01-01 10:00:00,000 5 INFO db odoo.addons.sale_x.tests.test_sale: Starting TestSale.test_a ... \n"
+    "2025-01-01 10:00:00,000 5 INFO db odoo.tests.result: 0 failed, 0 error(s) of 1 tests when loading database 'db' \n"
+    "2025-01-01 10:00:00,000 5 WARNING db odoo.models: Field x has no string \n"
+)
 
 
 @pytest.mark.parametrize("key", ["fail-on", "fail_on"])
@@ -91,12 +101,21 @@ def test_an_unknown_key_warns_naming_key_and_file(tmp_path, capsys, monkeypatch)
     assert "warning: unknown configuration key 'fail-onn'" in err and "pyproject.toml" in err
 
 
-@pytest.mark.parametrize("body,shown", [("fail-on = 3", "fail-on = 3"), ('ignore = "Mail"', "ignore = 'Mail'"),
-                                         ('fail-on-skipped = "yes"', "fail-on-skipped = 'yes'")])
+@pytest.mark.parametrize(
+    "body,shown",
+    [
+        ("fail-on = 3", "fail-on = 3"),
+        ('ignore = "Mail"', "ignore = 'Mail'"),
+        ('fail-on-skipped = "yes"', "fail-on-skipped = 'yes'"),
+    ],
+)
 def test_a_wrong_type_is_an_error_naming_key_value_and_file(tmp_path, capsys, monkeypatch, body, shown):
     log = write_log(tmp_path, GREEN)
     cfg = tmp_path / "ci.toml"
     cfg.write_text(body + "\n")
     code, out, err = run_cli(["ci", log, "--config", str(cfg)], capsys)
     assert code == 2 and out == ""
-    assert re.search(rf"^logsleuth: error: invalid configuration: {re.escape(shown)} must be .+ \({re.escape(str(cfg))}\)$", err.strip())
+    assert re.search(
+        rf"^logsleuth: error: invalid configuration: {re.escape(shown)} must be .+ \({re.escape(str(cfg))}\)$",
+        err.strip(),
+    )

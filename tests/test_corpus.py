@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from helpers import run_cli, CORPUS_GENERATED, CORPUS_REAL, needs_shared
+from helpers import CORPUS_GENERATED, CORPUS_REAL, needs_shared, run_cli
 
 pytestmark = needs_shared
 
@@ -33,8 +33,13 @@ def report(path, capsys) -> dict:
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
 def test_every_command_and_format_runs_clean(path, capsys):
-    for args in (["lifetimes", str(path)], ["lifetimes", str(path), "-f", "json"],
-                 ["analyze", str(path), "-f", "markdown"], ["analyze", str(path), "-f", "text"], ["ci", str(path)]):
+    for args in (
+        ["lifetimes", str(path)],
+        ["lifetimes", str(path), "-f", "json"],
+        ["analyze", str(path), "-f", "markdown"],
+        ["analyze", str(path), "-f", "text"],
+        ["ci", str(path)],
+    ):
         code, out, err = run(args, capsys)
         assert code in (0, 1), args
         assert err == "", (args, err)
@@ -51,7 +56,11 @@ def test_lifetimes_agree_with_the_banners(path, capsys):
         if not m:
             continue
         pid = int(m.group(2))
-        owner = [lt for lt in lts if lt["start_line"] <= number <= lt["end_line"] and (lt["pid"] == pid or pid in lt["gevent_pids"])]
+        owner = [
+            lt
+            for lt in lts
+            if lt["start_line"] <= number <= lt["end_line"] and (lt["pid"] == pid or pid in lt["gevent_pids"])
+        ]
         assert owner, f"banner of PID {pid} at line {number} has no lifetime"
         if owner[0]["pid"] == pid:
             assert owner[0]["version"] is not None and owner[0]["started_by_banner"]
@@ -106,7 +115,11 @@ def test_generated_module_import_failure_atexit_is_not_a_shutdown(capsys):
 
 def test_generated_shutdown_window(capsys):
     d = report(G("shutdown_window.log"), capsys)
-    assert [(lt["pid"], lt["end_reason"]) for lt in d["lifetimes"]] == [(13989, "shutdown"), (14258, "shutdown"), (14295, "forced")]
+    assert [(lt["pid"], lt["end_reason"]) for lt in d["lifetimes"]] == [
+        (13989, "shutdown"),
+        (14258, "shutdown"),
+        (14295, "forced"),
+    ]
     reqs = [(r["pid"], r["path"], r["status"]) for r in d["shutdown_window_requests"]]
     assert reqs == [(13989, "/forensic/slow?secs=3", 500), (13989, "/forensic/slow?secs=6", 500)]
     crashes = kinds(d, "thread-crash")
@@ -131,7 +144,10 @@ def test_generated_xml_view_error(capsys):
     d = report(G("xml_view_parse_error.log"), capsys)
     (f,) = kinds(d, "xml-view-error")
     assert f["values"]["file"].endswith("broken_view/views/res_partner_views.xml") and f["values"]["xml_line"] == "3"
-    assert "loyalty_tier" in f["exception"]["message"] and f["values"]["detail"] == 'Field "loyalty_tier" does not exist in model "res.partner"'
+    assert (
+        "loyalty_tier" in f["exception"]["message"]
+        and f["values"]["detail"] == 'Field "loyalty_tier" does not exist in model "res.partner"'
+    )
     assert d["lifetimes"][0]["end_reason"] == "stop-after-init"
 
 
@@ -195,18 +211,27 @@ def test_real_cron_backup_permission_error_culprit(capsys):
 def test_real_xml_view_error_in_custom_addon(capsys):
     d = report(R("Metallerie__odoo18"), capsys)
     (f,) = kinds(d, "xml-view-error")
-    assert "mindee_ai/views/account_move.xml" in f["values"]["file"] and f["exception"]["type"] == "odoo.tools.convert.ParseError"
+    assert (
+        "mindee_ai/views/account_move.xml" in f["values"]["file"]
+        and f["exception"]["type"] == "odoo.tools.convert.ParseError"
+    )
 
 
 def test_real_database_not_initialised(capsys):
     d = report(R("LucasLei"), capsys)
     assert kinds(d, "database-missing")[0]["values"]["db"] == "odoo13"
-    assert any(f["values"].get("pg_error") == 'relation "ir_module_module" does not exist' for f in kinds(d, "bad-query"))
+    assert any(
+        f["values"].get("pg_error") == 'relation "ir_module_module" does not exist' for f in kinds(d, "bad-query")
+    )
 
 
 def test_real_postgres_refused_and_localised_collation_error(capsys):
     d = report(R("DennisPalacios503"), capsys)
-    reasons = {(f["values"]["port"], f["values"]["reason"]) for f in kinds(d, "database-connection-failure") if "port" in f["values"]}
+    reasons = {
+        (f["values"]["port"], f["values"]["reason"])
+        for f in kinds(d, "database-connection-failure")
+        if "port" in f["values"]
+    }
     assert any(r[0] == "5433" and "ordenamientos" in r[1] for r in reasons)
     # nothing listening is its own signature (transient when the process goes on working)
     (refused,) = kinds(d, "database-unreachable")
@@ -223,7 +248,10 @@ def test_real_peer_authentication_failed(name, capsys):
 
 def test_real_password_authentication_failed(capsys):
     d = report(R("smolporgamer"), capsys)
-    assert any('password authentication failed for user "odoo_dev"' in f["values"]["reason"] for f in kinds(d, "database-connection-failure"))
+    assert any(
+        'password authentication failed for user "odoo_dev"' in f["values"]["reason"]
+        for f in kinds(d, "database-connection-failure")
+    )
 
 
 def test_real_not_installable_modules(capsys):

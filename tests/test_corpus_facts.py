@@ -21,7 +21,9 @@ MARKERS = re.compile(
     r"Initiating shutdown|Stopping gracefully|Stopping workers gracefully|Stopping forcefully|Forced shutdown\.|"
     r"Initiating server reload|Reloading server|CPU time limit exceeded"
 )
-CRASH = re.compile(r"Traceback \(most recent call last\):|Killed|Segmentation fault|Aborted|Bus error|Fatal Python error")
+CRASH = re.compile(
+    r"Traceback \(most recent call last\):|Killed|Segmentation fault|Aborted|Bus error|Fatal Python error"
+)
 
 
 def facts_of(log: Path) -> Path:
@@ -30,13 +32,11 @@ def facts_of(log: Path) -> Path:
 
 
 KNOWN_GAPS = {
-    "Arthav__odoo-dmnc__odoo_logs.txt.log":
-        "a PowerShell capture hard-wrapped at 28 columns splits exception names across lines "
-        "(`psycopg2.errors.UndefinedCol` / `umn: …`); re-joining wrapped lines is not implemented",
-    "ManhVuok__TTDN-17-07-N4__odoo_run.partial.log":
-        "a PowerShell Out-File capture hard-wrapped at 45 columns cuts record headers after the level "
-        "(`… 9460 ERROR ` / `ttdn_final2 odoo.http: …`): records.py does not rejoin them, so the three ERROR "
-        "records and their XMLSyntaxError tracebacks are not seen",
+    "Arthav__odoo-dmnc__odoo_logs.txt.log": "a PowerShell capture hard-wrapped at 28 columns splits exception names across lines "
+    "(`psycopg2.errors.UndefinedCol` / `umn: …`); re-joining wrapped lines is not implemented",
+    "ManhVuok__TTDN-17-07-N4__odoo_run.partial.log": "a PowerShell Out-File capture hard-wrapped at 45 columns cuts record headers after the level "
+    "(`… 9460 ERROR ` / `ttdn_final2 odoo.http: …`): records.py does not rejoin them, so the three ERROR "
+    "records and their XMLSyntaxError tracebacks are not seen",
 }
 """Facts the report does not meet yet, each with the reason: strict, so a fix makes the test fail
 until the entry is removed."""
@@ -46,9 +46,14 @@ def cases(gaps: bool = False) -> list:
     def param(p: Path, where: str):
         marks = [pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[p.name])] if gaps and p.name in KNOWN_GAPS else []
         return pytest.param(p, id=f"{where}/{p.name}", marks=marks)
+
     out = [param(p, "ours") for p in OURS]
     if not SHARED:
-        out.append(pytest.param(None, id="shared", marks=pytest.mark.skip(reason="../shared/corpus/real is not beside the checkout")))
+        out.append(
+            pytest.param(
+                None, id="shared", marks=pytest.mark.skip(reason="../shared/corpus/real is not beside the checkout")
+            )
+        )
     out += [param(p, "shared") for p in SHARED]
     return out
 
@@ -90,20 +95,28 @@ def test_facts_hold(log: Path, capsys):
     got = [(lt["pid"], lt["start_line"], lt["end_line"], lt["end_reason"]) for lt in lts]
     assert len(lts) == len(expected), f"lifetimes: expected {[(e['pid'], e['line']) for e in expected]}, got {got}"
     for want in expected:
-        owner = [lt for lt in lts if lt["start_line"] <= want["line"] <= lt["end_line"]
-                 and (lt["pid"] == want["pid"] or want["pid"] in lt["worker_pids"] + lt["gevent_pids"])]
+        owner = [
+            lt
+            for lt in lts
+            if lt["start_line"] <= want["line"] <= lt["end_line"]
+            and (lt["pid"] == want["pid"] or want["pid"] in lt["worker_pids"] + lt["gevent_pids"])
+        ]
         assert owner, f"no lifetime of PID {want['pid']} holds line {want['line']}: {got}"
         reasons = want["end_reason"] if isinstance(want["end_reason"], list) else [want["end_reason"]]
         assert set(reasons) <= END_REASONS
-        assert owner[0]["end_reason"] in reasons, f"PID {want['pid']} line {want['line']}: {owner[0]['end_reason']} not in {reasons}"
+        assert owner[0]["end_reason"] in reasons, (
+            f"PID {want['pid']} line {want['line']}: {owner[0]['end_reason']} not in {reasons}"
+        )
     for want in facts.get("failure", []):
-        def matches(f: dict) -> bool:
+
+        def matches(f: dict, want: dict = want) -> bool:
             lines = set(f["occurrences"]) | {f["line"]}
             if want["line"] not in lines:
                 return False
             if "module" in want and f["module"] != want["module"]:
                 return False
             return "exception" not in want or short((f["exception"] or {}).get("type")) == short(want["exception"])
+
         assert any(matches(f) for f in d["findings"]), f"failure at line {want['line']} not reported as {want}"
     top = facts.get("top_cause")
     if top is not None:
@@ -115,7 +128,9 @@ def test_facts_hold(log: Path, capsys):
         for f in d["findings"]:
             if f["id"] in ids:
                 cited |= set(f["occurrences"]) | {f["line"]}
-        assert cited & set(top["lines"]), f"first root cause is {first['title']!r} (lines {sorted(cited)[:12]}), facts say lines {top['lines']}: {top.get('why')}"
+        assert cited & set(top["lines"]), (
+            f"first root cause is {first['title']!r} (lines {sorted(cited)[:12]}), facts say lines {top['lines']}: {top.get('why')}"
+        )
         if "exception" in top:
             types = {short((f["exception"] or {}).get("type")) for f in d["findings"] if f["id"] in ids}
             assert short(top["exception"]) in types, f"{types} vs {top['exception']}"
@@ -123,7 +138,9 @@ def test_facts_hold(log: Path, capsys):
             assert top["module"] in {f["module"] for f in d["findings"] if f["id"] in ids}
     else:
         serious = [rc for rc in d["root_causes"] if rc["severity"] in ("critical", "high")]
-        assert not serious, f"the facts show no failure, the report ranks {serious[0]['title']!r} as {serious[0]['severity']}"
+        assert not serious, (
+            f"the facts show no failure, the report ranks {serious[0]['title']!r} as {serious[0]['severity']}"
+        )
     if "shutdown_window_requests" in facts:
         assert len(d["shutdown_window_requests"]) == facts["shutdown_window_requests"]
 
@@ -150,12 +167,17 @@ def test_every_claim_has_its_evidence_line_in_the_same_lifetime(log: Path, capsy
             assert MARKERS.search(text), text
         if reason == "stop-after-init":
             assert lt["kind"] == "stop-after-init"
-            span = lines[lt["start_line"] - 1:lt["end_line"]]
+            span = lines[lt["start_line"] - 1 : lt["end_line"]]
             assert not any(f" {lt['pid']} " in x and "HTTP service" in x for x in span)
     for f in d["findings"]:
         for n in f["occurrences_in_shutdown_window"]:
-            lt = next(lt for lt in d["lifetimes"] if lt["start_line"] <= n <= lt["end_line"] and lt["source"] == f["source"]
-                      and lt["index"] in f["lifetimes"])
+            lt = next(
+                lt
+                for lt in d["lifetimes"]
+                if lt["start_line"] <= n <= lt["end_line"]
+                and lt["source"] == f["source"]
+                and lt["index"] in f["lifetimes"]
+            )
             assert lt["shutdown_line"] is not None and lt["shutdown_line"] < n
             assert MARKERS.search(lines[lt["shutdown_line"] - 1])
     for r in d["shutdown_window_requests"]:

@@ -8,6 +8,7 @@ import gzip
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_fuzz import EXAMPLES, log_lines
 
 from helpers import CORPUS_GENERATED, CORPUS_REAL, ROOT, SAMPLES
 from logsleuth import records
@@ -19,7 +20,6 @@ from logsleuth.records import parse_records
 from logsleuth.render.json import report_dict
 from logsleuth.report import build_report
 from logsleuth.sources import Source
-from test_fuzz import EXAMPLES, log_lines
 
 PATTERNS = load_patterns()
 
@@ -27,8 +27,20 @@ pytestmark = pytest.mark.skipif(records._core is None, reason="the compiled core
 
 LOGS = sorted(SAMPLES.glob("*.log")) + sorted((ROOT / "tests" / "corpus" / "real").glob("*.log"))
 LOGS += sorted(CORPUS_REAL.glob("*.log")) + sorted(CORPUS_GENERATED.glob("*.log")) if CORPUS_REAL.is_dir() else []
-FIELDS = ("source", "first_line", "last_line", "timestamp", "pid", "level", "db", "logger", "message", "continuation",
-          "cut_lines", "kind")
+FIELDS = (
+    "source",
+    "first_line",
+    "last_line",
+    "timestamp",
+    "pid",
+    "level",
+    "db",
+    "logger",
+    "message",
+    "continuation",
+    "cut_lines",
+    "kind",
+)
 
 
 def parsed(path: str, engine: str) -> tuple[list, tuple]:
@@ -60,13 +72,27 @@ def test_same_records_on_every_log(path):
 def test_same_records_on_cleaning_edge_cases(tmp_path):
     """CRLF, ANSI, NUL, lines over the byte limit (cut inside a UTF-8 sequence), a last line
     without a newline, console prefixes, PowerShell's prefix, a header cut after its PID."""
-    parts = ["2025-01-01 10:00:00,000 7 INFO ? odoo: Odoo version 17.0 ", "python : 2025-01-01 10:00:00,000 7 INFO db odoo: ps",
-             "2025-01-01 10:00:01,000 7", "INFO db odoo: joined", "2025-01-01 10:00:02,000 7 \x1b[1;31mERROR\x1b[0m db odoo.http: boom \x00",
-             "Traceback (most recent call last):", "ValueError: " + "é" * (40 * 1024), "2025-01-01 10:00:03,000 7 INFO db werkzeug: x\x1f ",
-             "x" * (64 * 1024 - 1), "y" * (64 * 1024), "Killed", "\u3000 trailing"]
+    parts = [
+        "2025-01-01 10:00:00,000 7 INFO ? odoo: Odoo version 17.0 ",
+        "python : 2025-01-01 10:00:00,000 7 INFO db odoo: ps",
+        "2025-01-01 10:00:01,000 7",
+        "INFO db odoo: joined",
+        "2025-01-01 10:00:02,000 7 \x1b[1;31mERROR\x1b[0m db odoo.http: boom \x00",
+        "Traceback (most recent call last):",
+        "ValueError: " + "é" * (40 * 1024),
+        "2025-01-01 10:00:03,000 7 INFO db werkzeug: x\x1f ",
+        "x" * (64 * 1024 - 1),
+        "y" * (64 * 1024),
+        "Killed",
+        "\u3000 trailing",
+    ]
     text = "\r\n".join(parts)
-    for name, data in (("crlf.log", text.encode()), ("compose.log", "\n".join("web-1  | " + p for p in parts).encode()),
-                       ("nonl.log", ("\n".join(parts) + "\n" + "z" * 200_000).encode()), ("bad.log", b"\xff\xfe" + text.encode()[:-7])):
+    for name, data in (
+        ("crlf.log", text.encode()),
+        ("compose.log", "\n".join("web-1  | " + p for p in parts).encode()),
+        ("nonl.log", ("\n".join(parts) + "\n" + "z" * 200_000).encode()),
+        ("bad.log", b"\xff\xfe" + text.encode()[:-7]),
+    ):
         path = tmp_path / name
         path.write_bytes(data)
         assert assert_same(str(path)), name
@@ -82,7 +108,9 @@ def test_same_records_before_damage_in_an_archive(tmp_path):
 
 
 @pytest.mark.slow
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(lines=log_lines(), noise=st.lists(st.binary(max_size=40), max_size=5), crlf=st.booleans())
 def test_same_records_on_fuzzed_logs(tmp_path_factory, lines, noise, crlf):
     data = ("\r\n" if crlf else "\n").join(lines).encode("utf-8", "replace")
@@ -95,12 +123,20 @@ def test_same_records_on_fuzzed_logs(tmp_path_factory, lines, noise, crlf):
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
-@given(text=st.text(alphabet=st.sampled_from("2025-01 :,0123456789 INFOERRORWARNING db odoo werkzeug\t\x1c\x1f\u00a0\u0660\u0301é_.|\x1b[m"),
-                    max_size=120))
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(
+            "2025-01 :,0123456789 INFOERRORWARNING db odoo werkzeug\t\x1c\x1f\u00a0\u0660\u0301é_.|\x1b[m"
+        ),
+        max_size=120,
+    )
+)
 def test_same_records_on_fuzzed_headers(tmp_path_factory, text):
     """Header-like lines made of the characters where Python's regex classes and Rust's differ."""
     path = tmp_path_factory.mktemp("headers") / "odoo.log"
-    path.write_bytes(("2025-01-01 10:00:00,000 7 INFO db x: y\n" + text + "\n2025-01-01 10:00:00,000 " + text + "\n").encode())
+    path.write_bytes(
+        ("2025-01-01 10:00:00,000 7 INFO db x: y\n" + text + "\n2025-01-01 10:00:00,000 " + text + "\n").encode()
+    )
     assert_same(str(path))
 
 
@@ -111,11 +147,17 @@ def report(paths: list[str], engine: str, patterns=PATTERNS, fail_on: str | None
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LOGSLEUTH_ENGINE", engine)
         result = scan(paths, patterns, stages=[gate] if gate is not None else None)
-    state = [(lt.end_seq, lt.shutdown_seq, lt.end_line, lt.end, lt.lines, lt.records, lt.requests, lt.last_master_message)
-             for lt in result.lifetimes]
+    state = [
+        (lt.end_seq, lt.shutdown_seq, lt.end_line, lt.end, lt.lines, lt.records, lt.requests, lt.last_master_message)
+        for lt in result.lifetimes
+    ]
     gated = (gate.odoo_records, gate.failing_total, len(gate.failing)) if gate is not None else None
-    return report_dict(build_report(result)) | {"databases": sorted(result.databases), "state": state, "gate": gated,
-                                                "budget": result.engine.budget.records}
+    return report_dict(build_report(result)) | {
+        "databases": sorted(result.databases),
+        "state": state,
+        "gate": gated,
+        "budget": result.engine.budget.records,
+    }
 
 
 def same_report(paths: list[str], **options) -> dict:
@@ -147,8 +189,10 @@ def test_same_report_on_generated_profiles(tmp_path):
 def test_a_user_pattern_for_request_lines_is_honoured_by_both_engines(tmp_path):
     """A pattern for werkzeug INFO lines keeps them out of runs: it finds every 404."""
     pattern = tmp_path / "not-found.toml"
-    pattern.write_text("id = 'not-found'\ntitle = 'Not found'\nseverity = 'low'\ncategory = 'http'\n"
-                       "[match]\nlogger = 'werkzeug'\nlevel = 'INFO'\nmessage = '\" 404 '\n")
+    pattern.write_text(
+        "id = 'not-found'\ntitle = 'Not found'\nseverity = 'low'\ncategory = 'http'\n"
+        "[match]\nlogger = 'werkzeug'\nlevel = 'INFO'\nmessage = '\" 404 '\n"
+    )
     line = '2025-01-01 10:00:{s:02d},000 7 INFO db werkzeug: 10.0.0.1 - - [01/Jan/2025 10:00:00] "GET /{p} HTTP/1.1" {status} - 3 0.001 0.002'
     lines = ["2025-01-01 10:00:00,000 7 INFO ? odoo: Odoo version 17.0"]
     lines += [line.format(s=i % 60, p=i, status=404 if i % 10 == 3 else 200) for i in range(300)]
@@ -161,13 +205,19 @@ def test_a_user_pattern_for_request_lines_is_honoured_by_both_engines(tmp_path):
 def test_same_report_with_a_gate_on_info(tmp_path):
     """A gate failing on INFO wants every INFO record: none may come in a run."""
     log = tmp_path / "odoo.log"
-    log.write_text("2025-01-01 10:00:00,000 7 INFO ? odoo: Odoo version 17.0\n"
-                   + '2025-01-01 10:00:01,000 7 INFO db werkzeug: 1.2.3.4 - - [x] "GET / HTTP/1.1" 200 - 1 0.1 0.1\n' * 50)
+    log.write_text(
+        "2025-01-01 10:00:00,000 7 INFO ? odoo: Odoo version 17.0\n"
+        + '2025-01-01 10:00:01,000 7 INFO db werkzeug: 1.2.3.4 - - [x] "GET / HTTP/1.1" 200 - 1 0.1 0.1\n' * 50
+    )
     assert same_report([str(log)], fail_on="INFO")["gate"][1] == 51
 
 
 @pytest.mark.slow
-@settings(max_examples=max(EXAMPLES // 4, 50), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=max(EXAMPLES // 4, 50),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(lines=log_lines())
 def test_same_report_on_fuzzed_logs(tmp_path_factory, lines):
     path = tmp_path_factory.mktemp("reports") / "odoo.log"
@@ -205,7 +255,9 @@ def request_heavy_logs(draw) -> list[str]:
 
     def stamp() -> str:
         day, rest = divmod(second, 86400)
-        return f"2025-01-{day % 28 + 1:02d} {rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d},{second % 1000:03d}"
+        return (
+            f"2025-01-{day % 28 + 1:02d} {rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d},{second % 1000:03d}"
+        )
 
     for _ in range(draw(st.integers(1, 25))):
         for _ in range(draw(st.integers(0, 60))):
@@ -213,15 +265,28 @@ def request_heavy_logs(draw) -> list[str]:
             pid = draw(st.sampled_from(pids))
             status = draw(st.sampled_from([200, 200, 200, 304, 404, 500, 503]))
             path = draw(st.sampled_from(["web", "web", "shop", "x 101 INFO db werkzeug: y", "a 1 INFO ? werkzeug: b"]))
-            lines.append(_REQUEST.format(ts=stamp(), pid=pid, db=draw(st.sampled_from(dbs)), n=pid % 250, method="GET",
-                                         path=path, status=status))
+            lines.append(
+                _REQUEST.format(
+                    ts=stamp(),
+                    pid=pid,
+                    db=draw(st.sampled_from(dbs)),
+                    n=pid % 250,
+                    method="GET",
+                    path=path,
+                    status=status,
+                )
+            )
         odd = draw(st.sampled_from(_ODD))
         lines.append(odd.format(ts=stamp(), pid=draw(st.sampled_from(pids)), db=draw(st.sampled_from(dbs))))
     return lines
 
 
 @pytest.mark.slow
-@settings(max_examples=max(EXAMPLES // 4, 50), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=max(EXAMPLES // 4, 50),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(lines=request_heavy_logs(), prefix=st.sampled_from(["", "", "web-1  | ", "2025-01-01T10:00:00.123456789Z "]))
 def test_same_report_on_request_heavy_logs(tmp_path_factory, lines, prefix):
     """Runs of request lines from processes coming and going, in and out of shutdown windows,

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 
-from helpers import run_cli, SAMPLES, write_log
+from helpers import SAMPLES, run_cli, write_log
 from logsleuth.errors import UsageError
 from logsleuth.sources import Source
 from logsleuth.window import SEEK_MIN_BYTES, parse_when, seek
@@ -23,18 +23,21 @@ SEED = str(SAMPLES / "seed_ai_brain_odoo18.log")
 run = run_cli
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("2025-10-18 03:20", datetime(2025, 10, 18, 3, 20)),
-    ("2025-10-18T03:20:00Z", datetime(2025, 10, 18, 3, 20)),
-    ("2025-10-18T05:20:00+02:00", datetime(2025, 10, 18, 3, 20)),
-    ("03:20", datetime(2025, 10, 17, 3, 20)),  # on the log's own date
-    ("yesterday 14:00", datetime(2025, 10, 17, 14, 0)),
-    ("today 09:15", datetime(2025, 10, 18, 9, 15)),
-    ("2h ago", datetime(2025, 10, 18, 10, 0)),
-    ("90 minutes ago", datetime(2025, 10, 18, 10, 30)),
-    ("3 days ago", datetime(2025, 10, 15, 12, 0)),
-    ("2025-10-18 03:24:17,943", datetime(2025, 10, 18, 3, 24, 17, 943000)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2025-10-18 03:20", datetime(2025, 10, 18, 3, 20)),
+        ("2025-10-18T03:20:00Z", datetime(2025, 10, 18, 3, 20)),
+        ("2025-10-18T05:20:00+02:00", datetime(2025, 10, 18, 3, 20)),
+        ("03:20", datetime(2025, 10, 17, 3, 20)),  # on the log's own date
+        ("yesterday 14:00", datetime(2025, 10, 17, 14, 0)),
+        ("today 09:15", datetime(2025, 10, 18, 9, 15)),
+        ("2h ago", datetime(2025, 10, 18, 10, 0)),
+        ("90 minutes ago", datetime(2025, 10, 18, 10, 30)),
+        ("3 days ago", datetime(2025, 10, 15, 12, 0)),
+        ("2025-10-18 03:24:17,943", datetime(2025, 10, 18, 3, 24, 17, 943000)),
+    ],
+)
 def test_date_forms(text, expected):
     assert parse_when(text, reference_date=datetime(2025, 10, 17, 23, 0), now=NOW) == expected
 
@@ -91,8 +94,12 @@ def _big_log(path, minutes=240):
                 for _ in range(10):
                     fh.write(line.format(h=h, m=m, s=s))
             if minute == 150:
-                fh.write(f"2025-01-01 {h:02d}:{m:02d}:30,500 7 CRITICAL db odoo.modules.module: Couldn't load module sale_x \n")
-                fh.write(f"2025-01-01 {h:02d}:{m:02d}:30,600 7 ERROR db odoo.http: Exception during request handling. \n")
+                fh.write(
+                    f"2025-01-01 {h:02d}:{m:02d}:30,500 7 CRITICAL db odoo.modules.module: Couldn't load module sale_x \n"
+                )
+                fh.write(
+                    f"2025-01-01 {h:02d}:{m:02d}:30,600 7 ERROR db odoo.http: Exception during request handling. \n"
+                )
                 fh.write("Traceback (most recent call last):\n")
                 fh.write('  File "/mnt/extra-addons/sale_x/__init__.py", line 1, in <module>\n')
                 fh.write("    import pandas\n")
@@ -120,7 +127,10 @@ def test_seeking_gives_the_same_answer_as_a_full_read(tmp_path, capsys, monkeypa
     assert strip(seeked) == strip(full)
     assert seeked["summary"]["lines"] < full["summary"]["lines"] / 4, "seeking must skip the start of the file"
     assert any(n["kind"] == "scope" and "seek" in n["text"] for n in seeked["notes"])
-    assert seeked["findings"][0]["line"] == full["findings"][0]["line"] and seeked["findings"][0]["kind"] == "module-load-failure"
+    assert (
+        seeked["findings"][0]["line"] == full["findings"][0]["line"]
+        and seeked["findings"][0]["kind"] == "module-load-failure"
+    )
 
 
 def test_two_hosts_line_up_on_one_time_axis(tmp_path, capsys):
@@ -129,7 +139,8 @@ def test_two_hosts_line_up_on_one_time_axis(tmp_path, capsys):
         d.mkdir()
         (d / "odoo.log").write_text(
             f"2025-01-01 10:00:00,000 {pid} INFO ? odoo: Odoo version 17.0 \n"
-            f"2025-01-01 10:00:{second:02d},000 {pid} CRITICAL db odoo.modules.module: Couldn't load module sale_x \n")
+            f"2025-01-01 10:00:{second:02d},000 {pid} CRITICAL db odoo.modules.module: Couldn't load module sale_x \n"
+        )
         return str(d / "odoo.log")
 
     a, b = host("web1", 1, 5), host("web2", 1, 8)
@@ -154,16 +165,35 @@ def test_watch_follows_appends_and_rotation(tmp_path):
     log = tmp_path / "odoo.log"
     log.write_text("2025-01-01 10:00:00,000 5 INFO ? odoo: Odoo version 17.0 \n")
     events = tmp_path / "events.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "logsleuth", "watch", str(log), "--timeout", "6", "--jsonl", str(events),
-                             "--report-format", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "logsleuth",
+            "watch",
+            str(log),
+            "--timeout",
+            "6",
+            "--jsonl",
+            str(events),
+            "--report-format",
+            "json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     try:
         time.sleep(1.2)
         with open(log, "a") as fh:
             fh.write("2025-01-01 10:00:01,000 5 CRITICAL db odoo.modules.module: Couldn't load module sale_x \n")
         time.sleep(1.0)
         log.rename(tmp_path / "odoo.log.1")
-        log.write_text("2025-01-01 10:00:05,000 9 INFO ? odoo: Odoo version 17.0 \n"
-                       "2025-01-01 10:00:06,000 9 ERROR db odoo.modules.loading: Some modules are not loaded, some dependencies or manifest may be missing: ['x'] \n")
+        log.write_text(
+            "2025-01-01 10:00:05,000 9 INFO ? odoo: Odoo version 17.0 \n"
+            "2025-01-01 10:00:06,000 9 ERROR db odoo.modules.loading: Some modules are not loaded, some dependencies or manifest may be missing: ['x'] \n"
+        )
         out, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
@@ -182,8 +212,12 @@ def test_watch_stops_on_ctrl_c_with_a_report(tmp_path):
 
     log = tmp_path / "odoo.log"
     log.write_text("2025-01-01 10:00:00,000 5 INFO ? odoo: Odoo version 17.0 \n")
-    proc = subprocess.Popen([sys.executable, "-m", "logsleuth", "watch", str(log), "--from-start", "--report-format", "markdown"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logsleuth", "watch", str(log), "--from-start", "--report-format", "markdown"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)

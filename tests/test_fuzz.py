@@ -3,6 +3,7 @@ tracebacks. A bounded number of examples runs in CI; set LOGSLEUTH_FUZZ_EXAMPLES
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -24,17 +25,41 @@ pytestmark = pytest.mark.slow  # about two minutes: the whole suite (CI) runs it
 
 EXAMPLES = int(os.environ.get("LOGSLEUTH_FUZZ_EXAMPLES", "1000"))
 PATTERNS = load_patterns()
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
-LOGGERS = ["odoo", "odoo.service.server", "odoo.modules.module", "odoo.modules.loading", "odoo.http", "werkzeug",
-           "odoo.addons.sale.models.sale_order", "odoo.sql_db", "odoo.modules.registry", "py.warnings"]
+LOGGERS = [
+    "odoo",
+    "odoo.service.server",
+    "odoo.modules.module",
+    "odoo.modules.loading",
+    "odoo.http",
+    "werkzeug",
+    "odoo.addons.sale.models.sale_order",
+    "odoo.sql_db",
+    "odoo.modules.registry",
+    "py.warnings",
+]
 MESSAGES = [
-    "Odoo version 17.0", "Initiating shutdown", "Hit CTRL-C again or send a second signal to force the shutdown.",
-    "Stopping gracefully", "Initiating server reload", "Couldn't load module sale_x", "Failed to load registry",
-    "Exception during request handling.", "Worker WorkerHTTP ({pid}) alive", "Worker ({pid}) exiting. request_count: 1, registry count: 1.",
-    '127.0.0.1 - - [01/Jan/2025 10:00:00] "GET /web HTTP/1.1" {status} - 3 0.001 0.002', "Modules loaded.",
-    "bad query: SELECT 1", "Evented Service (longpolling) running on 0.0.0.0:8072", "HTTP service (werkzeug) running on 0.0.0.0:8069",
-    "FAIL: TestX.test_y", "1 failed, 0 error(s) of 3 tests when loading database 'db'", "Some modules are not loaded, some dependencies or manifest may be missing: ['x']",
+    "Odoo version 17.0",
+    "Initiating shutdown",
+    "Hit CTRL-C again or send a second signal to force the shutdown.",
+    "Stopping gracefully",
+    "Initiating server reload",
+    "Couldn't load module sale_x",
+    "Failed to load registry",
+    "Exception during request handling.",
+    "Worker WorkerHTTP ({pid}) alive",
+    "Worker ({pid}) exiting. request_count: 1, registry count: 1.",
+    '127.0.0.1 - - [01/Jan/2025 10:00:00] "GET /web HTTP/1.1" {status} - 3 0.001 0.002',
+    "Modules loaded.",
+    "bad query: SELECT 1",
+    "Evented Service (longpolling) running on 0.0.0.0:8072",
+    "HTTP service (werkzeug) running on 0.0.0.0:8069",
+    "FAIL: TestX.test_y",
+    "1 failed, 0 error(s) of 3 tests when loading database 'db'",
+    "Some modules are not loaded, some dependencies or manifest may be missing: ['x']",
 ]
 TRACEBACK = [
     "Traceback (most recent call last):",
@@ -46,7 +71,12 @@ TRACEBACK = [
     "    import pandas",
     "ModuleNotFoundError: No module named 'pandas'",
 ]
-RAW = ["Exception in thread odoo.service.cron.cron0:", "Forced shutdown.", "Running as user 'root' is a security risk.", "nohup: ignoring input"]
+RAW = [
+    "Exception in thread odoo.service.cron.cron0:",
+    "Forced shutdown.",
+    "Running as user 'root' is a security risk.",
+    "nohup: ignoring input",
+]
 
 
 @st.composite
@@ -62,13 +92,21 @@ def log_lines(draw) -> list[str]:
             msg = draw(st.sampled_from(MESSAGES)).format(pid=pid, status=draw(st.sampled_from([200, 500, 101])))
             level = draw(st.sampled_from(["INFO", "INFO", "WARNING", "ERROR", "CRITICAL", "DEBUG"]))
             ts = f"2025-01-01 10:{(second // 60) % 60:02d}:{second % 60:02d},{draw(st.integers(0, 999)):03d}"
-            lines.append(f"{ts} {pid} {level} {draw(st.sampled_from(['?', 'db', 'None']))} {draw(st.sampled_from(LOGGERS))}: {msg} ")
+            lines.append(
+                f"{ts} {pid} {level} {draw(st.sampled_from(['?', 'db', 'None']))} {draw(st.sampled_from(LOGGERS))}: {msg} "
+            )
         elif kind == 6:
             lines.extend(TRACEBACK[: draw(st.integers(1, len(TRACEBACK)))])  # cut anywhere
         elif kind == 7:
             lines.append(draw(st.sampled_from(RAW)))
         elif kind == 8:
-            lines.append(draw(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=80)))
+            lines.append(
+                draw(
+                    st.text(
+                        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=80
+                    )
+                )
+            )
         else:
             lines.append("")
     return lines
@@ -101,7 +139,7 @@ def test_invariants(tmp_path_factory, lines, cut):
         by_pid.setdefault(lt["pid"], []).append((lt["start_line"], lt["end_line"]))
     for spans in by_pid.values():
         spans.sort()
-        assert all(a[1] < b[0] for a, b in zip(spans, spans[1:])), "lifetimes of one PID must not overlap"
+        assert all(a[1] < b[0] for a, b in itertools.pairwise(spans)), "lifetimes of one PID must not overlap"
     for f in data["findings"]:
         assert all(1 <= n <= total for n in f["occurrences"])
 
@@ -120,8 +158,12 @@ def test_rotated_halves_equal_the_whole(tmp_path_factory, lines, split):
 
     def shape(paths):
         d = report_dict(build_report(scan(paths, PATTERNS)))
-        findings = sorted(((f["kind"], f["module"], (f["exception"] or {}).get("type"), f["count"]) for f in d["findings"]), key=str)
-        lifetimes = [(lt["pid"], lt["version"], lt["end_reason"], lt["shutdown_line"] is not None) for lt in d["lifetimes"]]
+        findings = sorted(
+            ((f["kind"], f["module"], (f["exception"] or {}).get("type"), f["count"]) for f in d["findings"]), key=str
+        )
+        lifetimes = [
+            (lt["pid"], lt["version"], lt["end_reason"], lt["shutdown_line"] is not None) for lt in d["lifetimes"]
+        ]
         return findings, lifetimes, d["summary"]["records"] - (1 if at == 0 else 0)
 
     rotated = shape([str(tmp / "odoo.log"), str(tmp / "odoo.log.1")])

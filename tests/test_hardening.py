@@ -27,10 +27,13 @@ IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def cli(*args: str, stdin=None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "logsleuth", *args], capture_output=True, text=True, timeout=120, stdin=stdin, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "logsleuth", *args], capture_output=True, text=True, timeout=120, stdin=stdin, **kw
+    )
 
 
 # --- outputs -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("device", ["/dev/null", "/dev/stdout"])
 def test_a_device_is_written_into_not_replaced(device):
@@ -87,8 +90,13 @@ def test_a_symlink_writes_to_its_target(tmp_path, capsys):
 def test_new_files_get_the_umask_mode(tmp_path):
     for mask, mode in ((0o022, 0o644), (0o027, 0o640)):
         out, junit = tmp_path / f"r{mask}.md", tmp_path / f"j{mask}.xml"
-        proc = subprocess.run(f"umask {mask:o}; {sys.executable} -m logsleuth analyze {SEED} -f markdown -o {out};"
-                              f" {sys.executable} -m logsleuth ci {SEED} --junit {junit}", shell=True, capture_output=True, text=True)
+        proc = subprocess.run(
+            f"umask {mask:o}; {sys.executable} -m logsleuth analyze {SEED} -f markdown -o {out};"
+            f" {sys.executable} -m logsleuth ci {SEED} --junit {junit}",
+            shell=True,
+            capture_output=True,
+            text=True,
+        )
         assert out.exists() and junit.exists(), proc.stderr
         assert stat.S_IMODE(os.stat(out).st_mode) == mode
         assert stat.S_IMODE(os.stat(junit).st_mode) == mode
@@ -99,8 +107,12 @@ def test_an_output_that_is_an_input_is_refused_before_reading(tmp_path, capsys, 
     log = tmp_path / "odoo.log"
     log.write_bytes(Path(SEED).read_bytes())
     original = log.read_bytes()
-    out = {"same path": log, "hard link": tmp_path / "hard.log", "symlink": tmp_path / "sym.log",
-           "other spelling": tmp_path / "." / "odoo.log"}[how]
+    out = {
+        "same path": log,
+        "hard link": tmp_path / "hard.log",
+        "symlink": tmp_path / "sym.log",
+        "other spelling": tmp_path / "." / "odoo.log",
+    }[how]
     if how == "hard link":
         os.link(log, out)
     elif how == "symlink":
@@ -115,7 +127,9 @@ def test_stdout_that_is_an_input_is_refused(tmp_path):
     log.write_bytes(Path(SEED).read_bytes())
     size = log.stat().st_size
     with open(log, "a") as fh:
-        proc = subprocess.run([sys.executable, "-m", "logsleuth", "analyze", str(log)], stdout=fh, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "logsleuth", "analyze", str(log)], stdout=fh, stderr=subprocess.PIPE, text=True
+        )
     assert proc.returncode == 2 and "stdout is one of the inputs" in proc.stderr
     assert log.stat().st_size == size
 
@@ -128,13 +142,20 @@ def test_ci_junit_that_is_an_input_is_refused(tmp_path, capsys):
 
 def test_stdout_on_a_full_disk_is_an_error():
     with open("/dev/full", "w") as full:
-        proc = subprocess.run([sys.executable, "-m", "logsleuth", "analyze", SEED, "-f", "json"], stdout=full,
-                              stderr=subprocess.PIPE, text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "logsleuth", "analyze", SEED, "-f", "json"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
     assert proc.returncode == 2 and proc.stderr == "logsleuth: error: cannot write: No space left on device (stdout)\n"
 
 
 def test_closed_stdout_is_an_error_not_a_crash():
-    proc = subprocess.run(f"{sys.executable} -m logsleuth analyze {SEED} >&-", shell=True, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        f"{sys.executable} -m logsleuth analyze {SEED} >&-", shell=True, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "internal error" not in proc.stderr
 
 
@@ -165,14 +186,18 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path, capsys, monkeypatch):
 
 # --- configuration ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, expected", [
-    ("fail-on = []\n", "invalid configuration: fail-on = [] must be a non-empty string"),
-    ("fail-on = 5\n", "invalid configuration: fail-on = 5 must be a non-empty string"),
-    ('ignore = "x"\n', "invalid configuration: ignore = 'x' must be a list of regex strings"),
-    ('fail-on-skipped = "yes"\n', "invalid configuration: fail-on-skipped = 'yes' must be true or false"),
-    ('fail-on = "loud"\n', "--fail-on must be a log level, not 'loud'"),
-    ('annotations = "jenkins"\n', "annotations must be github, gitlab or none, not 'jenkins'"),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("fail-on = []\n", "invalid configuration: fail-on = [] must be a non-empty string"),
+        ("fail-on = 5\n", "invalid configuration: fail-on = 5 must be a non-empty string"),
+        ('ignore = "x"\n', "invalid configuration: ignore = 'x' must be a list of regex strings"),
+        ('fail-on-skipped = "yes"\n', "invalid configuration: fail-on-skipped = 'yes' must be true or false"),
+        ('fail-on = "loud"\n', "--fail-on must be a log level, not 'loud'"),
+        ('annotations = "jenkins"\n', "annotations must be github, gitlab or none, not 'jenkins'"),
+    ],
+)
 def test_configuration_values_of_the_wrong_type(tmp_path, capsys, text, expected):
     config = tmp_path / ".logsleuth.toml"
     config.write_text(text)
@@ -190,6 +215,7 @@ def test_unknown_configuration_keys_are_warned_about(tmp_path, capsys):
 
 
 # --- bounded by design -----------------------------------------------------------------------
+
 
 def _word(n: int) -> str:
     """A number spelled in letters: fingerprints mask digits, not words."""
@@ -209,10 +235,14 @@ def _generate(tmp_path: Path, profile: str, count: int) -> str:
     for i in range(count):
         stamp = f"2025-10-18 03:{i // 60000 % 60:02d}:{i // 1000 % 60:02d},{i % 1000:03d}"
         if profile == "distinct-errors":
-            lines.append(f"{stamp} 4242 ERROR prod odoo.addons.acme_{_word(i % 97)}.sync: "
-                         f"Sync failed: remote said {_word(i)}-{_word(i * 7919 % 1000003)} not accepted")
+            lines.append(
+                f"{stamp} 4242 ERROR prod odoo.addons.acme_{_word(i % 97)}.sync: "
+                f"Sync failed: remote said {_word(i)}-{_word(i * 7919 % 1000003)} not accepted"
+            )
         else:
-            lines.append(f'{stamp} {10000 + i} INFO prod werkzeug: 10.0.0.2 - - [18/Oct/2025 03:00:00] "GET /web HTTP/1.1" 200 - 3 0.010 0.020')
+            lines.append(
+                f'{stamp} {10000 + i} INFO prod werkzeug: 10.0.0.2 - - [18/Oct/2025 03:00:00] "GET /web HTTP/1.1" 200 - 3 0.010 0.020'
+            )
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return str(out)
 
@@ -226,9 +256,21 @@ def test_distinct_errors_are_capped_and_counted(tmp_path, capsys):
     omitted = data["omitted"]
     assert omitted["finding_records"] == 20000 - MAX_FINDINGS_PER_PATTERN
     assert abs(omitted["findings"] - (20000 - MAX_FINDINGS_PER_PATTERN)) <= 20  # counted in constant memory
-    assert any(n["text"].startswith("Bounded report:") and "more distinct failure(s)" in n["text"] for n in data["notes"])
+    assert any(
+        n["text"].startswith("Bounded report:") and "more distinct failure(s)" in n["text"] for n in data["notes"]
+    )
     assert len(out) < 1_000_000
-    assert set(data) >= {"schema", "tool", "sources", "summary", "verdict", "lifetimes", "findings", "root_causes", "notes"}
+    assert set(data) >= {
+        "schema",
+        "tool",
+        "sources",
+        "summary",
+        "verdict",
+        "lifetimes",
+        "findings",
+        "root_causes",
+        "notes",
+    }
 
 
 def test_distinct_pids_are_capped_and_counted(tmp_path, capsys):
@@ -247,10 +289,14 @@ def test_a_hostile_pattern_is_disabled_after_one_timeout(tmp_path, capsys):
     it out: its \\d matches the "!" once widened)."""
     patterns = tmp_path / "patterns"
     patterns.mkdir()
-    (patterns / "evil.toml").write_text("id = 'evil'\ntitle = 'Evil'\nseverity = 'high'\ncategory = 'runtime'\n"
-                                       "[match]\nmessage = '''^(a|a)+\\d$'''\n")
-    log = write_log(tmp_path, "2025-01-01 10:00:00,000 1 INFO ? odoo: Odoo version 17.0\n"
-                    + "".join(f"2025-01-01 10:00:01,000 1 ERROR ? odoo.http: {'a' * 40}!\n" for _ in range(40)))
+    (patterns / "evil.toml").write_text(
+        "id = 'evil'\ntitle = 'Evil'\nseverity = 'high'\ncategory = 'runtime'\n[match]\nmessage = '''^(a|a)+\\d$'''\n"
+    )
+    log = write_log(
+        tmp_path,
+        "2025-01-01 10:00:00,000 1 INFO ? odoo: Odoo version 17.0\n"
+        + "".join(f"2025-01-01 10:00:01,000 1 ERROR ? odoo.http: {'a' * 40}!\n" for _ in range(40)),
+    )
     code, out, err = run(["analyze", log, "--patterns", str(patterns), "-f", "json"], capsys)
     assert code == 0
     warnings = [line for line in err.splitlines() if "disabled for the rest of the run" in line]
@@ -259,6 +305,7 @@ def test_a_hostile_pattern_is_disabled_after_one_timeout(tmp_path, capsys):
 
 
 # --- workers end with the run ----------------------------------------------------------------
+
 
 def _children(pid: int) -> list[int]:
     try:
@@ -282,11 +329,18 @@ def test_a_signal_ends_every_worker(tmp_path, sig, code):
         folder = tmp_path / f"web{i}"
         folder.mkdir()
         out = folder / "odoo.log"
-        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--size", "40M", "--seed", str(i), str(out)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--size", "40M", "--seed", str(i), str(out)],
+            check=True,
+            capture_output=True,
+        )
         logs.append(str(out))
-    proc = subprocess.Popen([sys.executable, "-m", "logsleuth", "analyze", *logs, "-j", "4", "-f", "json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logsleuth", "analyze", *logs, "-j", "4", "-f", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     seen: set[int] = set()
     deadline = time.monotonic() + 60
     while proc.poll() is None and len(seen) < 2 and time.monotonic() < deadline:

@@ -46,33 +46,39 @@ def test_crash_needs_a_line_that_shows_it():
 
 
 def test_uncaught_traceback_ends_the_process():
-    tb = (
-        "Traceback (most recent call last):\n"
-        '  File "/opt/odoo/odoo-bin", line 8, in <module>\n'
-        "    odoo.cli.main()\n"
+    tb = 'Traceback (most recent call last):\n  File "/opt/odoo/odoo-bin", line 8, in <module>\n    odoo.cli.main()\n'
+    lts = lifetimes(
+        banner("00:00", 4)
+        + H("00:01", 4, "loading 211 modules...", logger="odoo.modules.loading")
+        + tb
+        + "MemoryError\n"
     )
-    lts = lifetimes(banner("00:00", 4) + H("00:01", 4, "loading 211 modules...", logger="odoo.modules.loading") + tb + "MemoryError\n")
     assert (lts[0].end_reason, lts[0].end_evidence) == ("crash", 3)
-    lts = lifetimes(banner("00:00", 4) + H("00:01", 4, "loading", logger="odoo.modules.loading") + tb + "KeyboardInterrupt\n")
+    lts = lifetimes(
+        banner("00:00", 4) + H("00:01", 4, "loading", logger="odoo.modules.loading") + tb + "KeyboardInterrupt\n"
+    )
     assert (lts[0].end_reason, lts[0].end_evidence) == ("forced", 3)
 
 
 def test_start_line_after_a_shutdown_marker_is_a_new_process_without_banner():
     text = (
-        banner("00:00", 1) + H("00:01", 1, "HTTP service (werkzeug) running through socket activation")
+        banner("00:00", 1)
+        + H("00:01", 1, "HTTP service (werkzeug) running through socket activation")
         + H("00:02", 1, "Initiating shutdown")
         + H("07:00", 1, "HTTP service (werkzeug) running through socket activation")
         + H("07:01", 1, '1.2.3.4 - - [x] "GET /web HTTP/1.1" 200 - 3 0.01 0.02', logger="werkzeug")
     )
     lts = lifetimes(text)
-    assert [(lt.start_line, lt.started_by_banner, lt.end_reason) for lt in lts] == [(1, True, "shutdown"), (4, False, "end-of-log")]
+    assert [(lt.start_line, lt.started_by_banner, lt.end_reason) for lt in lts] == [
+        (1, True, "shutdown"),
+        (4, False, "end-of-log"),
+    ]
     assert lts[1].requests == 1 and lts[1].shutdown_line is None
 
 
 def test_second_http_service_line_of_a_running_pid_is_a_new_process():
-    text = (
-        H("00:00", 1, "HTTP service (werkzeug) running on 0.0.0.0:8069")
-        + H("03:00", 1, "HTTP service (werkzeug) running on 0.0.0.0:8069")
+    text = H("00:00", 1, "HTTP service (werkzeug) running on 0.0.0.0:8069") + H(
+        "03:00", 1, "HTTP service (werkzeug) running on 0.0.0.0:8069"
     )
     assert [(lt.start_line, lt.end_reason) for lt in lifetimes(text)] == [(1, "unknown"), (2, "end-of-log")]
 
@@ -82,7 +88,11 @@ def test_stop_after_init_needs_loading_and_no_http_service():
     lts = lifetimes(loaded + H("00:02", 3, "Initiating shutdown"))
     assert (lts[0].kind, lts[0].end_reason, lts[0].end_evidence) == ("stop-after-init", "stop-after-init", 3)
     with_http = banner("00:00", 3) + H("00:00", 3, "HTTP service (werkzeug) running on 0.0.0.0:8069")
-    lts = lifetimes(with_http + H("00:01", 3, "Modules loaded.", logger="odoo.modules.loading") + H("00:02", 3, "Initiating shutdown"))
+    lts = lifetimes(
+        with_http
+        + H("00:01", 3, "Modules loaded.", logger="odoo.modules.loading")
+        + H("00:02", 3, "Initiating shutdown")
+    )
     assert (lts[0].kind, lts[0].end_reason) == ("server", "shutdown")
 
 
@@ -98,8 +108,10 @@ def test_a_marker_long_after_loading_is_a_stopped_server_not_stop_after_init():
 
 def test_shell_session_marker_opens_no_shutdown_window():
     text = (
-        banner("00:00", 9) + H("00:00", 9, "database: odoo@default:default", logger="odoo")
-        + H("00:01", 9, "Initiating shutdown") + H("00:01", 9, "Hit CTRL-C again or send a second signal to force the shutdown.")
+        banner("00:00", 9)
+        + H("00:00", 9, "database: odoo@default:default", logger="odoo")
+        + H("00:01", 9, "Initiating shutdown")
+        + H("00:01", 9, "Hit CTRL-C again or send a second signal to force the shutdown.")
         + H("00:05", 9, "loading 1 modules...", logger="odoo.modules.loading", db="prod")
         + H("00:09", 9, "Modules loaded.", logger="odoo.modules.loading", db="prod")
     )
@@ -115,8 +127,11 @@ def test_reload_keeps_pid_and_starts_a_new_lifetime():
 
 def test_interleaved_processes_keep_their_own_lines():
     text = (
-        banner("00:00", 100) + banner("00:01", 200)
-        + H("00:02", 100, "old still logging") + H("00:03", 200, "new") + H("00:04", 100, "Initiating shutdown")
+        banner("00:00", 100)
+        + banner("00:01", 200)
+        + H("00:02", 100, "old still logging")
+        + H("00:03", 200, "new")
+        + H("00:04", 100, "Initiating shutdown")
     )
     lts = lifetimes(text)
     assert [(lt.pid, lt.start_line, lt.end_line, lt.shutdown_line) for lt in lts] == [(100, 1, 5, 5), (200, 2, 4, None)]
@@ -128,7 +143,9 @@ def test_mid_life_start_has_no_banner():
 
 
 def test_records_before_the_banner_of_the_same_process_join_its_lifetime():
-    lts = lifetimes(H("00:00", 5, 'logger level set: ":INFO"', logger="odoo.netsvc", level="DEBUG") + banner("00:00", 5))
+    lts = lifetimes(
+        H("00:00", 5, 'logger level set: ":INFO"', logger="odoo.netsvc", level="DEBUG") + banner("00:00", 5)
+    )
     assert len(lts) == 1 and lts[0].started_by_banner and lts[0].start_line == 1
 
 
@@ -155,8 +172,10 @@ def test_prefork_workers_and_gevent_child_belong_to_the_master():
 
 def test_one_shot_run_is_stop_after_init():
     text = (
-        banner("00:00", 9) + H("00:01", 9, "Modules loaded.", logger="odoo.modules.loading")
-        + H("00:02", 9, "Initiating shutdown") + H("00:02", 9, "Hit CTRL-C again or send a second signal to force the shutdown.")
+        banner("00:00", 9)
+        + H("00:01", 9, "Modules loaded.", logger="odoo.modules.loading")
+        + H("00:02", 9, "Initiating shutdown")
+        + H("00:02", 9, "Hit CTRL-C again or send a second signal to force the shutdown.")
     )
     assert lifetimes(text)[0].end_reason == "stop-after-init"
 
@@ -170,7 +189,13 @@ def test_forced_shutdown_raw_line():
 def test_shutdown_window_is_strict_per_process():
     tracker = LifetimeTracker()
     http = H("00:00", 1, "HTTP service (werkzeug) running on 0.0.0.0:8069")
-    recs = records_of(banner("00:00", 1) + http + banner("00:01", 2) + H("00:02", 1, "Initiating shutdown") + H("00:03", 2, "late error", level="ERROR"))
+    recs = records_of(
+        banner("00:00", 1)
+        + http
+        + banner("00:01", 2)
+        + H("00:02", 1, "Initiating shutdown")
+        + H("00:03", 2, "late error", level="ERROR")
+    )
     seqs = []
     for r in recs:
         lt = tracker.feed(r)
@@ -195,7 +220,7 @@ def test_console_lines_carrying_a_traceback_are_no_crash_unless_the_interpreter_
     )
     lts = lifetimes(head + wrapped)
     assert (lts[0].end_reason, lts[0].end_evidence) == ("end-of-log", None)
-    uncaught = "Traceback (most recent call last):\n" '  File "/usr/bin/odoo", line 8, in <module>\n' "OSError: boom\n"
+    uncaught = 'Traceback (most recent call last):\n  File "/usr/bin/odoo", line 8, in <module>\nOSError: boom\n'
     lts = lifetimes(head + uncaught)
     assert lts[0].end_reason == "crash"
 
@@ -217,14 +242,18 @@ def test_lines_a_pid_logs_long_after_its_shutdown_belong_to_the_next_process():
     """docker exec reuses a PID a day later: the new process's logger-level lines, before its banner,
     are not the old one-shot run's (which would then seem to have lasted a day)."""
     text = (
-        banner("00:00", 36) + H("00:01", 36, "Modules loaded.", logger="odoo.modules.loading")
+        banner("00:00", 36)
+        + H("00:01", 36, "Modules loaded.", logger="odoo.modules.loading")
         + H("00:01", 36, "Initiating shutdown")
         + H("30:00", 1, "cron1 polling for jobs", level="DEBUG")
         + H("59:00", 36, 'logger level set: "odoo:DEBUG"', logger="odoo.netsvc", level="DEBUG")
         + banner("59:00", 36)
     )
     lts = [lt for lt in lifetimes(text) if lt.pid == 36]
-    assert [(lt.start_line, lt.end_line, lt.end_reason) for lt in lts] == [(1, 3, "stop-after-init"), (5, 6, "end-of-log")]
+    assert [(lt.start_line, lt.end_line, lt.end_reason) for lt in lts] == [
+        (1, 3, "stop-after-init"),
+        (5, 6, "end-of-log"),
+    ]
     assert lts[1].started_by_banner
 
 
@@ -232,10 +261,33 @@ def test_init_logger_lines_start_a_new_process_even_without_a_shutdown_marker():
     """A killed container logs no marker; the next one (PID 1 again) logs its logger levels before
     its banner: they are the new process's, not 17 hours more of the old one."""
     text = (
-        banner("00:00", 1) + H("00:01", 1, "HTTP service (werkzeug) running on 0.0.0.0:8069")
+        banner("00:00", 1)
+        + H("00:01", 1, "HTTP service (werkzeug) running on 0.0.0.0:8069")
         + H("09:00", 1, "cron1 polling for jobs", level="DEBUG")
         + H("59:00", 1, 'logger level set: "odoo:DEBUG"', logger="odoo.netsvc", level="DEBUG")
         + banner("59:00", 1)
     )
     lts = lifetimes(text)
     assert [(lt.start_line, lt.end_line, lt.end_reason) for lt in lts] == [(1, 3, "unknown"), (4, 5, "end-of-log")]
+
+
+def test_configuration_warnings_before_a_banner_belong_to_the_next_process():
+    """docker restarts PID 1 within seconds: the new process's configuration warnings (py.warnings
+    from odoo/tools/config.py) come before its banner and are not the stopped process's."""
+    text = (
+        banner("00:00", 1)
+        + H("00:01", 1, "HTTP service (werkzeug) running on 0.0.0.0:8069")
+        + H("10:00", 1, "Initiating shutdown")
+        + H(
+            "10:20",
+            1,
+            "/usr/lib/python3/dist-packages/odoo/tools/config.py:566: DeprecationWarning: "
+            "The longpolling-port is a deprecated alias to the gevent-port option",
+            logger="py.warnings",
+            level="WARNING",
+        )
+        + banner("10:20", 1)
+    )
+    lts = lifetimes(text)
+    assert [(lt.start_line, lt.end_line, lt.end_reason) for lt in lts] == [(1, 3, "shutdown"), (4, 5, "end-of-log")]
+    assert lts[1].started_by_banner

@@ -11,7 +11,7 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from helpers import run_cli, SAMPLES
+from helpers import SAMPLES, run_cli
 from logsleuth.render.markdown import code
 
 MD = MarkdownIt("commonmark").enable("table")
@@ -30,8 +30,22 @@ def visible_text(markdown: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", MD.render(markdown)))
 
 
-@pytest.mark.parametrize("text", ["odoo_server.log", "a`b", "``x``", " lead", "trail ", "`", "a\\_b", "<b>x</b>", "|pipe|",
-                                  "grep -n \"Couldn't load module ai_brain\" odoo_server.log", "*not emphasis*"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "odoo_server.log",
+        "a`b",
+        "``x``",
+        " lead",
+        "trail ",
+        "`",
+        "a\\_b",
+        "<b>x</b>",
+        "|pipe|",
+        'grep -n "Couldn\'t load module ai_brain" odoo_server.log',
+        "*not emphasis*",
+    ],
+)
 def test_a_code_span_shows_its_text_exactly(text):
     assert code_spans(f"see {code(text)} here") == [text]
 

@@ -12,8 +12,8 @@ import pytest
 from helpers import records_of
 from logsleuth.errors import PatternError
 from logsleuth.findings import Engine
-from logsleuth.patterns import fill, load_file, load_patterns
 from logsleuth.lifetimes import LifetimeTracker
+from logsleuth.patterns import fill, load_file, load_patterns
 
 PATTERNS = load_patterns()
 
@@ -75,7 +75,10 @@ def _unfilled(template: str, ctx: dict, pattern=None) -> list[str]:
             source = str(ctx.get(spec.get("from", "")) or "")
             top = source.split(".")[0] if spec.get("top_level", True) else source
             if spec.get("map", {}).get(top) is None and spec.get("map", {}).get(source) is None:
-                out += [f"{name}<-{inner}" for inner in _unfilled(spec.get("default", "{" + spec.get("from", "") + "}"), ctx)]
+                out += [
+                    f"{name}<-{inner}"
+                    for inner in _unfilled(spec.get("default", "{" + spec.get("from", "") + "}"), ctx)
+                ]
     return out
 
 
@@ -164,7 +167,9 @@ def test_fix_and_verify_hold_on_every_example(pattern, example):
         unfilled = _unfilled(template, ctx, pattern)
         assert not unfilled, f"{pattern.id}: {what} {template!r} leaves {unfilled} unfilled"
         rendered = fill(template, ctx)
-        assert "(?:?)" not in rendered and not re.search(r"(?<!\{)\{\w+\}(?!\})", rendered), f"{pattern.id}: {what} renders as {rendered!r}"
+        assert "(?:?)" not in rendered and not re.search(r"(?<!\{)\{\w+\}(?!\})", rendered), (
+            f"{pattern.id}: {what} renders as {rendered!r}"
+        )
     lines = example["text"].strip("\n").splitlines()
     for template in pattern.verify:
         command = fill(template, ctx)
@@ -178,12 +183,14 @@ def test_fix_and_verify_hold_on_every_example(pattern, example):
 def test_user_pattern_directory(tmp_path: Path):
     (tmp_path / "mine.toml").write_text(
         'id = "my-sync"\ntitle = "Bank sync failed"\nseverity = "high"\ncategory = "runtime"\n'
-        '[match]\nmessage = \'^Could not sync invoice (?P<invoice>\\d+)\'\n'
+        "[match]\nmessage = '^Could not sync invoice (?P<invoice>\\d+)'\n"
         '[explain]\nsummary = "s"\nfix = "f"\nverify = ["v"]\n'
         '[[examples.match]]\ntext = "2024-01-01 10:00:00,000 42 ERROR prod odoo.addons.x.y: Could not sync invoice 4"\n'
         '[[examples.no_match]]\ntext = "2024-01-01 10:00:00,000 42 ERROR prod odoo.addons.x.y: ok"\n'
     )
-    (tmp_path / "broken.toml").write_text('id = "b"\ntitle = "t"\nseverity = "urgent"\ncategory = "runtime"\n[match]\nmessage = "x"\n')
+    (tmp_path / "broken.toml").write_text(
+        'id = "b"\ntitle = "t"\nseverity = "urgent"\ncategory = "runtime"\n[match]\nmessage = "x"\n'
+    )
     warnings: list[str] = []
     patterns = load_patterns([str(tmp_path)], warnings)
     assert any(p.id == "my-sync" for p in patterns)
@@ -210,10 +217,13 @@ def test_no_pattern_id_in_the_package_code():
     report behind the user's back."""
     ids = [p.id for p in PATTERNS]
     rx = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ids)) + r")(?![\w-])")
-    hits = [f"{path.relative_to(PACKAGE)}:{n}: {m.group(1)}"
-            for path in sorted(PACKAGE.rglob("*.py"))
-            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-            for m in [rx.search(line)] if m]
+    hits = [
+        f"{path.relative_to(PACKAGE)}:{n}: {m.group(1)}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        for m in [rx.search(line)]
+        if m
+    ]
     assert len(ids) > 50 and not hits, hits
 
 
@@ -222,22 +232,27 @@ def test_readme_documents_every_pattern_field():
     from logsleuth.patterns import SCHEMA
 
     readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Patterns: the knowledge base"):readme.index("## Speed")]
+    section = readme[readme.index("## Patterns: the knowledge base") : readme.index("## Speed")]
     for f in SCHEMA:
         assert re.search(rf"(?<![\w.]){re.escape(f.key.rsplit('.', 1)[-1])}\b", section), f"README: field {f.key}"
         for choice in f.choices:
             assert re.search(rf"(?<![\w-]){re.escape(choice)}(?![\w-])", section), f"README: {f.key} value {choice}"
 
 
-@pytest.mark.parametrize("text,key", [
-    ('priority = "high"\n', "priority"),
-    ('story = ["nonsense"]\n', "story"),
-    ('restates = "yes"\n', "restates"),
-    ('symptom_of = "x"\n', "symptom_of"),
-])
+@pytest.mark.parametrize(
+    "text,key",
+    [
+        ('priority = "high"\n', "priority"),
+        ('story = ["nonsense"]\n', "story"),
+        ('restates = "yes"\n', "restates"),
+        ('symptom_of = "x"\n', "symptom_of"),
+    ],
+)
 def test_a_wrong_value_is_one_pattern_error_naming_file_and_key(tmp_path: Path, text: str, key: str):
     path = tmp_path / "odd.toml"
-    path.write_text('id = "b"\ntitle = "t"\nseverity = "low"\ncategory = "runtime"\n' + text + '[match]\nmessage = "x"\n')
+    path.write_text(
+        'id = "b"\ntitle = "t"\nseverity = "low"\ncategory = "runtime"\n' + text + '[match]\nmessage = "x"\n'
+    )
     with pytest.raises(PatternError) as err:
         load_file(path)
     message = str(err.value)
@@ -259,8 +274,12 @@ def _seed_report(capsys, user_dir: Path | None = None) -> dict:
 
 
 def _story(report: dict) -> tuple:
-    return ([(s["step"], s["detail"]) for s in report["cascade"]], [(n["kind"], n["text"]) for n in report["notes"]],
-            [rc["finding_ids"] for rc in report["root_causes"]], report["verdict"])
+    return (
+        [(s["step"], s["detail"]) for s in report["cascade"]],
+        [(n["kind"], n["text"]) for n in report["notes"]],
+        [rc["finding_ids"] for rc in report["root_causes"]],
+        report["verdict"],
+    )
 
 
 def test_user_copies_of_every_builtin_tell_the_same_story(tmp_path: Path, capsys):
@@ -273,18 +292,25 @@ def test_user_copies_of_every_builtin_tell_the_same_story(tmp_path: Path, capsys
 def _replace_story(pattern_id: str, story: list[str], folder: Path) -> None:
     p = next(p for p in PATTERNS if p.id == pattern_id)
     text = re.sub(r"(?m)^story = .*\n", "", Path(p.path).read_text(encoding="utf-8"))
-    text = re.sub(r"(?m)^(category = .*\n)", lambda m: m.group(1) + f"story = {story!r}\n".replace("'", '"'), text, count=1)
+    text = re.sub(
+        r"(?m)^(category = .*\n)", lambda m: m.group(1) + f"story = {story!r}\n".replace("'", '"'), text, count=1
+    )
     (folder / "mine.toml").write_text(text, encoding="utf-8")
 
 
-@pytest.mark.parametrize("pattern_id,story,changed", [
-    ("module-load-failure", [], "no silence note"),
-    ("registry-load-failure", [], "the registry is a symptom step"),
-    ("http-request-exception", [], "the request failure is a symptom step"),
-    ("misleading-unavailable-message", [], "the message is no root cause of its own"),
-    ("http-request-exception", ["misleading-message"], "the request failure is a root cause of its own"),
-])
-def test_cascade_and_notes_follow_a_user_pattern(tmp_path: Path, capsys, pattern_id: str, story: list[str], changed: str):
+@pytest.mark.parametrize(
+    "pattern_id,story,changed",
+    [
+        ("module-load-failure", [], "no silence note"),
+        ("registry-load-failure", [], "the registry is a symptom step"),
+        ("http-request-exception", [], "the request failure is a symptom step"),
+        ("misleading-unavailable-message", [], "the message is no root cause of its own"),
+        ("http-request-exception", ["misleading-message"], "the request failure is a root cause of its own"),
+    ],
+)
+def test_cascade_and_notes_follow_a_user_pattern(
+    tmp_path: Path, capsys, pattern_id: str, story: list[str], changed: str
+):
     """A user pattern replacing a built-in by id: the cascade and notes follow its ``story``."""
     before = _seed_report(capsys)
     _replace_story(pattern_id, story, tmp_path)
@@ -296,7 +322,10 @@ def test_cascade_and_notes_follow_a_user_pattern(tmp_path: Path, capsys, pattern
     if changed == "no silence note":
         assert "silence" in [n["kind"] for n in before["notes"]] and "silence" not in kinds
     elif changed == "the registry is a symptom step":
-        assert "registry" not in [s for s, _ in steps] and ("symptom", f"{finding['title']} ({finding['count']}×)") in steps
+        assert (
+            "registry" not in [s for s, _ in steps]
+            and ("symptom", f"{finding['title']} ({finding['count']}×)") in steps
+        )
     elif changed == "the request failure is a symptom step":
         assert ("symptom", f"{finding['title']} ({finding['count']}×)") in steps
     elif changed == "the message is no root cause of its own":

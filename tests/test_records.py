@@ -6,9 +6,17 @@ from helpers import records_of
 
 
 def test_header_fields_and_trailing_space():
-    (rec,) = records_of("2025-10-18 03:24:17,943 77812 CRITICAL ? odoo.modules.module: Couldn't load module ai_brain \n")
+    (rec,) = records_of(
+        "2025-10-18 03:24:17,943 77812 CRITICAL ? odoo.modules.module: Couldn't load module ai_brain \n"
+    )
     assert (rec.timestamp, rec.pid, rec.level, rec.db, rec.logger, rec.message) == (
-        "2025-10-18 03:24:17,943", 77812, "CRITICAL", "?", "odoo.modules.module", "Couldn't load module ai_brain")
+        "2025-10-18 03:24:17,943",
+        77812,
+        "CRITICAL",
+        "?",
+        "odoo.modules.module",
+        "Couldn't load module ai_brain",
+    )
     assert rec.iso_time == "2025-10-18T03:24:17.943"
 
 
@@ -24,7 +32,9 @@ def test_header_variants_none_db_no_trailing_space_and_empty_message():
 
 
 def test_werkzeug_line_keeps_perf_suffix_in_message():
-    (rec,) = records_of('2026-11-24 19:26:45,051 13989 INFO shut_db werkzeug: 127.0.0.1 - - [24/Nov/2026 19:26:45] "POST /web/webclient/version_info HTTP/1.1" 200 - 6 0.003 0.016\n')
+    (rec,) = records_of(
+        '2026-11-24 19:26:45,051 13989 INFO shut_db werkzeug: 127.0.0.1 - - [24/Nov/2026 19:26:45] "POST /web/webclient/version_info HTTP/1.1" 200 - 6 0.003 0.016\n'
+    )
     assert rec.message.endswith("200 - 6 0.003 0.016")
 
 

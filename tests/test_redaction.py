@@ -17,13 +17,21 @@ from logsleuth.redact import Redactor
 run = run_cli
 
 
-def H(msg: str, level: str = "ERROR", logger: str = "odoo.addons.acme_sync.models.sync", pid: int = 42,
-      db: str = "acme_prod", t: str = "03:20:01,204") -> str:
+def H(
+    msg: str,
+    level: str = "ERROR",
+    logger: str = "odoo.addons.acme_sync.models.sync",
+    pid: int = 42,
+    db: str = "acme_prod",
+    t: str = "03:20:01,204",
+) -> str:
     return f"2025-10-18 {t} {pid} {level} {db} {logger}: {msg}\n"
 
 
-TB = ('Traceback (most recent call last):\n  File "/opt/odoo/addons/acme_sync/models/sync.py", line 12, in push\n    self._push()\n'
-      '  File "/home/jdoe/odoo/addons/acme_sync/models/sync.py", line 40, in _push\n    raise ValueError(self.keys)\n')
+TB = (
+    'Traceback (most recent call last):\n  File "/opt/odoo/addons/acme_sync/models/sync.py", line 12, in push\n    self._push()\n'
+    '  File "/home/jdoe/odoo/addons/acme_sync/models/sync.py", line 40, in _push\n    raise ValueError(self.keys)\n'
+)
 
 # kind -> secret (the value that must never appear); the log below plants each of them
 SECRETS = {
@@ -65,21 +73,37 @@ SECRETS = {
 
 LOG = (
     H("Odoo version 17.0", level="INFO", logger="odoo", db="?", t="03:20:00,000")
-    + H(f"addons paths: ['/home/{SECRETS['home-user']}/odoo/addons']", level="INFO", logger="odoo", db="?", t="03:20:00,100")
-    + H(f"Sync push failed for {SECRETS['email']} from {SECRETS['ipv4']} and {SECRETS['ipv6']} at 2025-10-18T03:20:01.204",
-        t="03:20:01,204")
+    + H(
+        f"addons paths: ['/home/{SECRETS['home-user']}/odoo/addons']",
+        level="INFO",
+        logger="odoo",
+        db="?",
+        t="03:20:00,100",
+    )
+    + H(
+        f"Sync push failed for {SECRETS['email']} from {SECRETS['ipv4']} and {SECRETS['ipv6']} at 2025-10-18T03:20:01.204",
+        t="03:20:01,204",
+    )
     + TB
     + f'    requests.post("https://api:{SECRETS["url-credentials"]}@sync.acme-corp.com/v1?password={SECRETS["query-password"]}",'
-      f' headers={{"Authorization": "Bearer {SECRETS["bearer"]}", "x-api-key": "{SECRETS["x-api-key"]}"}})\n'
+    f' headers={{"Authorization": "Bearer {SECRETS["bearer"]}", "x-api-key": "{SECRETS["x-api-key"]}"}})\n'
     + f"ValueError: keys {SECRETS['anthropic-key']} {SECRETS['github-token']} {SECRETS['aws-access-key-id']} "
-      f"aws_secret_access_key={SECRETS['aws-secret']} jwt {SECRETS['jwt']}\n"
+    f"aws_secret_access_key={SECRETS['aws-secret']} jwt {SECRETS['jwt']}\n"
     + H("Signing failed, key was:", t="03:20:02,000")
-    + "-----BEGIN RSA PRIVATE KEY-----\n" + SECRETS["private-key-body-1"] + "\n" + SECRETS["private-key-body-2"] + "\n"
+    + "-----BEGIN RSA PRIVATE KEY-----\n"
+    + SECRETS["private-key-body-1"]
+    + "\n"
+    + SECRETS["private-key-body-2"]
+    + "\n"
     + "-----END RSA PRIVATE KEY-----\n"
-    + H(f"bad query: INSERT INTO payment (card, email, token) VALUES ('{SECRETS['sql-card']}', '{SECRETS['sql-email']}', "
-        f"'{SECRETS['sql-token']}')", logger="odoo.sql_db", t="03:20:03,000")
+    + H(
+        f"bad query: INSERT INTO payment (card, email, token) VALUES ('{SECRETS['sql-card']}', '{SECRETS['sql-email']}', "
+        f"'{SECRETS['sql-token']}')",
+        logger="odoo.sql_db",
+        t="03:20:03,000",
+    )
     + f"    AND note = '{SECRETS['sql-continued']}'\n"
-    + "ERROR: duplicate key value violates unique constraint \"res_partner_email_uniq\"\n"
+    + 'ERROR: duplicate key value violates unique constraint "res_partner_email_uniq"\n'
     + f"DETAIL:  Key (email)=({SECRETS['detail-email']}) already exists.\n"
     + H("bad query: UPDATE res_partner SET x = 1", logger="odoo.sql_db", t="03:20:04,000")
     + f"DETAIL:  Failing row contains (7, {SECRETS['detail-row']}, null).\n"
@@ -88,11 +112,18 @@ LOG = (
     + f"db_password = {SECRETS['db-password']}\nwebhook_token = {SECRETS['webhook-token']}\n"
     + H(f"Payment provider said no: key {SECRETS['stripe-key']}, card {SECRETS['card-in-message']}", t="03:20:06,000")
     + H(f"Request rejected, Cookie: session_id={SECRETS['session-cookie']}", logger="odoo.http", t="03:20:07,000")
-    + H(f"Webhook failed: slack {SECRETS['slack-token']} google {SECRETS['google-key']} "
+    + H(
+        f"Webhook failed: slack {SECRETS['slack-token']} google {SECRETS['google-key']} "
         f'payload {{"client_secret": "{SECRETS["client-secret"]}", "csrf_token": "{SECRETS["csrf-token"]}", '
-        f'"refresh_token": "{SECRETS["refresh-token"]}"}}', t="03:20:08,000")
-    + H(f"Login failed for db:{SECRETS['database']} login:{SECRETS['email']}", level="WARNING",
-        logger="odoo.addons.base.models.res_users", t="03:20:09,000")
+        f'"refresh_token": "{SECRETS["refresh-token"]}"}}',
+        t="03:20:08,000",
+    )
+    + H(
+        f"Login failed for db:{SECRETS['database']} login:{SECRETS['email']}",
+        level="WARNING",
+        logger="odoo.addons.base.models.res_users",
+        t="03:20:09,000",
+    )
 )
 
 
@@ -135,7 +166,9 @@ def _check_times(value: object, key: str = "") -> int:
         return sum(_check_times(v, k) for k, v in value.items())
     if isinstance(value, list):
         return sum(_check_times(v, key) for v in value)
-    if isinstance(value, str) and (re.match(r"\d{4}-\d\d-\d\d[T ]", value) or key in ("time", "start", "end", "first_timestamp", "last_timestamp")):
+    if isinstance(value, str) and (
+        re.match(r"\d{4}-\d\d-\d\d[T ]", value) or key in ("time", "start", "end", "first_timestamp", "last_timestamp")
+    ):
         datetime.fromisoformat(value)
         checked += 1
     return checked
@@ -176,9 +209,29 @@ def test_watch_lines_jsonl_and_hooks_leak_nothing(tmp_path):
     log = write_log(tmp_path, LOG)
     jsonl, hook = tmp_path / "f.jsonl", tmp_path / "hook.txt"
     proc = subprocess.run(
-        [sys.executable, "-m", "logsleuth", "watch", log, "--from-start", "--timeout", "2", "--redact", "--min-severity", "info",
-         "--jsonl", str(jsonl), "--on-finding", f"cat >> {hook}; env | grep LOGSLEUTH_ >> {hook}", "--report-format", "json"],
-        capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "logsleuth",
+            "watch",
+            log,
+            "--from-start",
+            "--timeout",
+            "2",
+            "--redact",
+            "--min-severity",
+            "info",
+            "--jsonl",
+            str(jsonl),
+            "--on-finding",
+            f"cat >> {hook}; env | grep LOGSLEUTH_ >> {hook}",
+            "--report-format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert jsonl.read_text().count("\n") >= 3 and hook.exists()
     assert _leaks(proc.stdout + proc.stderr + jsonl.read_text() + hook.read_text()) == []
@@ -188,22 +241,34 @@ def test_watch_lines_jsonl_and_hooks_leak_nothing(tmp_path):
 
 def test_redactor_rules_one_by_one():
     r = Redactor({"acme_prod"})
-    assert r.text("at 2025-10-18 03:20:01,204 and 2025-10-18T03:20:01.204 and 10:11:12") == \
-        "at 2025-10-18 03:20:01,204 and 2025-10-18T03:20:01.204 and 10:11:12"
+    assert (
+        r.text("at 2025-10-18 03:20:01,204 and 2025-10-18T03:20:01.204 and 10:11:12")
+        == "at 2025-10-18 03:20:01,204 and 2025-10-18T03:20:01.204 and 10:11:12"
+    )
     assert r.text("KeyError: 'sale.order'") == "KeyError: 'sale.order'"
-    assert r.text("odoo.addons.base.models.res_users_apikeys: API key created") == \
-        "odoo.addons.base.models.res_users_apikeys: API key created"
+    assert (
+        r.text("odoo.addons.base.models.res_users_apikeys: API key created")
+        == "odoo.addons.base.models.res_users_apikeys: API key created"
+    )
     assert r.text("bad query: SELECT 1 WHERE a = 'x'") == "bad query: SELECT 1 WHERE a = '***'"
-    assert r.lines(["2025-10-18 03:20:01,204 1 ERROR ? odoo.sql_db: bad query: SELECT", "WHERE b = 'y'",
-                    "2025-10-18 03:20:02,204 1 INFO ? odoo: 'kept'"]) == \
-        ["2025-10-18 03:20:01,204 1 ERROR ? odoo.sql_db: bad query: SELECT", "WHERE b = '***'",
-         "2025-10-18 03:20:02,204 1 INFO ? odoo: 'kept'"]
+    assert r.lines(
+        [
+            "2025-10-18 03:20:01,204 1 ERROR ? odoo.sql_db: bad query: SELECT",
+            "WHERE b = 'y'",
+            "2025-10-18 03:20:02,204 1 INFO ? odoo: 'kept'",
+        ]
+    ) == [
+        "2025-10-18 03:20:01,204 1 ERROR ? odoo.sql_db: bad query: SELECT",
+        "WHERE b = '***'",
+        "2025-10-18 03:20:02,204 1 INFO ? odoo: 'kept'",
+    ]
 
 
 CONTROL_LOG = (
     H("Odoo version 17.0", level="INFO", logger="odoo", db="?", t="03:20:00,000")
     + H("Payment failed: bell\x07 vt\x0b ff\x0c soh\x01 esc\x1b[31m del\x7f c1\x85 end", t="03:20:01,000")
-    + TB + "ValueError: bad\x01 \x0b byte\x0c\n"
+    + TB
+    + "ValueError: bad\x01 \x0b byte\x0c\n"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 

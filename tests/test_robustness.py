@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli, write_log
+from helpers import records_of, run_cli, write_log
 from logsleuth.cli import main
 from logsleuth.findings import Engine
-from logsleuth.patterns import load_patterns
 from logsleuth.lifetimes import LifetimeTracker
-from helpers import records_of
+from logsleuth.patterns import load_patterns
 
 HEADER = "2025-01-01 10:00:00,000 1 INFO ? odoo: Odoo version 17.0 \n"
 
@@ -31,15 +30,23 @@ def test_empty_file(tmp_path, capsys):
 
 def test_nul_bytes_and_mixed_encodings(tmp_path, capsys):
     path = tmp_path / "odoo.log"
-    path.write_bytes(b"\x00" * 4096 + HEADER.encode() + "2025-01-01 10:00:01,000 1 ERROR ? odoo.http: caf\xe9 \xff\n".encode("latin-1")
-                     + "2025-01-01 10:00:02,000 1 ERROR ? odoo.http: café ☕\n".encode())
+    path.write_bytes(
+        b"\x00" * 4096
+        + HEADER.encode()
+        + "2025-01-01 10:00:01,000 1 ERROR ? odoo.http: caf\xe9 \xff\n".encode("latin-1")
+        + "2025-01-01 10:00:02,000 1 ERROR ? odoo.http: café ☕\n".encode()
+    )
     code, out, err = run(["analyze", str(path), "-f", "json"], capsys)
     data = json.loads(out)
     assert code == 0 and err == "" and data["summary"]["errors"] == 2 and data["lifetimes"][0]["version"] == "17.0"
 
 
 def test_timestamps_going_backwards(tmp_path, capsys):
-    text = HEADER + "2024-12-31 23:59:59,000 1 ERROR ? odoo.http: earlier clock \n" + "2025-01-01 10:00:05,000 1 INFO ? odoo.service.server: Initiating shutdown \n"
+    text = (
+        HEADER
+        + "2024-12-31 23:59:59,000 1 ERROR ? odoo.http: earlier clock \n"
+        + "2025-01-01 10:00:05,000 1 INFO ? odoo.service.server: Initiating shutdown \n"
+    )
     code, out, _ = run(["analyze", write_log(tmp_path, text), "-f", "json"], capsys)
     (lt,) = json.loads(out)["lifetimes"]
     assert code == 0 and lt["end_reason"] == "shutdown" and lt["end_line"] == 3
@@ -53,10 +60,12 @@ def test_huge_line_and_no_newline_stay_bounded(tmp_path):
         fh.write(b"2025-01-01 10:00:01,000 1 ERROR ? odoo.http: " + b"A" * (50 * 1024 * 1024) + b"\n")
         fh.write(b"x" * (20 * 1024 * 1024))  # and a last line without newline
     # VmHWM, not ru_maxrss: the latter is inherited through fork+exec from the (large) test process
-    code = ("import re, runpy, sys; sys.argv=['logsleuth','analyze',%r,'-f','json','-o',%r]\n"
-            "try:\n    runpy.run_module('logsleuth', run_name='__main__')\nexcept SystemExit as e:\n    rc = e.code\n"
-            "hwm = int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
-            "print(hwm // 1024, rc)") % (str(path), str(tmp_path / "r.json"))
+    code = (  # noqa: UP031 - the script quotes with %r
+        "import re, runpy, sys; sys.argv=['logsleuth','analyze',%r,'-f','json','-o',%r]\n"
+        "try:\n    runpy.run_module('logsleuth', run_name='__main__')\nexcept SystemExit as e:\n    rc = e.code\n"
+        "hwm = int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+        "print(hwm // 1024, rc)"
+    ) % (str(path), str(tmp_path / "r.json"))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     rss_mb, rc = proc.stdout.split()
     assert rc == "0", proc.stderr
@@ -96,8 +105,12 @@ def test_internal_errors_are_one_line(monkeypatch, tmp_path, capsys):
 def test_ctrl_c_exits_130_without_partial_output(tmp_path):
     """Interrupted while reading a pipe that is still being written: deterministic timing."""
     out = tmp_path / "report.json"
-    proc = subprocess.Popen([sys.executable, "-m", "logsleuth", "analyze", "-", "-f", "json", "-o", str(out)],
-                            stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logsleuth", "analyze", "-", "-f", "json", "-o", str(out)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = '2025-01-01 10:00:00,000 7 INFO db werkzeug: 10.0.0.1 - - [01/Jan/2025 10:00:00] "GET /web HTTP/1.1" 200 - 3 0.001 0.002\n'
     proc.stdin.write(HEADER + line * 1000)
     proc.stdin.flush()

@@ -12,8 +12,12 @@ import pytest
 from contract import SCHEMA as CONTRACT
 from helpers import CORPUS_GENERATED, CORPUS_REAL, ROOT, SAMPLES, run_cli
 
-LOGS = sorted((ROOT / "tests" / "corpus" / "real").glob("*.log")) + sorted(CORPUS_REAL.glob("*.log")) \
-    + sorted(CORPUS_GENERATED.glob("*.log")) + sorted(SAMPLES.glob("*.log"))
+LOGS = (
+    sorted((ROOT / "tests" / "corpus" / "real").glob("*.log"))
+    + sorted(CORPUS_REAL.glob("*.log"))
+    + sorted(CORPUS_GENERATED.glob("*.log"))
+    + sorted(SAMPLES.glob("*.log"))
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +65,11 @@ def test_the_schema_is_strict(schema: dict, capsys):
     code, out, _ = run_cli(["analyze", str(SAMPLES / "seed_ai_brain_odoo18.log"), "-f", "json"], capsys)
     data = json.loads(out)
     jsonschema.validate(data, schema)
-    for broken in ({**data, "extra": 1}, {**data, "findings": [{**data["findings"][0], "severity": "urgent"}]},
-                   {**data, "lifetimes": [{**data["lifetimes"][0], "end_reason": "vanished"}]}):
+    for broken in (
+        {**data, "extra": 1},
+        {**data, "findings": [{**data["findings"][0], "severity": "urgent"}]},
+        {**data, "lifetimes": [{**data["lifetimes"][0], "end_reason": "vanished"}]},
+    ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(broken, schema)
 
@@ -81,10 +88,18 @@ def test_renderers_see_only_the_report_model():
     for path in sorted((ROOT / "logsleuth" / "render").glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
             for name in names:
                 if name.startswith("logsleuth"):
-                    assert name == "logsleuth.model" or name.startswith("logsleuth.render"), f"{path.name} imports {name}"
+                    assert name == "logsleuth.model" or name.startswith("logsleuth.render"), (
+                        f"{path.name} imports {name}"
+                    )
 
 
 def test_the_model_is_frozen(capsys):

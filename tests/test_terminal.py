@@ -15,7 +15,6 @@ import struct
 import subprocess
 import sys
 import termios
-from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
@@ -34,8 +33,15 @@ def in_pty(args: list[str], columns: int, rows: int = 50, **env_extra: str) -> t
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "TERM")}
     env.update({"TERM": "xterm-256color", **env_extra})
-    proc = subprocess.Popen([sys.executable, "-m", "logsleuth", *args], stdin=slave, stdout=slave, stderr=slave,
-                            env=env, close_fds=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logsleuth", *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+        cwd=ROOT,
+    )
     os.close(slave)
     chunks: list[bytes] = []
     try:
@@ -57,8 +63,13 @@ def in_pty(args: list[str], columns: int, rows: int = 50, **env_extra: str) -> t
 
 
 def seed_commands() -> list[str]:
-    out = subprocess.run([sys.executable, "-m", "logsleuth", "analyze", SEED, "-f", "json"], capture_output=True, text=True,
-                         cwd=ROOT, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "logsleuth", "analyze", SEED, "-f", "json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
     return [v for rc in json.loads(out)["root_causes"] for v in rc["verify"]]
 
 
@@ -115,13 +126,25 @@ def test_no_color_in_a_terminal(commands):
 def test_columns_decides_when_piped_and_force_color(commands):
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     for columns in (80, 100, 132):
-        out = subprocess.run([sys.executable, "-m", "logsleuth", "analyze", SEED], capture_output=True, text=True, cwd=ROOT,
-                             env={**env, "COLUMNS": str(columns)}).stdout
+        out = subprocess.run(
+            [sys.executable, "-m", "logsleuth", "analyze", SEED],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**env, "COLUMNS": str(columns)},
+        ).stdout
         assert not ANSI.search(out)
         check_fits(out, columns, commands)
-        assert max(cell_len(x) for x in out.splitlines() if not x.startswith("   $ ")) > columns - 5, "uses the width given"
-    out = subprocess.run([sys.executable, "-m", "logsleuth", "analyze", SEED], capture_output=True, text=True, cwd=ROOT,
-                         env={**env, "COLUMNS": "90", "FORCE_COLOR": "1"}).stdout
+        assert max(cell_len(x) for x in out.splitlines() if not x.startswith("   $ ")) > columns - 5, (
+            "uses the width given"
+        )
+    out = subprocess.run(
+        [sys.executable, "-m", "logsleuth", "analyze", SEED],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**env, "COLUMNS": "90", "FORCE_COLOR": "1"},
+    ).stdout
     assert COLOUR.search(out)
     check_fits(ANSI.sub("", out), 90, commands)
 
@@ -146,7 +169,12 @@ def many_lifetimes() -> str:
         text += H(day, pid, "HTTP service (werkzeug) running on 0.0.0.0:8069")
         if i == 4:
             text += H(day, pid, "Initiating shutdown")
-            text += H(day, pid, '127.0.0.1 - - [01/Mar/2025 10:00:00] "GET /web HTTP/1.1" 200 - 3 0.01 0.02', logger="werkzeug")
+            text += H(
+                day,
+                pid,
+                '127.0.0.1 - - [01/Mar/2025 10:00:00] "GET /web HTTP/1.1" 200 - 3 0.01 0.02',
+                logger="werkzeug",
+            )
         elif i != 7:  # lifetime 8 has no end marker: a newer process follows it (an end the log does not explain)
             text += H(day, pid, "Initiating shutdown")
     return text
@@ -168,7 +196,12 @@ def test_many_lifetimes_become_a_summary(tmp_path, capsys, monkeypatch):
 def test_human_durations():
     from logsleuth.render.plan import human_duration
 
-    assert [human_duration(x) for x in (4.44, 192, 3 * 3600 + 7 * 60, 187357.1)] == ["4.4s", "3m 12s", "3h 07m", "2d 4h"]
+    assert [human_duration(x) for x in (4.44, 192, 3 * 3600 + 7 * 60, 187357.1)] == [
+        "4.4s",
+        "3m 12s",
+        "3h 07m",
+        "2d 4h",
+    ]
 
 
 def test_progress_bar_only_for_large_inputs_on_a_terminal(tmp_path, monkeypatch):
@@ -197,22 +230,42 @@ def save_screenshot(ansi_text: str, columns: int) -> None:
     from rich.text import Text
 
     ARTIFACTS.mkdir(exist_ok=True)
-    console = Console(record=True, width=columns, force_terminal=True, color_system="truecolor", file=open(os.devnull, "w"))
+    console = Console(
+        record=True, width=columns, force_terminal=True, color_system="truecolor", file=open(os.devnull, "w")
+    )
     for line in ansi_text.split("\n"):  # a long command wraps on screen, as a terminal shows it
         console.print(Text.from_ansi(line, no_wrap=False, overflow="fold"))
     svg = ARTIFACTS / f"terminal-{columns}.svg"
     console.save_svg(str(svg), title=f"logsleuth analyze — {columns} columns")
     assert svg.stat().st_size > 10000
-    chromium = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+    chromium = next(
+        (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None
+    )
     if chromium is None:
         return
     profile = ARTIFACTS / ".chromium-profile"
     shot = ARTIFACTS / f"terminal-{columns}.png"
     size = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg.read_text(encoding="utf-8"))
     width, height = (int(float(x)) + 1 for x in size.groups()) if size else (1000, 2600)
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={profile}", f"--window-size={width},{height}", f"--screenshot={shot}", svg.as_uri()],
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            f"--window-size={width},{height}",
+            f"--screenshot={shot}",
+            svg.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     shutil.rmtree(profile, ignore_errors=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

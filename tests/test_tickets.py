@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli, SAMPLES, write_log
+from helpers import SAMPLES, run_cli, write_log
 from logsleuth.redact import Redactor
 
 SEED = str(SAMPLES / "seed_ai_brain_odoo18.log")
@@ -21,7 +21,14 @@ SEED = str(SAMPLES / "seed_ai_brain_odoo18.log")
 run = run_cli
 
 
-def H(msg: str, level: str = "ERROR", logger: str = "odoo.http", pid: int = 42, db: str = "acme_prod", t: str = "10:00:01,000") -> str:
+def H(
+    msg: str,
+    level: str = "ERROR",
+    logger: str = "odoo.http",
+    pid: int = 42,
+    db: str = "acme_prod",
+    t: str = "10:00:01,000",
+) -> str:
     return f"2025-03-01 {t} {pid} {level} {db} {logger}: {msg} \n"
 
 
@@ -39,13 +46,21 @@ SECRETS = {
 
 SECRET_LOG = (
     H("Odoo version 17.0", level="INFO", logger="odoo", db="?", t="10:00:00,000")
-    + H(f'{SECRETS["ip"]} - - [01/Mar/2025 10:00:01] "GET /web/login?redirect=%2Fweb&password={SECRETS["password"]}&token={SECRETS["token"]} HTTP/1.1" 500 - 3 0.01 0.02', level="INFO", logger="werkzeug")
+    + H(
+        f'{SECRETS["ip"]} - - [01/Mar/2025 10:00:01] "GET /web/login?redirect=%2Fweb&password={SECRETS["password"]}&token={SECRETS["token"]} HTTP/1.1" 500 - 3 0.01 0.02',
+        level="INFO",
+        logger="werkzeug",
+    )
     + H("Exception during request handling.")
     + "Traceback (most recent call last):\n"
     + f'  File "/home/{SECRETS["user"]}/odoo/custom/acme_sync/models/sync.py", line 12, in push\n'
     + f'    requests.post("https://api:{SECRETS["urlpass"]}@sync.acme-corp.com/v1", headers={{"Authorization": "Bearer {SECRETS["apikey"]}"}})\n'
     + f"ValueError: push failed for {SECRETS['email']} (session_id={SECRETS['session']}) from {SECRETS['ip']} on database {SECRETS['db']}\n"
-    + H(f"Login failed for db:{SECRETS['db']} login:{SECRETS['email']} from {SECRETS['ip']}", level="WARNING", logger="odoo.addons.base.models.res_users")
+    + H(
+        f"Login failed for db:{SECRETS['db']} login:{SECRETS['email']} from {SECRETS['ip']}",
+        level="WARNING",
+        logger="odoo.addons.base.models.res_users",
+    )
 )
 
 
@@ -68,7 +83,9 @@ def test_redaction_is_consistent_and_keeps_loopback():
 
 def test_redaction_also_covers_ci_outputs(tmp_path, capsys):
     junit = tmp_path / "j.xml"
-    code, out, _ = run(["ci", write_log(tmp_path, SECRET_LOG), "--redact", "--junit", str(junit), "--annotations", "github"], capsys)
+    code, out, _ = run(
+        ["ci", write_log(tmp_path, SECRET_LOG), "--redact", "--junit", str(junit), "--annotations", "github"], capsys
+    )
     assert code == 1
     for secret in SECRETS.values():
         assert secret not in out and secret not in junit.read_text()
@@ -76,12 +93,18 @@ def test_redaction_also_covers_ci_outputs(tmp_path, capsys):
 
 HOSTILE = (
     H("Odoo version 17.0", level="INFO", logger="odoo", db="?", t="10:00:00,000")
-    + H('Payment failed: <script>alert("x")</script> <img src=x onerror=alert(1)> | col | ``` [bold red]RED[/bold red] [link=http://evil]click[/link]')
+    + H(
+        'Payment failed: <script>alert("x")</script> <img src=x onerror=alert(1)> | col | ``` [bold red]RED[/bold red] [link=http://evil]click[/link]'
+    )
     + "Traceback (most recent call last):\n"
     + '  File "/mnt/extra-addons/shop/controllers/main.py", line 5, in pay\n'
     + "    raise ValueError(note)\n"
     + 'ValueError: <iframe src="javascript:alert(1)"></iframe> ](javascript:alert(2)) \x07\x1b]0;pwned\x07 & &amp; |||\n'
-    + H("Card declined [bold red]RED[/bold red] for </pre><script>alert(3)</script>", level="CRITICAL", logger="odoo.addons.shop.models.pay")
+    + H(
+        "Card declined [bold red]RED[/bold red] for </pre><script>alert(3)</script>",
+        level="CRITICAL",
+        logger="odoo.addons.shop.models.pay",
+    )
 )
 
 
@@ -108,7 +131,12 @@ def test_html_escapes_everything(tmp_path, capsys):
 def test_markdown_cannot_be_broken_or_injected(tmp_path, capsys):
     code, out, _ = run(["analyze", write_log(tmp_path, HOSTILE), "-f", "markdown"], capsys)
     prose = re.sub(r"^(`{3,})[^\n]*\n.*?^\1$", "", out, flags=re.M | re.S)  # code blocks render as code
-    assert "<script" not in prose and "<iframe" not in prose and "<img" not in prose and not re.search(r"(?<!\\)\]\(javascript", prose)
+    assert (
+        "<script" not in prose
+        and "<iframe" not in prose
+        and "<img" not in prose
+        and not re.search(r"(?<!\\)\]\(javascript", prose)
+    )
     counts: dict[int, set[int]] = {}
     block = 0
     for line in prose.splitlines():
@@ -148,8 +176,13 @@ def _chromium() -> str | None:
     found = _find_chromium()
     if found is None and os.environ.get("CI") and os.geteuid() == 0 and shutil.which("apt-get"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run("apt-get update -qq && apt-get install -y -qq chromium", shell=True, env=env,
-                       capture_output=True, timeout=900)
+        subprocess.run(
+            "apt-get update -qq && apt-get install -y -qq chromium",
+            shell=True,
+            env=env,
+            capture_output=True,
+            timeout=900,
+        )
         found = _find_chromium()
     return found
 
@@ -157,20 +190,36 @@ def _chromium() -> str | None:
 CHROMIUM = _chromium()
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no headless Chromium here (apt-get install chromium); in CI the test setup installs it as root")
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no headless Chromium here (apt-get install chromium); in CI the test setup installs it as root",
+)
 def test_seed_html_report_renders_in_headless_chromium(tmp_path, capsys):
     page = tmp_path / "seed.html"
     code, _, _ = run(["analyze", SEED, "-f", "html", "-o", str(page)], capsys)
     assert code == 0
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
     dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert len(re.findall(r'<rect class="lifetime-bar', dom.stdout)) == 3
     assert 'class="failure-marker"' in dom.stdout and 'class="shutdown-window"' in dom.stdout
     shot = tmp_path / "seed-report.png"
-    subprocess.run([CHROMIUM, *flags, "--window-size=1280,1600", f"--screenshot={shot}", page.as_uri()],
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        [CHROMIUM, *flags, "--window-size=1280,1600", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20000
     artifacts = Path(__file__).resolve().parent.parent / ".test-artifacts"
     artifacts.mkdir(exist_ok=True)

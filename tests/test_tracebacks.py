@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helpers import SAMPLES
-from logsleuth.tracebacks import classify, Frame, imported_module, parse_traceback
+from logsleuth.tracebacks import Frame, classify, imported_module, parse_traceback
 
 SEED = SAMPLES / "seed_ai_brain_odoo18.log"
 
@@ -39,37 +39,44 @@ def test_seed_import_chain_and_culprit():
 
 
 def test_culprit_when_the_addon_raises_itself():
-    tb = parse_traceback([
-        "Traceback (most recent call last):",
-        '  File "/srv/odoo/odoo/odoo/modules/module.py", line 384, in load_openerp_module',
-        "    __import__(qualname)",
-        '  File "/srv/odoo/custom_addons/ai_brain/models/vector_pool.py", line 20, in <module>',
-        "    _register_shutdown_hook()",
-        '  File "/srv/odoo/custom_addons/ai_brain/models/vector_pool.py", line 17, in _register_shutdown_hook',
-        '    raise RuntimeError("can\'t register atexit after shutdown")',
-        "RuntimeError: can't register atexit after shutdown",
-    ])
+    tb = parse_traceback(
+        [
+            "Traceback (most recent call last):",
+            '  File "/srv/odoo/odoo/odoo/modules/module.py", line 384, in load_openerp_module',
+            "    __import__(qualname)",
+            '  File "/srv/odoo/custom_addons/ai_brain/models/vector_pool.py", line 20, in <module>',
+            "    _register_shutdown_hook()",
+            '  File "/srv/odoo/custom_addons/ai_brain/models/vector_pool.py", line 17, in _register_shutdown_hook',
+            '    raise RuntimeError("can\'t register atexit after shutdown")',
+            "RuntimeError: can't register atexit after shutdown",
+        ]
+    )
     assert tb.culprit().line == 17 and tb.culprit().imports is None
 
 
 def test_multiline_exception_message_and_direct_cause():
-    tb = parse_traceback([
-        "Traceback (most recent call last):",
-        '  File "/a/odoo/tools/convert.py", line 698, in _tag_root',
-        "    f(rec)",
-        "ValueError: inner",
-        "",
-        "The above exception was the direct cause of the following exception:",
-        "",
-        "Traceback (most recent call last):",
-        '  File "/a/odoo/tools/convert.py", line 700, in parse',
-        "    raise ParseError(msg) from e",
-        "odoo.tools.convert.ParseError: while parsing /x/views.xml:3",
-        'Field "loyalty_tier" does not exist in model "res.partner"',
-    ])
+    tb = parse_traceback(
+        [
+            "Traceback (most recent call last):",
+            '  File "/a/odoo/tools/convert.py", line 698, in _tag_root',
+            "    f(rec)",
+            "ValueError: inner",
+            "",
+            "The above exception was the direct cause of the following exception:",
+            "",
+            "Traceback (most recent call last):",
+            '  File "/a/odoo/tools/convert.py", line 700, in parse',
+            "    raise ParseError(msg) from e",
+            "odoo.tools.convert.ParseError: while parsing /x/views.xml:3",
+            'Field "loyalty_tier" does not exist in model "res.partner"',
+        ]
+    )
     assert tb.blocks[0].link == "cause"
     assert tb.exception_type == "odoo.tools.convert.ParseError"
-    assert tb.exception_message.splitlines() == ["while parsing /x/views.xml:3", 'Field "loyalty_tier" does not exist in model "res.partner"']
+    assert tb.exception_message.splitlines() == [
+        "while parsing /x/views.xml:3",
+        'Field "loyalty_tier" does not exist in model "res.partner"',
+    ]
 
 
 def test_classification_rules():
@@ -99,6 +106,7 @@ def test_imported_module():
 
 def _tb(*files: str):
     from logsleuth.tracebacks import parse_traceback
+
     lines = ["Traceback (most recent call last):"]
     for f in files:
         lines += [f'  File "{f}", line 1, in <module>', "    from . import x"]
@@ -108,16 +116,26 @@ def _tb(*files: str):
 
 def test_addon_from_another_installation_is_named():
     from logsleuth.tracebacks import foreign_addons
-    tb = _tb("/home/dev/odoo/odoo/service/server.py", "/home/dev/odoo/odoo/modules/module.py",
-             "/usr/lib/python3/dist-packages/odoo/addons/web/__init__.py")
-    assert foreign_addons(tb) == [("web", "/usr/lib/python3/dist-packages/odoo/addons/web/__init__.py", "/home/dev/odoo/odoo")]
-    own = _tb("/home/dev/odoo/odoo/service/server.py", "/home/dev/odoo/odoo/addons/web/__init__.py",
-              "/home/dev/odoo/addons/sale/__init__.py")
+
+    tb = _tb(
+        "/home/dev/odoo/odoo/service/server.py",
+        "/home/dev/odoo/odoo/modules/module.py",
+        "/usr/lib/python3/dist-packages/odoo/addons/web/__init__.py",
+    )
+    assert foreign_addons(tb) == [
+        ("web", "/usr/lib/python3/dist-packages/odoo/addons/web/__init__.py", "/home/dev/odoo/odoo")
+    ]
+    own = _tb(
+        "/home/dev/odoo/odoo/service/server.py",
+        "/home/dev/odoo/odoo/addons/web/__init__.py",
+        "/home/dev/odoo/addons/sale/__init__.py",
+    )
     assert foreign_addons(own) == []
 
 
 def test_addons_paths_name_the_module_and_vendored_code_is_not_an_addon():
     from logsleuth.tracebacks import Frame, classify
+
     paths = ["/srv/custom_addons/repo1", "/usr/lib/python3/dist-packages/odoo/addons"]
     f = Frame("/srv/custom_addons/repo1/my_module/models/x.py", 1, "f")
     classify(f, paths)
@@ -129,6 +147,7 @@ def test_addons_paths_name_the_module_and_vendored_code_is_not_an_addon():
 
 def test_culprit_is_never_empty_when_the_import_chain_shows_an_addon():
     from logsleuth.tracebacks import parse_traceback
+
     lines = [
         "Traceback (most recent call last):",
         '  File "/opt/odoo/odoo/modules/module.py", line 385, in load_openerp_module',
@@ -147,32 +166,36 @@ def test_culprit_is_never_empty_when_the_import_chain_shows_an_addon():
 def test_an_ir_http_dispatch_override_on_the_request_path_is_not_the_culprit():
     """website's ``ir.http._dispatch`` wraps every request of its database: a websocket opened on an
     HTTP worker fails in ``bus``, not in website."""
-    tb = parse_traceback([
-        "Traceback (most recent call last):",
-        '  File "/root/odoo/addons/bus/websocket.py", line 818, in open_connection',
-        "    socket = request.httprequest._HTTPRequest__environ['socket']",
-        "KeyError: 'socket'",
-        "",
-        "The above exception was the direct cause of the following exception:",
-        "",
-        "Traceback (most recent call last):",
-        '  File "/root/odoo/odoo/http.py", line 1773, in dispatch',
-        "    return self.request.registry['ir.http']._dispatch(endpoint)",
-        '  File "/root/odoo/addons/website/models/ir_http.py", line 237, in _dispatch',
-        "    response = super()._dispatch(endpoint)",
-        '  File "/root/odoo/odoo/addons/base/models/ir_http.py", line 154, in _dispatch',
-        "    result = endpoint(**request.params)",
-        '  File "/root/odoo/addons/bus/websocket.py", line 830, in open_connection',
-        "    raise RuntimeError(",
-        "RuntimeError: Couldn't bind the websocket. Is the connection opened on the evented port (8072)?",
-    ])
+    tb = parse_traceback(
+        [
+            "Traceback (most recent call last):",
+            '  File "/root/odoo/addons/bus/websocket.py", line 818, in open_connection',
+            "    socket = request.httprequest._HTTPRequest__environ['socket']",
+            "KeyError: 'socket'",
+            "",
+            "The above exception was the direct cause of the following exception:",
+            "",
+            "Traceback (most recent call last):",
+            '  File "/root/odoo/odoo/http.py", line 1773, in dispatch',
+            "    return self.request.registry['ir.http']._dispatch(endpoint)",
+            '  File "/root/odoo/addons/website/models/ir_http.py", line 237, in _dispatch',
+            "    response = super()._dispatch(endpoint)",
+            '  File "/root/odoo/odoo/addons/base/models/ir_http.py", line 154, in _dispatch',
+            "    result = endpoint(**request.params)",
+            '  File "/root/odoo/addons/bus/websocket.py", line 830, in open_connection',
+            "    raise RuntimeError(",
+            "RuntimeError: Couldn't bind the websocket. Is the connection opened on the evented port (8072)?",
+        ]
+    )
     assert tb.culprit() is None and tb.raising_addon() == "bus"
-    raising = parse_traceback([
-        "Traceback (most recent call last):",
-        '  File "/root/odoo/odoo/http.py", line 1773, in dispatch',
-        "    return self.request.registry['ir.http']._dispatch(endpoint)",
-        '  File "/srv/custom_addons/my_gate/models/ir_http.py", line 12, in _dispatch',
-        '    raise UserError("closed")',
-        "odoo.exceptions.UserError: closed",
-    ])
+    raising = parse_traceback(
+        [
+            "Traceback (most recent call last):",
+            '  File "/root/odoo/odoo/http.py", line 1773, in dispatch',
+            "    return self.request.registry['ir.http']._dispatch(endpoint)",
+            '  File "/srv/custom_addons/my_gate/models/ir_http.py", line 12, in _dispatch',
+            '    raise UserError("closed")',
+            "odoo.exceptions.UserError: closed",
+        ]
+    )
     assert raising.culprit().module == "my_gate"

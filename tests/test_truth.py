@@ -26,10 +26,13 @@ def test_info_record_with_exc_info_keeps_its_traceback():
         '  File "/usr/lib/python3/dist-packages/odoo/addons/base/models/ir_attachment.py", line 110, in _file_read\n'
         "    with open(full_path, 'rb') as f:\n"
         "FileNotFoundError: [Errno 2] No such file or directory: '/x/filestore/db/d0/d0'\n"
-        "2024-01-01 10:00:01,000 7 INFO db werkzeug: 1.2.3.4 - - [x] \"GET /web HTTP/1.1\" 200 - 3 0.01 0.02\n"
+        '2024-01-01 10:00:01,000 7 INFO db werkzeug: 1.2.3.4 - - [x] "GET /web HTTP/1.1" 200 - 3 0.01 0.02\n'
     )
     recs = records_of(text)
-    assert [(r.kind, r.level, r.first_line, r.last_line) for r in recs] == [("record", "INFO", 1, 5), ("record", "INFO", 6, 6)]
+    assert [(r.kind, r.level, r.first_line, r.last_line) for r in recs] == [
+        ("record", "INFO", 1, 5),
+        ("record", "INFO", 6, 6),
+    ]
     assert recs[0].has_traceback
 
 
@@ -38,7 +41,11 @@ def test_info_tracebacks_of_a_real_log_are_not_console_output_nor_ci_errors(caps
     d = analyze(log, capsys)
     assert not [f for f in d["findings"] if f["kind"] == "unclassified-console-traceback"]
     code, out, _ = run_cli(["ci", log, "--allow-no-tests"], capsys)
-    errors = sum(1 for line in Path(log).read_text(errors="replace").splitlines() if re.match(r"\S+ \S+ \d+ (ERROR|CRITICAL) ", line))
+    errors = sum(
+        1
+        for line in Path(log).read_text(errors="replace").splitlines()
+        if re.match(r"\S+ \S+ \d+ (ERROR|CRITICAL) ", line)
+    )
     assert f"{errors} log record(s) at ERROR or above" in out
 
 
@@ -46,29 +53,39 @@ def test_lazy_registry_traceback_explains_the_module_failure_and_the_db_keyerror
     d = analyze(str(SAMPLES / "seed_ai_brain_odoo18.log"), capsys)
     (f,) = [f for f in d["findings"] if f["kind"] == "module-load-failure"]
     assert f["explained_by_line"] is not None and f["exception"]["type"] == "RuntimeError"
-    assert not [g for g in d["findings"] if (g["exception"] or {}).get("type") == "KeyError"
-                and (g["exception"] or {}).get("message") == "'ai_sam_db'"]
+    assert not [
+        g
+        for g in d["findings"]
+        if (g["exception"] or {}).get("type") == "KeyError" and (g["exception"] or {}).get("message") == "'ai_sam_db'"
+    ]
 
 
 def test_html_legend_names_only_the_end_reasons_drawn(tmp_path, capsys):
-    code, out, _ = run_cli(["analyze", str(CORPUS / "jacobsims214__odoo-gsm__log_odoo-server.log"), "--format", "html"], capsys)
+    code, out, _ = run_cli(
+        ["analyze", str(CORPUS / "jacobsims214__odoo-gsm__log_odoo-server.log"), "--format", "html"], capsys
+    )
     assert code == 0
-    legend = out[out.index('<p class="legend">'):].split("</p>", 1)[0]
+    legend = out[out.index('<p class="legend">') :].split("</p>", 1)[0]
     assert "crash" not in legend and "forced" not in legend
-    log = write_log(tmp_path, (
-        "2025-01-01 10:00:00,000 10 INFO ? odoo: Odoo version 17.0 \n"
-        "2025-01-01 10:00:01,000 10 INFO ? odoo.service.server: HTTP service (werkzeug) running on 0.0.0.0:8069 \n"
-        "Segmentation fault (core dumped)\n"
-        "2025-01-01 11:00:00,000 11 INFO ? odoo: Odoo version 17.0 \n"
-    ))
+    log = write_log(
+        tmp_path,
+        (
+            "2025-01-01 10:00:00,000 10 INFO ? odoo: Odoo version 17.0 \n"
+            "2025-01-01 10:00:01,000 10 INFO ? odoo.service.server: HTTP service (werkzeug) running on 0.0.0.0:8069 \n"
+            "Segmentation fault (core dumped)\n"
+            "2025-01-01 11:00:00,000 11 INFO ? odoo: Odoo version 17.0 \n"
+        ),
+    )
     code, out, _ = run_cli(["analyze", log, "--format", "html"], capsys)
-    legend = out[out.index('<p class="legend">'):].split("</p>", 1)[0]
+    legend = out[out.index('<p class="legend">') :].split("</p>", 1)[0]
     assert "ended by a crash" in legend and "forced" not in legend
 
 
 def test_scanner_junk_is_noise_and_the_backup_cron_is_first(capsys):
-    from helpers import CORPUS_REAL
     import pytest
+
+    from helpers import CORPUS_REAL
+
     log = CORPUS_REAL / "Metallerie__odoo16_metal__odoo-server.log"
     if not log.exists():
         pytest.skip("../shared/corpus/real is not beside the checkout")
@@ -98,3 +115,42 @@ def test_a_data_file_under_a_folder_with_spaces_names_its_addon(tmp_path, capsys
     )
     d = analyze(write_log(tmp_path, text), capsys)
     assert {f["module"] for f in d["findings"]} == {"material_registration"}
+
+
+def test_modules_not_loaded_follows_from_the_line_that_says_why(tmp_path, capsys):
+    """`Some modules are not loaded` says neither why nor that the code is missing: when the same
+    process said just before that the module's dependencies are unmet, that is the first thing to fix."""
+    text = (
+        "2024-11-13 20:58:32,900 1 INFO ? odoo: Odoo version 18.0 \n"
+        "2024-11-13 20:59:16,282 1 INFO db odoo.modules.graph: module agenda: Unmet dependencies: contacts, calendar \n"
+        "2024-11-13 20:59:16,983 1 ERROR db odoo.modules.loading: Some modules are not loaded, some dependencies or manifest may be missing: ['agenda'] \n"
+    )
+    d = analyze(write_log(tmp_path, text), capsys)
+    first = d["root_causes"][0]
+    assert 2 in first["evidence_lines"] and 3 in first["evidence_lines"]
+    assert [f["linked_to"] is not None for f in d["findings"] if f["line"] == 3] == [True]
+    alone = analyze(write_log(tmp_path, text.replace(text.splitlines(True)[1], ""), "alone.log"), capsys)
+    assert alone["root_causes"][0]["evidence_lines"] == [2] and alone["root_causes"][0]["severity"] == "high"
+
+
+def test_a_base_logger_names_no_culprit(tmp_path, capsys):
+    """``ir.model`` logs for every module: a missing model's module is not known from the line."""
+    log = write_log(
+        tmp_path,
+        (
+            "2024-01-01 10:00:00,000 7 INFO db odoo.modules.loading: 40 modules loaded in 1.20s, 0 queries\n"
+            "2024-01-01 10:00:01,000 7 ERROR db odoo.addons.base.models.ir_model: Missing model dms.dealer \n"
+            "2024-01-01 10:00:02,000 7 ERROR db odoo.addons.sale_custom.models.order: Sync failed\n"
+        ),
+    )
+    modules = {f["title"]: f["module"] for f in analyze(log, capsys)["findings"]}
+    assert modules["Model registered in the database has no code"] is None
+    assert "sale_custom" in modules.values()
+
+
+def test_a_low_finding_is_seen_not_failing_in_the_last_process():
+    from logsleuth.narrative import standing
+
+    assert "still failing in the last process" in standing("high", 1, True, 1, None)
+    low = standing("low", 1, True, 1, None)
+    assert "seen in the last process" in low and "failing" not in low

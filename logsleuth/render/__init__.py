@@ -5,7 +5,7 @@ Escaping for the target format lives in its renderer and nowhere else.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from logsleuth.model import Report
 

@@ -44,7 +44,7 @@ def relative(path: str, root: str | None) -> str:
     base_dir = root if root is not None else repository_root(os.getcwd())
     base = base_dir.replace("\\", "/").rstrip("/") + "/"
     if norm.startswith(base):
-        return norm[len(base):]
+        return norm[len(base) :]
     return _in_checkout(norm, base_dir) or norm
 
 
@@ -59,7 +59,9 @@ def _in_checkout(norm: str, base_dir: str) -> str | None:
         if (top / tail).is_file():
             return tail
         try:
-            nested = [p for p in top.glob(f"*/{tail}") if p.is_file() and not p.relative_to(top).parts[0].startswith(".")]
+            nested = [
+                p for p in top.glob(f"*/{tail}") if p.is_file() and not p.relative_to(top).parts[0].startswith(".")
+            ]
         except (OSError, ValueError):
             nested = []
         if len(nested) == 1:
@@ -72,12 +74,16 @@ def _items(report: Report, ci: CiResult, root: str | None) -> list[dict[str, obj
     if report.tests is not None:
         for case in report.tests.failing:
             first = case.message.splitlines()[0] if case.message else case.status
-            items.append({
-                "file": relative(case.file, root) if case.file else (relative(case.source, root) if case.source != "-" else "-"),
-                "line": case.file_line if case.file else case.line,
-                "title": f"{case.status.upper()}: {case.name}",
-                "message": f"{first}\n(log line {case.line})",
-            })
+            items.append(
+                {
+                    "file": relative(case.file, root)
+                    if case.file
+                    else (relative(case.source, root) if case.source != "-" else "-"),
+                    "line": case.file_line if case.file else case.line,
+                    "title": f"{case.status.upper()}: {case.name}",
+                    "message": f"{first}\n(log line {case.line})",
+                }
+            )
         if report.tests.crashed:
             items.append({"file": None, "line": None, "title": "Odoo test run crashed", "message": NO_END})
     for rec in ci.failing:
@@ -103,11 +109,13 @@ def gitlab(report: Report, ci: CiResult, root: str | None = None) -> str:
     issues = []
     for item in _items(report, ci, root):
         fingerprint = hashlib.sha256(f"{item['file']}:{item['line']}:{item['title']}".encode()).hexdigest()
-        issues.append({
-            "description": f"{item['title']}: {item['message']}",
-            "check_name": "logsleuth",
-            "fingerprint": fingerprint,
-            "severity": "major",
-            "location": {"path": item["file"] or "odoo.log", "lines": {"begin": item["line"] or 1}},
-        })
+        issues.append(
+            {
+                "description": f"{item['title']}: {item['message']}",
+                "check_name": "logsleuth",
+                "fingerprint": fingerprint,
+                "severity": "major",
+                "location": {"path": item["file"] or "odoo.log", "lines": {"begin": item["line"] or 1}},
+            }
+        )
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"

@@ -27,8 +27,10 @@ def render(report: Report, ci: CiResult) -> str:
     else:
         out.append("tests: no test run found in the log")
     if ci.failing_records:
-        out.append(f"log records at {ci.fail_on} or above: {ci.failing_records}"
-                   + (f" ({ci.ignored_records} more ignored)" if ci.ignored_records else ""))
+        out.append(
+            f"log records at {ci.fail_on} or above: {ci.failing_records}"
+            + (f" ({ci.ignored_records} more ignored)" if ci.ignored_records else "")
+        )
         for rec in ci.failing[:20]:
             out.append(f"  {rec.source}:{rec.line} {rec.level} {clean(rec.logger)}: {clean(rec.message[:300])}")
         if ci.failing_records > 20:

@@ -47,6 +47,7 @@ details { margin: 6px 0; } summary { cursor: pointer; color: var(--low); }
 END_COLOURS = {"crash": "#f0a8a8", "forced": "#f5c28a", "unknown": "#c9ccd1"}
 END_LABELS = {"crash": "ended by a crash", "forced": "forced to stop", "unknown": "ended, the log does not show why"}
 
+
 def e(text: object) -> str:
     return escape(str(text), quote=True)
 
@@ -54,12 +55,13 @@ def e(text: object) -> str:
 def _compressed_axis(points: list[float], x0: float, x1: float):
     """A time axis on which every interval between two events gets room in proportion to the
     log of its length: a 20-minute lifetime and a 4-second one are both visible."""
+    import itertools
     import math
 
     marks = sorted(set(points))
     if len(marks) < 2:
         return lambda v: (x0 + x1) / 2
-    widths = [0.4 + math.log1p(b - a) for a, b in zip(marks, marks[1:])]
+    widths = [0.4 + math.log1p(b - a) for a, b in itertools.pairwise(marks)]
     scale = (x1 - x0) / sum(widths)
     edges = [x0]
     for w in widths:
@@ -92,10 +94,15 @@ def _timeline(r: Report) -> str:
     ends = [pos(lt.end_epoch, lt.end_line) for lt in lts]
     width, left, right, row = 1000, 170, 20, 26
     height = 40 + row * len(lts)
-    x = _compressed_axis(starts + ends + [pos(lt.shutdown_epoch, lt.shutdown_line or 0) for lt in lts if lt.shutdown_line],
-                         left, width - right)
+    x = _compressed_axis(
+        starts + ends + [pos(lt.shutdown_epoch, lt.shutdown_line or 0) for lt in lts if lt.shutdown_line],
+        left,
+        width - right,
+    )
 
-    out = [f'<svg class="timeline" viewBox="0 0 {width} {height}" role="img" aria-label="Process lifetimes on a time axis">']
+    out = [
+        f'<svg class="timeline" viewBox="0 0 {width} {height}" role="img" aria-label="Process lifetimes on a time axis">'
+    ]
     marks_by_lt: dict[int, list] = {}
     windows = failures = False
     for f in r.findings:
@@ -111,18 +118,24 @@ def _timeline(r: Report) -> str:
         out.append(f'<text x="4" y="{y + 13}">{e(label)}</text>')
         cls = f"lifetime-bar {lt.end_reason}" if lt.end_reason in END_COLOURS else "lifetime-bar"
         tip = f"lifetime {lt.index}, PID {lt.pid}: lines {lt.start_line}-{lt.end_line}, {lt.start_logged} → {lt.end_logged}, {lt.end_reason}"
-        out.append(f'<rect class="{cls}" data-lifetime="{lt.index}" x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 3):.1f}" height="16" rx="2">'
-                   f"<title>{e(tip)}</title></rect>")
+        out.append(
+            f'<rect class="{cls}" data-lifetime="{lt.index}" x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 3):.1f}" height="16" rx="2">'
+            f"<title>{e(tip)}</title></rect>"
+        )
         if lt.shutdown_line is not None and not lt.early_marker:
             windows = True
             sx = x(pos(lt.shutdown_epoch, lt.shutdown_line))
-            out.append(f'<rect class="shutdown-window" x="{sx:.1f}" y="{y}" width="{max(x1 - sx, 3):.1f}" height="16">'
-                       f"<title>{e(f'shutdown window from line {lt.shutdown_line}: {lt.shutdown_marker}')}</title></rect>")
+            out.append(
+                f'<rect class="shutdown-window" x="{sx:.1f}" y="{y}" width="{max(x1 - sx, 3):.1f}" height="16">'
+                f"<title>{e(f'shutdown window from line {lt.shutdown_line}: {lt.shutdown_marker}')}</title></rect>"
+            )
         for o, f in marks_by_lt.get(lt.index, [])[:200]:
             failures = True
             mx = x(pos(o.epoch, o.line))
-            out.append(f'<circle class="failure-marker" data-finding="{e(f.id)}" cx="{mx:.1f}" cy="{y + 8}" r="4">'
-                       f"<title>{e(f'{f.id} line {o.line}: {f.title}')}</title></circle>")
+            out.append(
+                f'<circle class="failure-marker" data-finding="{e(f.id)}" cx="{mx:.1f}" cy="{y + 8}" r="4">'
+                f"<title>{e(f'{f.id} line {o.line}: {f.title}')}</title></circle>"
+            )
     axis = "time, gaps compressed" if by_time else "line number, gaps compressed"
     first = lts[0].start_logged if by_time else lts[0].start_line
     last = max(lts, key=lambda lt: lt.end_line).end_logged if by_time else max(lt.end_line for lt in lts)
@@ -132,9 +145,13 @@ def _timeline(r: Report) -> str:
     # the legend names only what this timeline shows
     legend = ['<span><i class="swatch" style="background:#8fb8ed"></i>lifetime</span>']
     for reason in sorted({lt.end_reason for lt in lts} & END_COLOURS.keys()):
-        legend.append(f'<span><i class="swatch" style="background:{END_COLOURS[reason]}"></i>{e(END_LABELS[reason])}</span>')
+        legend.append(
+            f'<span><i class="swatch" style="background:{END_COLOURS[reason]}"></i>{e(END_LABELS[reason])}</span>'
+        )
     if windows:
-        legend.append('<span><i class="swatch" style="background:#fff1c2;border:1px solid #9a6700"></i>shutdown window</span>')
+        legend.append(
+            '<span><i class="swatch" style="background:#fff1c2;border:1px solid #9a6700"></i>shutdown window</span>'
+        )
     if failures:
         legend.append('<span><i class="swatch" style="background:#b42318;border-radius:6px"></i>failure</span>')
     out.append('<p class="legend">' + "".join(legend) + "</p>")
@@ -145,15 +162,19 @@ def render(r: Report) -> str:
     p = plan(r)
     h: list[str] = []
     add = h.append
-    add("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
+    add('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">')
     add('<meta name="viewport" content="width=device-width, initial-scale=1">')
-    add("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">")
+    add(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+    )
     add(f"<title>logsleuth report — {e(', '.join(s.path for s in r.sources))}</title><style>{CSS}</style></head><body>")
     add("<h1>logsleuth report</h1>")
     src = ", ".join(f"<code>{e(s.path)}</code> ({s.lines} lines)" for s in r.sources)
     s = r.summary
-    add(f'<div class="meta">{src} · logsleuth {e(r.tool.version)} · {s.lifetimes} lifetimes · {s.errors} errors · '
-        f'{s.criticals} critical · {s.tracebacks} tracebacks · {e(s.first_timestamp)} → {e(s.last_timestamp)}</div>')
+    add(
+        f'<div class="meta">{src} · logsleuth {e(r.tool.version)} · {s.lifetimes} lifetimes · {s.errors} errors · '
+        f"{s.criticals} critical · {s.tracebacks} tracebacks · {e(s.first_timestamp)} → {e(s.last_timestamp)}</div>"
+    )
     ok = not r.root_causes or r.top_severity in ("info", "low")
     add(f'<h2>Verdict</h2><div class="verdict{" ok" if ok else ""}">{e(r.verdict)}</div>')
     add("<h2>Timeline</h2>" + _timeline(r))
@@ -169,12 +190,16 @@ def render(r: Report) -> str:
             add(f'<li><span class="step">{e(step.step)}</span> {e(where)}<code>{e(step.detail)}</code></li>')
         add("</ol>")
     if r.root_causes:
-        add("<h2>Root causes</h2><table><tr><th>#</th><th>root cause</th><th>severity</th><th>category</th><th>impact</th>"
-            "<th>confidence</th><th>evidence (lines)</th></tr>")
+        add(
+            "<h2>Root causes</h2><table><tr><th>#</th><th>root cause</th><th>severity</th><th>category</th><th>impact</th>"
+            "<th>confidence</th><th>evidence (lines)</th></tr>"
+        )
         for rc, ev in p.causes:
-            add(f"<tr><td>{rc.rank}</td><td>{e(rc.title)}</td><td><span class=\"sev sev-{e(rc.severity)}\">{e(rc.severity)}</span></td>"
-                f"<td>{e(rc.category)}</td><td>{e(rc.impact)}</td><td title=\"{e(rc.confidence_reason)}\">{e(rc.confidence)}</td>"
-                f"<td>{e(ev)}</td></tr>")
+            add(
+                f'<tr><td>{rc.rank}</td><td>{e(rc.title)}</td><td><span class="sev sev-{e(rc.severity)}">{e(rc.severity)}</span></td>'
+                f'<td>{e(rc.category)}</td><td>{e(rc.impact)}</td><td title="{e(rc.confidence_reason)}">{e(rc.confidence)}</td>'
+                f"<td>{e(ev)}</td></tr>"
+            )
         add("</table>")
     if p.proofs:
         add("<h2>Smoking guns</h2>")
@@ -186,15 +211,21 @@ def render(r: Report) -> str:
             lines = [f"{f.line}: {f.sample[0]}", *(f"… {x}" for x in (proof.exception, proof.again) if x)]
             add(f"<pre>{e(chr(10).join(lines))}</pre>")
             if len(f.sample) > 1:
-                add(f"<details><summary>Full record ({len(f.sample)} lines)</summary><pre>{e(chr(10).join(f.sample))}</pre></details>")
+                add(
+                    f"<details><summary>Full record ({len(f.sample)} lines)</summary><pre>{e(chr(10).join(f.sample))}</pre></details>"
+                )
     if r.notes:
         add("<h2>What the lines show</h2>")
         for n in r.notes:
             add(f'<div class="note {e(n.kind)}"><b>{e(n.kind)}</b>{e(n.text)}</div>')
     if p.requests:
-        add("<h2>Requests served inside a shutdown window</h2><table><tr><th>lifetime</th><th>PID</th><th>line</th><th>request</th><th>status</th></tr>")
+        add(
+            "<h2>Requests served inside a shutdown window</h2><table><tr><th>lifetime</th><th>PID</th><th>line</th><th>request</th><th>status</th></tr>"
+        )
         for q in p.requests:
-            add(f"<tr><td>{q.lifetime}</td><td>{q.request_pid}</td><td>{q.line}</td><td><code>{e(q.method + ' ' + q.path)}</code></td><td>{q.status}</td></tr>")
+            add(
+                f"<tr><td>{q.lifetime}</td><td>{q.request_pid}</td><td>{q.line}</td><td><code>{e(q.method + ' ' + q.path)}</code></td><td>{q.status}</td></tr>"
+            )
         add("</table>")
     if r.root_causes:
         add("<h2>Fixes, in priority order</h2>")
@@ -205,10 +236,15 @@ def render(r: Report) -> str:
         add("<h2>Verification</h2><ul>" + "".join(f"<li><code>{e(v)}</code></li>" for v in p.verification) + "</ul>")
     if r.tests is not None:
         t = r.tests
-        add(f"<h2>Tests</h2><p>{t.total} tests: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped"
-            + (" — <b>no end: the run crashed or was cut off</b>" if t.crashed else "") + "</p>")
+        add(
+            f"<h2>Tests</h2><p>{t.total} tests: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped"
+            + (" — <b>no end: the run crashed or was cut off</b>" if t.crashed else "")
+            + "</p>"
+        )
         for c in t.failing:
             where = f" — {c.file}:{c.file_line}" if c.file else ""
-            add(f"<details><summary>{e(c.status.upper())} {e(c.name)} (line {c.line}){e(where)}</summary><pre>{e(c.traceback or c.message)}</pre></details>")
+            add(
+                f"<details><summary>{e(c.status.upper())} {e(c.name)} (line {c.line}){e(where)}</summary><pre>{e(c.traceback or c.message)}</pre></details>"
+            )
     add("</body></html>\n")
     return "\n".join(h)

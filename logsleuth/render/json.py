@@ -21,7 +21,12 @@ def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def render(r: Report, ci: CiResult | None = None) -> str:
+def render(r: Report) -> str:
+    return dumps(report_dict(r))
+
+
+def render_ci(r: Report, ci: CiResult) -> str:
+    """``ci --format json``: the report and the verdict."""
     return dumps(report_dict(r, ci))
 
 

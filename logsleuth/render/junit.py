@@ -44,8 +44,12 @@ def render(report: Report, ci: CiResult) -> str:
             cls, _, method = case.name.rpartition(".")
             if case.unnamed:
                 cls, method = "", case.name
-            el = ET.SubElement(suite(module), "testcase", classname=x(f"odoo.addons.{module}.{cls}" if cls else module),
-                               name=x(method or case.name))
+            el = ET.SubElement(
+                suite(module),
+                "testcase",
+                classname=x(f"odoo.addons.{module}.{cls}" if cls else module),
+                name=x(method or case.name),
+            )
             if case.seconds is not None:
                 el.set("time", f"{case.seconds:.3f}")
                 times[module] = times.get(module, 0.0) + case.seconds

@@ -53,7 +53,12 @@ def render(r: Report) -> str:
         "",
     ]
     if r.lifetimes:
-        out += ["## Process lifetimes", "", "| " + " | ".join(LIFETIME_COLUMNS) + " |", "|---" * len(LIFETIME_COLUMNS) + "|"]
+        out += [
+            "## Process lifetimes",
+            "",
+            "| " + " | ".join(LIFETIME_COLUMNS) + " |",
+            "|---" * len(LIFETIME_COLUMNS) + "|",
+        ]
         out += ["| " + " | ".join(map(esc, row)) + " |" for row in p.lifetime_rows]
         out.append("")
     if r.cascade:
@@ -64,17 +69,26 @@ def render(r: Report) -> str:
             lines.append(f"{step.step:>11}  {where}{step.detail}")
         out += [fence("\n   ↓\n".join(lines)), ""]
     if r.root_causes:
-        out += ["## Root causes", "", "| # | Root cause | Severity | Category | Impact | Confidence | Evidence (lines) |",
-                "|---|---|---|---|---|---|---|"]
+        out += [
+            "## Root causes",
+            "",
+            "| # | Root cause | Severity | Category | Impact | Confidence | Evidence (lines) |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for rc, ev in p.causes:
-            out.append(f"| {rc.rank} | {esc(rc.title)} | **{rc.severity.upper()}** | {rc.category} | {esc(rc.impact)} | {rc.confidence} | {ev} |")
+            out.append(
+                f"| {rc.rank} | {esc(rc.title)} | **{rc.severity.upper()}** | {rc.category} | {esc(rc.impact)} | {rc.confidence} | {ev} |"
+            )
         out.append("")
     if p.proofs:
         out += ["## Smoking guns", ""]
         for proof in p.proofs:
             f = proof.finding
             also = f" (also {', '.join(proof.also)})" if proof.also else ""
-            out += [f"### {esc(f.id)}{esc(also)} · {esc(f.title)} — line {f.line}" + (f" (PID {f.pid})" if f.pid else ""), ""]
+            out += [
+                f"### {esc(f.id)}{esc(also)} · {esc(f.title)} — line {f.line}" + (f" (PID {f.pid})" if f.pid else ""),
+                "",
+            ]
             sample = [*f.sample[:1], *(f"… {x}" for x in (proof.exception, proof.again) if x)]
             out += [fence("\n".join(sample)), ""]
     if r.notes:
@@ -83,7 +97,12 @@ def render(r: Report) -> str:
             out.append(f"- **{n.kind}**: {esc(n.text)}")
         out.append("")
     if p.requests:
-        out += ["## Requests served inside a shutdown window", "", "| lifetime | PID | line | request | status |", "|---|---|---|---|---|"]
+        out += [
+            "## Requests served inside a shutdown window",
+            "",
+            "| lifetime | PID | line | request | status |",
+            "|---|---|---|---|---|",
+        ]
         for q in p.requests:
             out.append(f"| {q.lifetime} | {q.request_pid} | {q.line} | {esc(q.method + ' ' + q.path)} | {q.status} |")
         out.append("")
@@ -98,10 +117,17 @@ def render(r: Report) -> str:
         out.append("")
     if r.tests is not None:
         t = r.tests
-        out += ["## Tests", "", f"{t.total} tests: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped"
-                + (" — **no end: the run crashed or was cut off**" if t.crashed else ""), ""]
+        out += [
+            "## Tests",
+            "",
+            f"{t.total} tests: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped"
+            + (" — **no end: the run crashed or was cut off**" if t.crashed else ""),
+            "",
+        ]
         for c in t.failing:
-            out.append(f"- **{c.status.upper()}** {code(c.name)} ({esc(c.module)}), line {c.line}: {esc(c.message.splitlines()[0] if c.message else '')}"
-                       + (f" — {esc(c.file)}:{c.file_line}" if c.file else ""))
+            out.append(
+                f"- **{c.status.upper()}** {code(c.name)} ({esc(c.module)}), line {c.line}: {esc(c.message.splitlines()[0] if c.message else '')}"
+                + (f" — {esc(c.file)}:{c.file_line}" if c.file else "")
+            )
         out.append("")
     return "\n".join(out) + "\n"

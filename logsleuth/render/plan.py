@@ -21,7 +21,22 @@ SMOKING_GUNS = 8
 OCCURRENCE_LINES = 12
 """Lines of further occurrences named under a proof."""
 
-LIFETIME_COLUMNS = ("#", "PID", "workers", "start", "end", "duration", "version", "lines", "end reason", "shutdown line")
+SUMMARY_LIMIT = 8
+"""More lifetimes than this: the terminal report shows a summary and the lifetimes that matter;
+``lifetimes`` or ``--verbose`` the whole table."""
+
+LIFETIME_COLUMNS = (
+    "#",
+    "PID",
+    "workers",
+    "start",
+    "end",
+    "duration",
+    "version",
+    "lines",
+    "end reason",
+    "shutdown line",
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +73,7 @@ def human_duration(seconds: float) -> str:
     """``4.4s``, ``3m 12s``, ``5h 07m``, ``2d 4h``: as people read durations."""
     if seconds < 60:
         return f"{seconds:.1f}s"
-    s = int(round(seconds))
+    s = round(seconds)
     days, s = divmod(s, 86400)
     hours, s = divmod(s, 3600)
     minutes, s = divmod(s, 60)
@@ -73,10 +88,15 @@ def lifetime_row(lt: Lifetime, several_sources: bool) -> tuple[str, ...]:
     """A lifetime as every table shows it (``LIFETIME_COLUMNS``)."""
     workers = str(lt.worker_count) + (f" + gevent {', '.join(map(str, lt.gevent_pids))}" if lt.gevent_pids else "")
     return (
-        f"{lt.index} {lt.source}" if several_sources else str(lt.index), str(lt.pid), workers,
-        f"{lt.start_logged or '?'} (line {lt.start_line})", f"{lt.end_logged or '?'} (line {lt.end_line})",
+        f"{lt.index} {lt.source}" if several_sources else str(lt.index),
+        str(lt.pid),
+        workers,
+        f"{lt.start_logged or '?'} (line {lt.start_line})",
+        f"{lt.end_logged or '?'} (line {lt.end_line})",
         human_duration(lt.seconds) if lt.seconds is not None else "?",
-        (lt.version or "—") + ("" if lt.started_by_banner else " (no banner)"), str(lt.lines), lt.end_reason,
+        (lt.version or "—") + ("" if lt.started_by_banner else " (no banner)"),
+        str(lt.lines),
+        lt.end_reason,
         str(lt.shutdown_line or "—"),
     )
 
@@ -84,6 +104,19 @@ def lifetime_row(lt: Lifetime, several_sources: bool) -> tuple[str, ...]:
 def lifetime_rows(lifetimes: tuple[Lifetime, ...]) -> tuple[tuple[str, ...], ...]:
     several = len({lt.source for lt in lifetimes}) > 1
     return tuple(lifetime_row(lt, several) for lt in lifetimes)
+
+
+def lifetimes_that_matter(r: Report) -> list[Lifetime]:
+    """Lifetimes with failures, a crash, a forced stop, an end the log does not explain, or
+    requests served in their shutdown window."""
+    failing = {n for f in r.findings if f.severity in ("critical", "high", "medium") for n in f.lifetimes}
+    return [
+        lt
+        for lt in r.lifetimes
+        if lt.end_reason in ("crash", "forced", "unknown")
+        or lt.index in failing
+        or r.window_requests_total.get(lt.index)
+    ]
 
 
 def smoking_guns(r: Report, limit: int = SMOKING_GUNS) -> list[tuple[Finding, list[Finding]]]:
@@ -115,7 +148,8 @@ def plan(r: Report) -> Plan:
     for rc in r.root_causes:
         verification.update(dict.fromkeys(rc.verify))
     return Plan(
-        r, lifetime_rows(r.lifetimes),
+        r,
+        lifetime_rows(r.lifetimes),
         tuple(", ".join(map(str, rc.evidence_lines[:EVIDENCE_LINES])) for rc in r.root_causes),
         tuple(_proof(f, others) for f, others in smoking_guns(r)),
         r.shutdown_window_requests[:REQUESTS],

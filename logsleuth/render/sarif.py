@@ -22,7 +22,10 @@ RULES = {
     "odoo-test-failure": ("Odoo test failed", "An Odoo test (--test-enable) failed an assertion."),
     "odoo-test-error": ("Odoo test errored", "An Odoo test raised an unexpected exception."),
     "odoo-test-run-crashed": ("Odoo test run crashed", "The test run has no end: it crashed or was cut off."),
-    "odoo-log-record": ("Odoo log record fails the build", "A log record at or above the --fail-on level, not covered by an ignore rule."),
+    "odoo-log-record": (
+        "Odoo log record fails the build",
+        "A log record at or above the --fail-on level, not covered by an ignore rule.",
+    ),
     "odoo-no-tests": ("No Odoo test ran", "The log holds no test run (is --test-enable missing?)."),
 }
 
@@ -75,31 +78,51 @@ def render(report: Report, ci: CiResult, root: str | None = None) -> str:
         if t.crashed:
             results.append(_result("odoo-test-run-crashed", NO_END, log_path, None, "crash"))
     elif any("no test ran" in r for r in ci.reasons):
-        results.append(_result("odoo-no-tests", next(r for r in ci.reasons if "no test ran" in r), log_path, None, "no-tests"))
+        results.append(
+            _result("odoo-no-tests", next(r for r in ci.reasons if "no test ran" in r), log_path, None, "no-tests")
+        )
     for rec in ci.failing:
         path = relative(rec.source, root) if rec.source != "-" else "stdin"
-        results.append(_result("odoo-log-record", f"{rec.level} {rec.logger}: {rec.message}", path, rec.line,
-                               f"{rec.level}:{rec.logger}:{rec.message}"))
+        results.append(
+            _result(
+                "odoo-log-record",
+                f"{rec.level} {rec.logger}: {rec.message}",
+                path,
+                rec.line,
+                f"{rec.level}:{rec.logger}:{rec.message}",
+            )
+        )
     sarif = {
         "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "logsleuth",
-                "version": report.tool.version,
-                "informationUri": "https://pypi.org/project/odoo-logsleuth/",
-                "rules": [
-                    {"id": rid, "name": name.title().replace(" ", ""), "shortDescription": {"text": name},
-                     "fullDescription": {"text": full}, "defaultConfiguration": {"level": "error"}}
-                    for rid, (name, full) in RULES.items()
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "logsleuth",
+                        "version": report.tool.version,
+                        "informationUri": "https://pypi.org/project/odoo-logsleuth/",
+                        "rules": [
+                            {
+                                "id": rid,
+                                "name": name.title().replace(" ", ""),
+                                "shortDescription": {"text": name},
+                                "fullDescription": {"text": full},
+                                "defaultConfiguration": {"level": "error"},
+                            }
+                            for rid, (name, full) in RULES.items()
+                        ],
+                    }
+                },
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "exitCode": 1 if ci.failed else 0,
+                        "exitCodeDescription": "; ".join(ci.reasons) if ci.failed else "passed",
+                    }
                 ],
-            }},
-            "invocations": [{
-                "executionSuccessful": True,
-                "exitCode": 1 if ci.failed else 0,
-                "exitCodeDescription": "; ".join(ci.reasons) if ci.failed else "passed",
-            }],
-            "results": results,
-        }],
+                "results": results,
+            }
+        ],
     }
     return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"

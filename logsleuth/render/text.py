@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from logsleuth.model import Lifetime, Report
-from logsleuth.render.plan import LIFETIME_COLUMNS, lifetime_rows, plan
+from logsleuth.render.plan import LIFETIME_COLUMNS, SUMMARY_LIMIT, lifetime_rows, lifetimes_that_matter, plan
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -30,8 +30,6 @@ def T(text: object, style: str = "") -> Text:
 LIFETIME_DROP = ("shutdown line", "workers", "version", "lines", "end", "PID")
 """Columns given up first when the terminal is narrow (a dropped column beats a cut cell)."""
 ROOT_CAUSE_DROP = ("confidence", "category", "lines")
-SUMMARY_LIMIT = 8
-"""More lifetimes than this: the report shows a summary, ``lifetimes`` or ``--verbose`` the table."""
 
 
 def _word_width(text: str) -> int:
@@ -40,8 +38,14 @@ def _word_width(text: str) -> int:
     return max((cell_len(w) for w in text.split()), default=0)
 
 
-def fitted_table(title: str, headers: tuple[str, ...], rows: list[list[object]], width: int,
-                 drop: tuple[str, ...] = (), prefer: dict[str, int] | None = None) -> Table:
+def fitted_table(
+    title: str,
+    headers: tuple[str, ...],
+    rows: list[list[object]],
+    width: int,
+    drop: tuple[str, ...] = (),
+    prefer: dict[str, int] | None = None,
+) -> Table:
     """A table that fits ``width`` without cutting a word: columns named in ``drop`` are left out,
     in that order, until each column can be as wide as its longest word (``prefer`` asks more room
     for a column of prose); the room left is shared out by how much each column's text needs it."""
@@ -50,8 +54,10 @@ def fitted_table(title: str, headers: tuple[str, ...], rows: list[list[object]],
     prefer = prefer or {}
     plain = [[c.plain if isinstance(c, Text) else str(c) for c in row] for row in rows]
     least = [max([_word_width(headers[i])] + [_word_width(row[i]) for row in plain]) for i in range(len(headers))]
-    most = [max([cell_len(headers[i])] + [max((cell_len(x) for x in row[i].splitlines()), default=0) for row in plain])
-            for i in range(len(headers))]
+    most = [
+        max([cell_len(headers[i])] + [max((cell_len(x) for x in row[i].splitlines()), default=0) for row in plain])
+        for i in range(len(headers))
+    ]
     keep = list(range(len(headers)))
 
     def needed(cols: list[int]) -> int:
@@ -78,7 +84,8 @@ def fitted_table(title: str, headers: tuple[str, ...], rows: list[list[object]],
     for i in keep:
         table.add_column(headers[i], overflow="fold", width=widths[i] if sum(widths.values()) <= room else None)
     for row in rows:
-        table.add_row(*[row[i] if isinstance(row[i], Text) else T(row[i]) for i in keep])
+        cells: list[Text] = [cell if isinstance(cell := row[i], Text) else T(cell) for i in keep]
+        table.add_row(*cells)
     return table
 
 
@@ -87,31 +94,39 @@ def lifetime_table(lifetimes: tuple[Lifetime, ...], width: int, title: str = "Pr
     return fitted_table(title, LIFETIME_COLUMNS, [list(row) for row in lifetime_rows(lifetimes)], width, LIFETIME_DROP)
 
 
-def _lifetimes_that_matter(r: Report) -> list:
-    failing = {n for f in r.findings if f.severity in ("critical", "high", "medium") for n in f.lifetimes}
-    return [lt for lt in r.lifetimes
-            if lt.end_reason in ("crash", "forced", "unknown") or lt.index in failing or r.window_requests_total.get(lt.index)]
-
-
 def _lifetime_summary(r: Report, width: int, command: str) -> list:
     from collections import Counter
 
     counts = Counter(lt.end_reason for lt in r.lifetimes)
-    text = Text(f"{len(r.lifetimes)} process lifetimes: " + ", ".join(f"{n} {reason}" for reason, n in counts.most_common()) + ".\n")
-    matter = _lifetimes_that_matter(r)
-    text.append("The ones that matter (failures, crash, forced stop, an end the log does not explain, requests in a "
-                "shutdown window) are below; "
-                if matter else "None has failures, a crash, a forced stop, an unexplained end or requests in a shutdown window. ")
+    text = Text(
+        f"{len(r.lifetimes)} process lifetimes: "
+        + ", ".join(f"{n} {reason}" for reason, n in counts.most_common())
+        + ".\n"
+    )
+    matter = lifetimes_that_matter(r)
+    text.append(
+        "The ones that matter (failures, crash, forced stop, an end the log does not explain, requests in a "
+        "shutdown window) are below; "
+        if matter
+        else "None has failures, a crash, a forced stop, an unexplained end or requests in a shutdown window. "
+    )
     text.append("the full table: ")
-    parts: list = [Panel(text, title="Process lifetimes"), Text(clean(command), style="green", no_wrap=True, overflow="ignore")]
+    parts: list = [
+        Panel(text, title="Process lifetimes"),
+        Text(clean(command), style="green", no_wrap=True, overflow="ignore"),
+    ]
     if matter:
         shown = matter[:SUMMARY_LIMIT]
-        title = f"{len(matter)} lifetime(s) that matter" + (f" (first {len(shown)})" if len(shown) < len(matter) else "")
+        title = f"{len(matter)} lifetime(s) that matter" + (
+            f" (first {len(shown)})" if len(shown) < len(matter) else ""
+        )
         parts.append(lifetime_table(tuple(shown), width, title))
     return parts
 
 
-def print_report(console: Console, r: Report, verbose: bool = False, lifetimes_command: str = "logsleuth lifetimes FILE") -> None:
+def print_report(
+    console: Console, r: Report, verbose: bool = False, lifetimes_command: str = "logsleuth lifetimes FILE"
+) -> None:
     """The terminal report, most important first: the verdict and the ranked root causes, then
     the cascade, the lifetimes (a summary when there are many), notes, fixes and tests. Commands
     to paste are printed unwrapped (``soft_wrap``), so a narrow terminal never breaks one."""
@@ -119,10 +134,27 @@ def print_report(console: Console, r: Report, verbose: bool = False, lifetimes_c
     p = plan(r)
     console.print(Panel(T(r.verdict), title="Verdict", border_style="bold"))
     if r.root_causes:
-        rows = [[str(rc.rank), T(rc.severity.upper(), SEVERITY_STYLE[rc.severity]), rc.category, T(rc.title), rc.confidence, ev]
-                for rc, ev in p.causes]
-        console.print(fitted_table("Root causes", ("#", "severity", "category", "root cause", "confidence", "lines"), rows, width,
-                                   ROOT_CAUSE_DROP, prefer={"root cause": 32, "lines": 9}))
+        rows = [
+            [
+                str(rc.rank),
+                T(rc.severity.upper(), SEVERITY_STYLE[rc.severity]),
+                rc.category,
+                T(rc.title),
+                rc.confidence,
+                ev,
+            ]
+            for rc, ev in p.causes
+        ]
+        console.print(
+            fitted_table(
+                "Root causes",
+                ("#", "severity", "category", "root cause", "confidence", "lines"),
+                rows,
+                width,
+                ROOT_CAUSE_DROP,
+                prefer={"root cause": 32, "lines": 9},
+            )
+        )
     if r.cascade:
         text = Text()
         for i, step in enumerate(r.cascade):
@@ -159,7 +191,9 @@ def print_report(console: Console, r: Report, verbose: bool = False, lifetimes_c
             line += " — no end: the run crashed or was cut off"
         text = Text(line + "\n")
         for c in t.failing:
-            text.append(f"{c.status.upper()} {clean(c.name)} (line {c.line}) {clean(c.message.splitlines()[0] if c.message else '')}\n")
+            text.append(
+                f"{c.status.upper()} {clean(c.name)} (line {c.line}) {clean(c.message.splitlines()[0] if c.message else '')}\n"
+            )
         console.print(Panel(text, title="Tests"))
 
 

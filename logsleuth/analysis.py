@@ -99,7 +99,7 @@ class Pipeline:
         self.result.window = window if window is not None and window.active else None
         self.extra = stages or []
         self.window = window if window is not None and window.active else None
-        self.in_window = WindowFilter(window) if self.window is not None else None
+        self.in_window = WindowFilter(self.window) if self.window is not None else None
         self.select = selection if selection is not None and selection.active else None
         self.stream = -1
         self.tracker = LifetimeTracker()

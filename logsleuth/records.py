@@ -21,7 +21,7 @@ from typing import Any
 from logsleuth.sources import Source, read_blocks, read_lines
 
 try:
-    from logsleuth import _core
+    from logsleuth import _core  # type: ignore[attr-defined]  # compiled, no stub: its surface is four names
 except ImportError:  # pragma: no cover - a source checkout without the built extension
     _core = None  # type: ignore[assignment]
 

@@ -27,8 +27,12 @@ class Request:
     timestamp: str | None = None
 
 
-def _num(text: str | None, kind: type) -> int | float | None:
-    return None if text in (None, "-") else kind(text)
+def _int(text: str | None) -> int | None:
+    return None if text is None or text == "-" else int(text)
+
+
+def _float(text: str | None) -> float | None:
+    return None if text is None or text == "-" else float(text)
 
 
 def parse_request(
@@ -46,8 +50,8 @@ def parse_request(
         m.group("method"),
         m.group("path"),
         int(m.group("status")),
-        _num(m.group("qc"), int),
-        _num(m.group("qt"), float),
-        _num(m.group("pt"), float),  # type: ignore[arg-type]
+        _int(m.group("qc")),
+        _float(m.group("qt")),
+        _float(m.group("pt")),
         timestamp,
     )

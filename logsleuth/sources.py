@@ -69,7 +69,7 @@ class Source:
         """Open the raw byte stream, decompressing by magic bytes."""
         if self.path == "-":
             raw: BinaryIO = self._stdin or sys.stdin.buffer
-            buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+            buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]
         else:
             try:
                 buffered = open(self.path, "rb")
@@ -94,9 +94,9 @@ class Source:
 try:  # ISA-L inflates gzip about three times faster than zlib (benchmarks/README.md)
     from isal import isal_zlib as _inflater
 
-    _INFLATE_ERRORS: tuple[type[Exception], ...] = (_inflater.error,)
+    _INFLATE_ERRORS: tuple[type[Exception], ...] = (_inflater.error,)  # type: ignore[assignment]
 except ImportError:  # pragma: no cover - platforms without an isal wheel
-    _inflater = zlib  # type: ignore[assignment]
+    _inflater = zlib  # type: ignore[misc]
     _INFLATE_ERRORS = ()
 
 
@@ -327,7 +327,7 @@ def read_bounded_line(readline: Callable[[int], bytes], source: Source) -> bytes
     return raw
 
 
-DAMAGE_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, *_INFLATE_ERRORS)
+DAMAGE_ERRORS: tuple[type[Exception], ...] = (OSError, EOFError, zlib.error, lzma.LZMAError, *_INFLATE_ERRORS)
 
 
 def note_damage(source: Source, exc: BaseException) -> None:

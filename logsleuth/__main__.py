@@ -1,5 +1,5 @@
 """Allow ``python -m logsleuth``."""
 
-from logsleuth.cli import main
+from logsleuth.cli.app import main
 
 main()

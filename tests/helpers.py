@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from logsleuth.records import Record, parse_records
-from logsleuth.sources import Source
+from logsleuth.reading.records import Record, parse_records
+from logsleuth.reading.sources import Source
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -39,7 +39,7 @@ def write_log(tmp_path: Path, text: str, name: str = "odoo.log") -> str:
 
 def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
     """Run the command line in-process: exit code, stdout, stderr."""
-    from logsleuth.cli import main
+    from logsleuth.cli.app import main
 
     with pytest.raises(SystemExit) as done:
         main(args)

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from helpers import SAMPLES
-from logsleuth.cli import main
+from logsleuth.cli.app import main
 
 SEED = str(SAMPLES / "seed_ai_brain_odoo18.log")
 

@@ -14,12 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contract import SCHEMA
-from logsleuth.analysis import scan
-from logsleuth.patterns import load_patterns
-from logsleuth.records import parse_records
+from logsleuth.analysis.patterns import load_patterns
+from logsleuth.analysis.pipeline import scan
+from logsleuth.reading.records import parse_records
+from logsleuth.reading.sources import Source
 from logsleuth.render.json import report_dict
-from logsleuth.report import build_report
-from logsleuth.sources import Source
+from logsleuth.report.build import build_report
 
 pytestmark = pytest.mark.slow  # about two minutes: the whole suite (CI) runs it, `-m "not slow"` does not
 

@@ -149,7 +149,7 @@ def test_a_base_logger_names_no_culprit(tmp_path, capsys):
 
 
 def test_a_low_finding_is_seen_not_failing_in_the_last_process():
-    from logsleuth.narrative import standing
+    from logsleuth.report.narrative import standing
 
     assert "still failing in the last process" in standing("high", 1, True, 1, None)
     low = standing("low", 1, True, 1, None)

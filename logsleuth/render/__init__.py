@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from logsleuth.model import Report
+from logsleuth.report.model import Report
 
 Renderer = Callable[[Report], str]
 

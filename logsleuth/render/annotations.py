@@ -16,7 +16,7 @@ import json
 import os
 from pathlib import Path
 
-from logsleuth.model import NO_END, CiResult, Report
+from logsleuth.report.model import NO_END, CiResult, Report
 
 
 def escape_data(text: str) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from logsleuth.model import CiResult, Report
 from logsleuth.render.text import clean
+from logsleuth.report.model import CiResult, Report
 
 
 def render(report: Report, ci: CiResult) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from html import escape
 
-from logsleuth.model import Report
 from logsleuth.render.plan import LIFETIME_COLUMNS, plan
+from logsleuth.report.model import Report
 
 CSS = """
 :root { --fg:#1f2328; --muted:#59636e; --line:#d1d9e0; --bg:#fff; --soft:#f6f8fa; --crit:#b42318; --high:#d1242f;

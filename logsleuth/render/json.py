@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from logsleuth.model import CiResult, Report, to_json
+from logsleuth.report.model import CiResult, Report, to_json
 
 
 def report_dict(r: Report, ci: CiResult | None = None) -> dict[str, Any]:

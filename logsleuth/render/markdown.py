@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from logsleuth.model import Report
 from logsleuth.render.plan import LIFETIME_COLUMNS, plan
+from logsleuth.report.model import Report
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]|#!~])")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from logsleuth.model import Finding, Lifetime, Report, RootCause, WindowRequest
+from logsleuth.report.model import Finding, Lifetime, Report, RootCause, WindowRequest
 
 REQUESTS = 50
 """Requests served inside a shutdown window listed in a report (the notes give the total)."""

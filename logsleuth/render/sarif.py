@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from logsleuth.model import NO_END, CiResult, Report
 from logsleuth.render.annotations import relative
+from logsleuth.report.model import NO_END, CiResult, Report
 
 RULES = {
     "odoo-test-failure": ("Odoo test failed", "An Odoo test (--test-enable) failed an assertion."),

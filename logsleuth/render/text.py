@@ -12,8 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from logsleuth.model import Lifetime, Report
 from logsleuth.render.plan import LIFETIME_COLUMNS, SUMMARY_LIMIT, lifetime_rows, lifetimes_that_matter, plan
+from logsleuth.report.model import Lifetime, Report
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}

@@ -1,0 +1,1 @@
+"""Analysis: records become lifetimes, requests, test runs and findings (a scan)."""

@@ -1,0 +1,661 @@
+"""The rule engine: match records against patterns and group repeats into findings.
+
+Besides matching, the engine does the correlation that needs the stream order: a
+"Couldn't load module X" record waits for the later traceback of the same PID that imports X
+(Odoo logs the two apart), and symptoms link to the latest earlier finding they follow from.
+Everything kept is bounded: one finding per fingerprint, capped occurrence lists.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from logsleuth.analysis.bounds import DistinctCounter
+from logsleuth.analysis.lifetimes import Lifetime
+from logsleuth.analysis.patterns import REGEX_BUDGET_PER_RECORD, REGEX_RUN_BUDGET, REGEX_TIMEOUT, Pattern
+from logsleuth.analysis.tracebacks import Frame, Traceback, classify, parse_traceback
+from logsleuth.reading.records import Record, Wants, logger_regex
+
+MAX_OCCURRENCES = 1000
+MAX_FINDINGS = 2000
+"""Distinct findings kept per run; past it a new failure is counted (``omitted``), not kept."""
+MAX_FINDINGS_PER_PATTERN = 200
+"""Distinct findings kept per pattern: a flood of unclassified errors leaves room for the rest."""
+MAX_PENDING_PIDS = 10000
+"""PIDs the correlation maps (awaiting a traceback, a request, an orphan symptom) keep at once."""
+MAX_SAMPLE_LINES = 400
+AWAIT_RECORDS = 2000
+"""How many later records may pass before a module failure stops waiting for its traceback."""
+ORPHAN_RECORDS = 5
+"""How many records later a cause may still claim a symptom logged just before it."""
+
+_MASK_NUMBERS = re.compile(r"\d+")
+_MASK_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\b0x[0-9a-f]+\b")
+_TB_MARK = "Traceback (most recent call last):"
+
+
+@dataclass
+class Wait:
+    """A failure waiting for the traceback of its PID that explains it."""
+
+    finding: Finding
+    since: int
+    module: str
+    stream: int
+    linked: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Occurrence:
+    source: str
+    line: int
+    last_line: int
+    pid: int | None
+    lifetime: Lifetime | None
+    seq: int
+    timestamp: str | None
+    in_shutdown: bool
+
+
+@dataclass
+class ExceptionInfo:
+    type: str | None
+    message: str
+    source: str | None
+    line: int | None
+
+
+@dataclass
+class Finding:
+    pattern: Pattern
+    key: tuple[Any, ...]
+    values: dict[str, str]
+    module: str | None
+    first: Occurrence
+    sample: list[str]
+    traceback: Traceback | None = None
+    exception: ExceptionInfo | None = None
+    culprit: Frame | None = None
+    explained_by: tuple[str, int, int] | None = None
+    """The record whose traceback explains this failure: source, first and last line."""
+    trigger_request: tuple[str, int, str] | None = None
+    occurrences: list[Occurrence] = field(default_factory=list)
+    count: int = 0
+    linked_to: Finding | None = None
+    linked: list[Finding] = field(default_factory=list)
+    id: str = ""
+    message: str = ""
+    last: Occurrence = field(init=False)
+    """The latest occurrence (the list of occurrences is capped)."""
+
+    def __post_init__(self) -> None:
+        self.last = self.first
+
+    def first_message(self) -> str:
+        return self.message
+
+    @property
+    def in_shutdown_window(self) -> bool:
+        """Strict: every occurrence followed a shutdown marker of its own process."""
+        return bool(self.occurrences) and all(o.in_shutdown for o in self.occurrences)
+
+    @property
+    def severity(self) -> str:
+        if self.pattern.shutdown_severity and self.in_shutdown_window:
+            return self.pattern.shutdown_severity
+        return self.pattern.severity
+
+    def context(self) -> dict[str, Any]:
+        """Values for the pattern's templates."""
+        ctx: dict[str, Any] = dict(self.values)
+        ctx.setdefault("module", self.module)
+        ctx["source"] = self.first.source
+        ctx["line"] = self.first.line
+        ctx["pid"] = self.first.pid
+        ctx["count"] = self.count
+        ctx["logger_name"] = self.values.get("_logger")
+        ctx.setdefault("db", self.values.get("_db"))
+        if self.exception:
+            ctx.setdefault("exception_type", self.exception.type)
+            ctx.setdefault("exception", f"{self.exception.type}: {self.exception.message}".strip(": "))
+        if self.culprit:
+            ctx.setdefault("culprit_file", self.culprit.file)
+            ctx.setdefault("culprit_line", self.culprit.line)
+            ctx.setdefault("culprit_code", self.culprit.code)
+            ctx.setdefault("imports", self.culprit.imports)
+        return ctx
+
+
+def _search(rx: Any, text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return rx.search(text, timeout=REGEX_TIMEOUT)
+    except TimeoutError:
+        return None
+
+
+class RegexBudget:
+    """Regex time per pattern over the whole run (``REGEX_RUN_BUDGET``); a pattern that times
+    out or spends it is disabled for the rest of the run, with one warning on stderr."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+        self.disabled: set[str] = set()
+        self.records = 0
+        """Records fed so far: the budget grows with the log."""
+
+    def search(self, p: Pattern, rx: Any, text: str | None) -> Any:
+        if text is None or p.id in self.disabled:
+            return None
+        spent = self.spent.get(p.id, 0.0)
+        budget = REGEX_RUN_BUDGET + REGEX_BUDGET_PER_RECORD * self.records
+        start = time.perf_counter()
+        try:
+            return rx.search(text, timeout=min(REGEX_TIMEOUT, max(budget - spent, 0.001)))
+        except TimeoutError:
+            self.disable(p, f"a regex ran longer than {REGEX_TIMEOUT:g} s on one record")
+            return None
+        finally:
+            spent += time.perf_counter() - start
+            self.spent[p.id] = spent
+            if spent > budget and p.id not in self.disabled:
+                self.disable(
+                    p, f"its regexes used their budget for the run ({spent:.1f} s over {self.records} records)"
+                )
+
+    def disable(self, p: Pattern, why: str) -> None:
+        self.disabled.add(p.id)
+        sys.stderr.write(f"logsleuth: warning: pattern {p.id} disabled for the rest of the run: {why} ({p.path})\n")
+
+
+class Engine:
+    """Matches each record once against the patterns its logger and level admit."""
+
+    def __init__(self, patterns: list[Pattern]) -> None:
+        self.patterns = [p for p in patterns if not p.fallback]
+        self.fallbacks = [p for p in patterns if p.fallback]
+        self.findings: dict[tuple[Any, ...], Finding] = {}
+        self._bits = {id(p): 1 << i if i < 128 else 0 for i, p in enumerate(self.patterns + self.fallbacks)}
+        """Each pattern's bit in Record.may_match (0: past what the prefilter covers, always tried)."""
+        self._candidates: dict[tuple[Any, ...], tuple[list[Pattern], list[Pattern]]] = {}
+        self._awaiting: dict[tuple[int, int], Wait] = {}
+        self._pending_request: dict[tuple[int, int], Finding] = {}
+        self._latest: dict[tuple[int, str], Finding] = {}
+        """The latest finding of each pattern, per stream: a symptom follows from a cause of its own log."""
+        self._orphans: dict[tuple[int, int], tuple[Finding, int]] = {}
+        self._stream = 0
+        self._seq = 0
+        self.tracebacks = 0
+        self.budget = RegexBudget()
+        self.per_pattern: dict[str, int] = {}
+        self.omitted = DistinctCounter()
+        """Distinct failures past MAX_FINDINGS / MAX_FINDINGS_PER_PATTERN (counted, not kept)."""
+        self.omitted_records = 0
+        self.changed_pids: list[int] | None = None
+        """PIDs that started or stopped awaiting their failed request, when the pipeline asks
+        (a list, see Pipeline.sync_routine)."""
+
+    @property
+    def wants(self) -> Wants:
+        """Records some pattern may match (the compiled core rules out messages its regex cannot
+        match; a record in a run has no traceback) and CRITICAL ones (the detail of a module
+        failure); a process awaiting its failed request is held apart by ``awaits_request``."""
+        loggers = tuple(
+            (
+                p.levels,
+                logger_regex(exact=p.logger)
+                if p.logger is not None
+                else logger_regex(prefix=p.logger_prefix)
+                if p.logger_prefix is not None
+                else "",
+                p.message.pattern if p.message is not None else None,
+            )
+            for p in self.patterns + self.fallbacks
+            if p.raw is None and not p.needs_traceback
+        )
+        return Wants(levels=frozenset({"CRITICAL"}), loggers=loggers)
+
+    @property
+    def prefilter(self) -> list[tuple[list[str], str | None]]:
+        """Per pattern (bit i of Record.may_match: self.patterns + self.fallbacks), the regexes
+        it searches the message with, and the one it searches the record's text with."""
+        return [
+            (
+                [rx.pattern for rx in (p.message, p.raw) if rx is not None],
+                p.text.pattern if p.text is not None else None,
+            )
+            for p in self.patterns + self.fallbacks
+        ]
+
+    def awaits_request(self, stream: int, pid: int) -> bool:
+        return (stream, pid) in self._pending_request
+
+    def feed_routine(self, run) -> None:
+        """Records in a run match no pattern; they count towards the regex budget."""
+        self.budget.records += run.count
+
+    def candidates(self, rec: Record, has_tb: bool) -> tuple[list[Pattern], list[Pattern]]:
+        """The patterns that admit the record's logger, level and kind, and that the compiled
+        prefilter lets through (``Record.may_match``)."""
+        mask = rec.may_match
+        key = (rec.logger, rec.level, rec.kind, has_tb, mask)
+        found = self._candidates.get(key)
+        if found is None:
+            if len(self._candidates) > 20000:
+                self._candidates.clear()
+            bits = self._bits
+            found = (
+                [
+                    p
+                    for p in self.patterns
+                    if p.admits(rec.logger, rec.level, rec.kind, has_tb)
+                    and (mask is None or bits[id(p)] & mask or not bits[id(p)])
+                ],
+                [
+                    p
+                    for p in self.fallbacks
+                    if p.admits(rec.logger, rec.level, rec.kind, has_tb)
+                    and (mask is None or bits[id(p)] & mask or not bits[id(p)])
+                ],
+            )
+            self._candidates[key] = found
+        return found
+
+    def feed(self, rec: Record, lt: Lifetime | None, seq: int, stream: int = 0) -> list[Finding]:
+        """Match one record; returns the findings it contributed to. Correlation keys are
+        (stream, PID): a rotated set is one stream, so a failure logged at the end of
+        ``odoo.log.1`` is still explained by the traceback at the top of ``odoo.log``."""
+        self._stream = stream
+        self._seq = seq
+        self.budget.records += 1
+        has_tb = rec.has_traceback
+        if rec.logger == "werkzeug" and self._pending_request and rec.pid is not None:
+            waiting = self._pending_request.pop((self._stream, rec.pid), None)
+            if waiting is not None:
+                if self.changed_pids is not None:
+                    self.changed_pids.append(rec.pid)
+            if waiting is not None and waiting.trigger_request is None:
+                waiting.trigger_request = (rec.source, rec.first_line, rec.message)
+        primary, fallback = self.candidates(rec, has_tb)
+        if not primary and not fallback and not has_tb:
+            self._maybe_detail(rec)
+            return []
+        tb = None
+        if has_tb:
+            self.tracebacks += 1
+            lines, first = rec.body
+            tb = parse_traceback(lines, first, lt.addons_paths if lt else ())
+        if not has_tb and self._maybe_detail(rec):
+            return []
+        text: list[str] = []
+        matched = [(p, v) for p in primary if (v := self._match(p, rec, tb, text)) is not None]
+        if not matched:
+            matched = [(p, v) for p in fallback if (v := self._match(p, rec, tb, text)) is not None]
+        matched.sort(key=lambda pv: pv[0].role != "cause")
+        occ = Occurrence(
+            rec.source,
+            rec.first_line,
+            rec.last_line,
+            rec.pid,
+            lt,
+            seq,
+            rec.timestamp,
+            lt.shutdown_before(seq) if lt is not None else False,
+        )
+        out = [f for p, v in matched if (f := self._record(p, v, rec, occ, tb, stream)) is not None]
+        if tb is not None and rec.pid is not None:
+            self._explain(rec, tb, out, seq)
+            if out and rec.logger and rec.logger.endswith(".http") and out[0].trigger_request is None:
+                # the access line werkzeug logs next for this process is the failed request
+                if (self._stream, rec.pid) not in self._pending_request:
+                    _bounded_set(self._pending_request, (self._stream, rec.pid), out[0])
+                    if self.changed_pids is not None:
+                        self.changed_pids.append(rec.pid)
+        _link_record(out)
+        return out
+
+    def _maybe_detail(self, rec: Record) -> bool:
+        """≤16 logs the import error's text as a second CRITICAL record right after
+        "Couldn't load module X": it is the exception message of that failure."""
+        if not self._awaiting or rec.pid is None:
+            return False
+        waiting = self._awaiting.get((self._stream, rec.pid))
+        if waiting is None:
+            return False
+        finding = waiting.finding
+        if (
+            rec.level == "CRITICAL"
+            and self._seq - waiting.since <= 2
+            and rec.logger == finding.values.get("_logger")
+            and not finding.pattern.message.search(rec.message)
+        ):
+            if finding.exception is None:
+                finding.exception = ExceptionInfo(None, rec.message, rec.source, rec.first_line)
+            return True
+        return False
+
+    def _match(self, p: Pattern, rec: Record, tb: Traceback | None, text: list[str]) -> dict[str, str] | None:
+        """Values of the named groups when ``p`` matches ``rec``; ``text`` caches the record text."""
+        if p.id in self.budget.disabled:
+            return None
+        _search = functools.partial(self.budget.search, p)
+        values: dict[str, str] = {}
+        for rx in (p.message, p.raw):
+            if rx is not None:
+                m = _search(rx, rec.message)
+                if m is None:
+                    return None
+                values.update({k: v for k, v in m.groupdict().items() if v is not None})
+        if p.text is not None:
+            if not text:
+                text.append(rec.text)
+            m = _search(p.text, text[0])
+            if m is None:
+                return None
+            values.update({k: v for k, v in m.groupdict().items() if v is not None})
+        if p.needs_traceback:
+            if tb is None or not self._match_traceback(p, tb, values):
+                return None
+        values["_logger"] = rec.logger or ""
+        values["_db"] = rec.db or ""
+        return values
+
+    def _match_traceback(self, p: Pattern, tb: Traceback, values: dict[str, str]) -> bool:
+        _search = functools.partial(self.budget.search, p)
+        if p.exception_type is not None or p.exception_message is not None:
+            for block in reversed(tb.blocks):
+                mt = _search(p.exception_type, block.type or "") if p.exception_type is not None else True
+                mm = _search(p.exception_message, block.message) if p.exception_message is not None else True
+                if mt and mm:
+                    for m in (mt, mm):
+                        if m is not True:
+                            values.update({k: v for k, v in m.groupdict().items() if v is not None})
+                    values["exception_type"] = block.type or ""
+                    values["exception"] = f"{block.type}: {block.message}".strip(": ")
+                    break
+            else:
+                return False
+        if p.culprit_imports is not None:
+            culprit = tb.culprit()
+            if culprit is None or culprit.func != "<module>":
+                return False
+            m = _search(p.culprit_imports, culprit.imports)
+            if not m:
+                return False
+            values.update({k: v for k, v in m.groupdict().items() if v is not None})
+        if p.chain_code is not None:
+            for frame in reversed(tb.import_chain()):
+                if frame.kind != "addon":
+                    continue
+                m = _search(p.chain_code, f"{frame.file}\n{frame.code or ''}")
+                if m:
+                    values.update({k: v for k, v in m.groupdict().items() if v is not None})
+                    values["frame_file"], values["frame_line"] = frame.file, str(frame.line)
+                    values["frame_code"] = frame.code or ""
+                    break
+            else:
+                return False
+        return True
+
+    def _record(
+        self, p: Pattern, values: dict[str, str], rec: Record, occ: Occurrence, tb: Traceback | None, stream: int
+    ) -> Finding | None:
+        culprit = tb.culprit() if tb is not None else None
+        module = (
+            values.get("module")
+            or (culprit.module if culprit else None)
+            or (tb.loaded_addon() if tb else None)
+            or _file_module(values, lt_paths(occ))
+            or _logger_module(rec.logger)
+            or _file_module({"message": rec.message, "exception": tb.final.message if tb else ""}, lt_paths(occ))
+            or (tb.raising_addon() if tb else None)
+            or (
+                occ.lifetime.loading_module
+                if occ.lifetime is not None and (rec.logger or "").startswith("odoo.")
+                else None
+            )
+        )
+        key = fingerprint(p, values, module, tb, culprit, rec)
+        finding = self.findings.get(key)
+        if finding is None and (
+            len(self.findings) >= MAX_FINDINGS or self.per_pattern.get(p.id, 0) >= MAX_FINDINGS_PER_PATTERN
+        ):
+            self.omitted.add(key)
+            self.omitted_records += 1
+            return None
+        if finding is None:
+            self.per_pattern[p.id] = self.per_pattern.get(p.id, 0) + 1
+            finding = Finding(p, key, values, module, occ, rec.text.split("\n")[:MAX_SAMPLE_LINES], message=rec.message)
+            if tb is not None:
+                finding.traceback = tb
+                block = tb.final
+                finding.exception = ExceptionInfo(block.type, block.message, rec.source, block.line)
+                finding.culprit = culprit
+            self.findings[key] = finding
+            if p.symptom_of:
+                # a symptom follows from a cause of the same process lifetime, never an earlier one's
+                cause = next(
+                    (
+                        self._latest[(stream, c)]
+                        for c in p.symptom_of
+                        if (stream, c) in self._latest and self._latest[(stream, c)].last.lifetime is occ.lifetime
+                    ),
+                    None,
+                )
+                if cause is not None and cause is not finding:
+                    self._link(finding, cause, rec)
+        elif (
+            tb is not None
+            and (finding.exception is None or finding.exception.type is None)
+            and finding.traceback is None
+        ):
+            # the first occurrence came without a traceback (a WARNING before the ERROR): a later
+            # one of the same failure shows the exception
+            finding.traceback = tb
+            finding.exception = ExceptionInfo(tb.final.type, tb.final.message, rec.source, tb.final.line)
+            finding.culprit = finding.culprit or culprit
+        if p.symptom_of and finding.linked_to is None and rec.pid is not None:
+            _bounded_set(self._orphans, (self._stream, rec.pid), (finding, occ.seq))
+        if rec.pid is not None and self._orphans:
+            self._adopt_orphan(finding, p, rec, occ.seq)
+        finding.count += 1
+        finding.last = occ
+        if len(finding.occurrences) < MAX_OCCURRENCES:
+            finding.occurrences.append(occ)
+        self._latest[(stream, p.id)] = finding
+        if p.awaits_traceback and tb is None and rec.pid is not None:
+            _bounded_set(self._awaiting, (self._stream, rec.pid), Wait(finding, occ.seq, module or "", stream))
+        return finding
+
+    def _link(self, symptom: Finding, cause: Finding, rec: Record) -> None:
+        """Link, remembering links made to a failure still waiting for its traceback: if that
+        traceback turns out to be another failure, its symptoms move with it."""
+        _link(symptom, cause)
+        if rec.pid is not None:
+            waiting = self._awaiting.get((self._stream, rec.pid))
+            if waiting is not None and waiting.finding is cause:
+                waiting.linked.append(symptom)
+
+    def _adopt_orphan(self, cause: Finding, p: Pattern, rec: Record, seq: int) -> None:
+        """Odoo sometimes logs the consequence first ("Failed to load registry", then the record
+        with the traceback): a symptom still unlinked links to a cause of its PID right after it."""
+        pid = rec.pid
+        waiting = self._orphans.get((self._stream, pid))  # type: ignore[arg-type]
+        if waiting is None:
+            return
+        symptom, since = waiting
+        if symptom is cause or seq - since > ORPHAN_RECORDS:
+            if seq - since > ORPHAN_RECORDS:
+                del self._orphans[(self._stream, pid)]  # type: ignore[arg-type]
+            return
+        if p.id in symptom.pattern.symptom_of and symptom.linked_to is None:
+            self._link(symptom, cause, rec)
+            del self._orphans[(self._stream, pid)]  # type: ignore[arg-type]
+
+    def _variant(self, finding: Finding, tb: Traceback) -> Finding:
+        """Move the last occurrence of ``finding`` to the finding of its own explanation."""
+        occ = finding.occurrences.pop() if finding.occurrences else finding.first
+        finding.count -= 1
+        culprit = tb.culprit()
+        key = finding.key + (tb.short_type, culprit.file if culprit else None)
+        variant = self.findings.get(key)
+        if variant is None:
+            variant = Finding(
+                finding.pattern, key, finding.values, finding.module, occ, finding.sample, message=finding.message
+            )
+            self.findings[key] = variant
+        variant.count += 1
+        variant.last = occ
+        if len(variant.occurrences) < MAX_OCCURRENCES:
+            variant.occurrences.append(occ)
+        return variant
+
+    def _explain(self, rec: Record, tb: Traceback, matched: list[Finding], seq: int) -> None:
+        """Link a traceback to the module failure of the same PID that it explains."""
+        assert rec.pid is not None
+        waiting = self._awaiting.get((self._stream, rec.pid))
+        if waiting is None:
+            return
+        finding, since, module = waiting.finding, waiting.since, waiting.module
+        if seq - since > AWAIT_RECORDS:
+            del self._awaiting[(self._stream, rec.pid)]
+            return
+        loaded = tb.loaded_addon()
+        if (
+            module
+            and module not in tb.addon_modules()
+            and loaded != module
+            and not (tb.imports_an_addon() and loaded is None)
+        ):
+            return
+        del self._awaiting[(self._stream, rec.pid)]
+        if finding.explained_by is not None and _differs(finding, tb):
+            base, finding = finding, self._variant(finding, tb)
+            self._latest[(waiting.stream, finding.pattern.id)] = finding
+            for symptom in waiting.linked:
+                if symptom.linked_to is base:
+                    base.linked.remove(symptom)
+                    _link(symptom, finding)
+        if finding.explained_by is None:
+            finding.explained_by = (rec.source, rec.first_line, rec.last_line)
+            finding.traceback = tb
+            block = tb.final
+            if finding.exception is None or finding.exception.type is None:
+                finding.exception = ExceptionInfo(block.type, block.message, rec.source, block.line)
+            finding.culprit = tb.culprit()
+            if rec.logger and rec.logger.endswith(".http"):
+                _bounded_set(self._pending_request, (self._stream, rec.pid), finding)
+                if self.changed_pids is not None:
+                    self.changed_pids.append(rec.pid)
+        for other in matched:
+            if other is not finding and other.linked_to is None:
+                _link(other, finding)
+
+
+def lt_paths(occ: Occurrence) -> list[str]:
+    return occ.lifetime.addons_paths if occ.lifetime is not None else []
+
+
+_PATH_VALUE = re.compile(r"(?:[A-Za-z]:[/\\]|(?<![\w:])[/\\])[^\s'\"`<>|:]+\.(?:xml|py|csv|js|scss)\b")
+_PARSED_PATH = re.compile(r"\bwhile parsing (?P<path>(?:[A-Za-z]:[/\\]|[/\\])[^\n'\"`<>|:]+?\.(?:xml|csv)):\d")
+"""The data file an ``odoo.tools.convert.ParseError`` names, spaces in its path included."""
+_WHOLE_PATH = re.compile(r"(?:[A-Za-z]:[/\\]|[/\\])[^\n'\"`<>|:]+\.(?:xml|py|csv|js|scss)")
+
+
+def _file_module(values: dict[str, str], addons_paths: list[str]) -> str | None:
+    """The addon that a file path in a captured value or a message lies in (a view file, a data
+    file): the first such path that is under an addon."""
+    for key, value in values.items():
+        if key.startswith("_"):
+            continue
+        # a captured value that is one whole path may hold spaces (`/Users/me/KeDA Tech Test/…`),
+        # which the search in free text below must stop at
+        whole = [value.strip()] if _WHOLE_PATH.fullmatch((value or "").strip()) else []
+        parsed = [m.group("path") for m in _PARSED_PATH.finditer(value or "")]
+        for path in whole + parsed + [m.group(0) for m in _PATH_VALUE.finditer(value or "")]:
+            frame = Frame(path, 0, "")
+            classify(frame, addons_paths)
+            if frame.kind == "addon" and frame.module:
+                return frame.module
+    return None
+
+
+def _bounded_set(table: dict[Any, Any], key: Any, value: Any) -> None:
+    """Set ``table[key]``, forgetting the oldest entry past MAX_PENDING_PIDS."""
+    if key not in table and len(table) >= MAX_PENDING_PIDS:
+        del table[next(iter(table))]
+    table[key] = value
+
+
+def _logger_module(logger: str | None) -> str | None:
+    """``odoo.addons.sale.models.x`` → ``sale``. Not ``base``: its models (``ir.model``,
+    ``ir.cron``, ``ir.ui.view``…) log on behalf of every module, so its logger names no culprit."""
+    if logger and logger.startswith("odoo.addons."):
+        module = logger.split(".", 3)[2]
+        return None if module == "base" else module
+    return None
+
+
+def fingerprint(
+    p: Pattern, values: dict[str, str], module: str | None, tb: Traceback | None, culprit: Frame | None, rec: Record
+) -> tuple[Any, ...]:
+    """What makes two records "the same failure".
+
+    A pattern's ``group_by`` names it exactly. Otherwise: the module, the exception type and
+    its masked message, the culprit and the addon/Odoo frames of the stack without line
+    numbers, and the masked values (and, for unclassified errors, the masked message).
+    """
+    if p.group_by is not None:
+        return (p.id, tuple(mask(str(values.get(k, values.get("_" + k, "")))) for k in p.group_by))
+    keys = sorted(k for k in values if not k.startswith(("_", "frame_")))
+    parts: tuple[Any, ...] = (p.id, module, tuple(mask(str(values[k])) for k in keys))
+    if tb is not None:
+        parts += (
+            tb.short_type,
+            mask(tb.exception_message.split("\n", 1)[0]),
+            culprit.file if culprit else None,
+            tb.stack_shape(),
+        )
+    if p.fallback:
+        parts += (rec.logger, mask(rec.message))
+    return parts
+
+
+def mask(text: str) -> str:
+    """Fingerprint text: numbers, quoted values and hex ids do not make errors different."""
+    return _MASK_NUMBERS.sub("N", _MASK_QUOTED.sub("'…'", text))[:300]
+
+
+def _differs(finding: Finding, tb: Traceback) -> bool:
+    """A later occurrence explained by another exception or culprit is another failure."""
+    culprit = tb.culprit()
+    old = finding.culprit.file if finding.culprit else None
+    new = culprit.file if culprit else None
+    exc = finding.exception.type if finding.exception else None
+    return (exc, old) != (tb.exception_type, new)
+
+
+def _link_record(found: list[Finding]) -> None:
+    """Findings of one record tell one story: its unlinked symptoms follow from the cause
+    found in the same record, or from whatever another of its findings was linked to."""
+    if len(found) < 2:
+        return
+    cause = next((f for f in found if f.pattern.role == "cause" and f.linked_to is None), None)
+    if cause is None:
+        cause = next((f.linked_to for f in found if f.linked_to is not None), None)
+    if cause is None:
+        return
+    for f in found:
+        if f is not cause and f.linked_to is None and f.pattern.role == "symptom":
+            _link(f, cause)
+
+
+def _link(finding: Finding, cause: Finding) -> None:
+    finding.linked_to = cause
+    cause.linked.append(finding)

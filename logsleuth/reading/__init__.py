@@ -1,0 +1,1 @@
+"""Reading: files, archives and stdin become clean lines, then Odoo log records."""

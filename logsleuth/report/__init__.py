@@ -1,0 +1,1 @@
+"""The report: a scan becomes plain facts (model, ranking, narrative) and the CI verdict."""

@@ -1,0 +1,39 @@
+"""--jobs: several streams in parallel processes give exactly the -j 1 report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers import CORPUS_GENERATED, CORPUS_REAL, SAMPLES, needs_shared
+from logsleuth.analysis.parallel import resolve_jobs
+from logsleuth.cli.app import main
+
+
+def run(args, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    cap = capsys.readouterr()
+    return done.value.code, cap.out
+
+
+@needs_shared
+@pytest.mark.parametrize("command", ["analyze", "ci"])
+def test_parallel_streams_equal_serial(capsys, command):
+    files = [str(p) for p in sorted(CORPUS_GENERATED.glob("*.log"))] + [str(SAMPLES / "seed_ai_brain_odoo18.log")]
+    files += [str(p) for p in sorted(CORPUS_REAL.glob("*.log"))[:12]]
+    fmt = ["-f", "json"] if command == "analyze" else []
+    serial = run([command, *files, *fmt, "-j", "1"], capsys)
+    parallel = run([command, *files, *fmt, "--jobs", "2"], capsys)
+    assert serial[0] == parallel[0]
+    if command == "analyze":
+        a, b = json.loads(serial[1]), json.loads(parallel[1])
+        assert a == b
+        assert len({f["occurrence_sources"][0] for f in a["findings"]}) > 5
+    else:
+        assert serial[1] == parallel[1]
+
+
+def test_jobs_values():
+    assert resolve_jobs("auto") >= 1 and resolve_jobs("3") == 3 and resolve_jobs(None) == 1

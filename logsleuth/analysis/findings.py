@@ -557,6 +557,44 @@ class Engine:
             if other is not finding and other.linked_to is None:
                 _link(other, finding)
 
+    def merge(self, other: Engine) -> None:
+        """Take in the findings of another stream (``--jobs``): the same failure is one finding."""
+        self.omitted.merge(other.omitted)
+        self.omitted_records += other.omitted_records
+        self.tracebacks += other.tracebacks
+        findings = self.findings
+        replaced: dict[int, Finding] = {}
+        for key, f in other.findings.items():
+            kept = findings.get(key)
+            if kept is None:
+                findings[key] = f
+                continue
+            if (
+                kept.explained_by is not None
+                and f.explained_by is not None
+                and f.traceback is not None
+                and _differs(kept, f.traceback)
+            ):
+                # as the serial engine does: another explanation makes another finding
+                variant_key = key + (f.traceback.short_type, f.culprit.file if f.culprit else None)
+                if variant_key not in findings:
+                    findings[variant_key] = f
+                    f.key = variant_key
+                    continue
+                kept = findings[variant_key]
+            _absorb(kept, f)
+            replaced[id(f)] = kept
+        for f in list(findings.values()):
+            if f.linked_to is not None and id(f.linked_to) in replaced:
+                f.linked_to = replaced[id(f.linked_to)]
+        for f in findings.values():  # a symptom absorbed into another stream's finding keeps that one's cause
+            kept_links: list[Finding] = []
+            for g in f.linked:
+                g = replaced.get(id(g), g)
+                if g.linked_to is f and g not in kept_links:
+                    kept_links.append(g)
+            f.linked = kept_links
+
 
 def lt_paths(occ: Occurrence) -> list[str]:
     return occ.lifetime.addons_paths if occ.lifetime is not None else []
@@ -659,3 +697,15 @@ def _link_record(found: list[Finding]) -> None:
 def _link(finding: Finding, cause: Finding) -> None:
     finding.linked_to = cause
     cause.linked.append(finding)
+
+
+def _absorb(kept: Finding, other: Finding) -> None:
+    kept.count += other.count
+    room = MAX_OCCURRENCES - len(kept.occurrences)
+    kept.occurrences.extend(other.occurrences[: max(room, 0)])
+    kept.linked.extend(g for g in other.linked if g not in kept.linked)
+    if kept.explained_by is None and other.explained_by is not None:
+        kept.explained_by, kept.traceback = other.explained_by, other.traceback
+        kept.exception, kept.culprit = other.exception, other.culprit
+    if kept.trigger_request is None:
+        kept.trigger_request = other.trigger_request

@@ -107,6 +107,14 @@ class Gate:
             )
             self.failing.append(GateRecord(rec.source, rec.first_line, level, logger, message))
 
+    def merge(self, other: Gate) -> None:
+        """Take in the counts and records of another stream's gate (``--jobs``)."""
+        self.odoo_records += other.odoo_records
+        self.failing_total += other.failing_total
+        self.ignored_total += other.ignored_total
+        room = max(0, MAX_GATE_RECORDS - len(self.failing))
+        self.failing.extend(other.failing[:room])
+
 
 def load_config(explicit: str | None, start: Path | None = None) -> dict[str, Any]:
     """Settings from ``--config FILE``, else ``.logsleuth.toml``, ``pyproject.toml`` [tool.logsleuth]

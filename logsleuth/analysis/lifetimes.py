@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from logsleuth.analysis.bounds import DistinctCounter
 from logsleuth.reading.records import CONSOLE_DEATH, SHELL_BANNER, Record, Wants, logger_regex, parse_timestamp
+from logsleuth.reading.requests import Request
 
 MAX_WORKER_PIDS = 500
 MAX_LIFETIMES = 500
@@ -101,6 +102,17 @@ WANTS = Wants(
 
 
 @dataclass
+class LifetimeActivity:
+    """What one lifetime did that the report needs beyond its boundaries."""
+
+    window_requests: list[Request] = field(default_factory=list)
+    window_requests_total: int = 0
+    window_loading: list[tuple[str, int, str]] = field(default_factory=list)
+    failed_requests: list[Request] = field(default_factory=list)
+    failed_requests_total: int = 0
+
+
+@dataclass
 class Lifetime:
     """The life of one server process (its master PID), with its workers."""
 
@@ -147,6 +159,8 @@ class Lifetime:
     loading_module: str | None = None
     """The addon whose files or code the process is loading now (``loading X/views/y.xml``)."""
     shell: bool = False
+    activity: LifetimeActivity = field(default_factory=LifetimeActivity)
+    """Requests and loading in its shutdown window, failed requests: kept with it across processes."""
     """Seen as an ``odoo shell`` session: a frame of odoo/cli/shell.py or the shell's banner."""
     early_marker: bool = False
     """The shutdown marker came before any HTTP service and any loading: a shell, or a one-shot

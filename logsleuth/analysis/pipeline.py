@@ -7,6 +7,7 @@ list in the engine, and no regex unless a request falls in a shutdown window or 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -17,7 +18,7 @@ from logsleuth.analysis.lifetimes import Lifetime, LifetimeTracker
 from logsleuth.analysis.patterns import LEVELS, Pattern
 from logsleuth.analysis.testruns import TestCollector
 from logsleuth.reading.records import Record, Wants, _core, engine, parse_records
-from logsleuth.reading.requests import Request, parse_request
+from logsleuth.reading.requests import parse_request
 from logsleuth.reading.sources import Source, group_sources
 from logsleuth.reading.window import Selection, Window, WindowFilter, seek
 
@@ -29,22 +30,10 @@ MAX_MODULES = 5000
 
 
 @dataclass
-class LifetimeActivity:
-    """What one lifetime did that the report needs beyond its boundaries."""
-
-    window_requests: list[Request] = field(default_factory=list)
-    window_requests_total: int = 0
-    window_loading: list[tuple[str, int, str]] = field(default_factory=list)
-    failed_requests: list[Request] = field(default_factory=list)
-    failed_requests_total: int = 0
-
-
-@dataclass
 class Scan:
     sources: list[Source]
     lifetimes: list[Lifetime]
     engine: Engine
-    activity: dict[int, LifetimeActivity]
     tests: TestCollector
     lines: int = 0
     records: int = 0
@@ -64,6 +53,27 @@ class Scan:
     """Processes past ``lifetimes.MAX_LIFETIMES`` (no lifetime kept for them)."""
     omitted_databases: DistinctCounter = field(default_factory=DistinctCounter)
     omitted_modules: DistinctCounter = field(default_factory=DistinctCounter)
+
+    def merge(self, other: Scan) -> None:
+        """Take in the scan of another stream (``--jobs``), given in stream order."""
+        self.sources.extend(other.sources)
+        self.lifetimes.extend(other.lifetimes)
+        self.lines += other.lines
+        self.records += other.records
+        self.unparsed_lines += other.unparsed_lines
+        self.odoo_records += other.odoo_records
+        for level, n in other.levels.items():
+            self.levels[level] = self.levels.get(level, 0) + n
+        self.first_timestamp = self.first_timestamp or other.first_timestamp
+        self.last_timestamp = other.last_timestamp or self.last_timestamp
+        self.module_last_seen.update(other.module_last_seen)
+        self.seeked |= other.seeked
+        self.databases |= other.databases
+        self.omitted_pids.merge(other.omitted_pids)
+        self.omitted_databases.merge(other.omitted_databases)
+        self.omitted_modules.merge(other.omitted_modules)
+        self.engine.merge(other.engine)
+        self.tests.merge(other.tests)
 
 
 class Stage(Protocol):
@@ -95,7 +105,7 @@ class Pipeline:
         selection: Selection | None = None,
     ) -> None:
         self.engine = Engine(patterns)
-        self.result = Scan([], [], self.engine, {}, TestCollector())
+        self.result = Scan([], [], self.engine, TestCollector())
         self.result.window = window if window is not None and window.active else None
         self.extra = stages or []
         self.window = window if window is not None and window.active else None
@@ -155,9 +165,9 @@ class Pipeline:
                 else:
                     result.omitted_databases.add(rec.db)
             if logger == "werkzeug" and lt is not None:
-                _request(rec, lt, seq, result.activity)
+                _request(rec, lt, seq)
             elif lt is not None and logger.startswith("odoo.modules") and lt.shutdown_before(seq):
-                act = result.activity.setdefault(id(lt), LifetimeActivity())
+                act = lt.activity
                 if len(act.window_loading) < MAX_WINDOW_ITEMS:
                     act.window_loading.append((rec.source, rec.first_line, rec.message))
             if logger.startswith("odoo.addons."):
@@ -275,23 +285,10 @@ class Pipeline:
 
     def snapshot(self) -> Scan:
         """The scan so far, without closing the stream (``watch`` reports while it follows)."""
-        result = Scan(
-            self.result.sources,
-            self.result.lifetimes + self.tracker.finish(),
-            self.engine,
-            self.result.activity,
-            self.result.tests,
-            sum(s.lines for s in self.result.sources),
-            self.result.records,
-            self.result.unparsed_lines,
-            self.result.levels,
-            self.result.first_timestamp,
-            self.result.last_timestamp,
-            self.result.odoo_records,
-            self.result.module_last_seen,
-            self.result.window,
-            self.result.seeked,
-            self.result.databases,
+        result = dataclasses.replace(
+            self.result,
+            lifetimes=self.result.lifetimes + self.tracker.finish(),
+            lines=sum(s.lines for s in self.result.sources),
         )
         for i, lt in enumerate(result.lifetimes, 1):
             lt.index = i
@@ -336,7 +333,7 @@ def scan(
     return pipeline.finish()
 
 
-def _request(rec: Record, lt: Lifetime, seq: int, activity: dict[int, LifetimeActivity]) -> None:
+def _request(rec: Record, lt: Lifetime, seq: int) -> None:
     msg = rec.message
     in_window = lt.shutdown_before(seq)
     failed = '" 5' in msg
@@ -345,7 +342,7 @@ def _request(rec: Record, lt: Lifetime, seq: int, activity: dict[int, LifetimeAc
     req = parse_request(msg, rec.source, rec.first_line, rec.pid, rec.timestamp)
     if req is None:
         return
-    act = activity.setdefault(id(lt), LifetimeActivity())
+    act = lt.activity
     if in_window:
         act.window_requests_total += 1
         if len(act.window_requests) < MAX_WINDOW_ITEMS:

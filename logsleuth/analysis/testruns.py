@@ -288,6 +288,32 @@ class TestCollector:
         if frame is not None:
             case.file, case.file_line = frame.file, frame.line
 
+    def merge(self, other: TestCollector) -> None:
+        """Take in the test run of another stream (``--jobs``)."""
+        a, b = self, other
+        for key, case in b.cases.items():
+            a.cases.setdefault(key, case)
+        a.summaries.extend(b.summaries)
+        a.module_results.extend(b.module_results)
+        if a.detected and not b.detected and b.first_stop and a.stopped is None:
+            a.stopped = b.first_stop
+        a.first_stop = a.first_stop or b.first_stop
+        a.detected |= b.detected
+        a.stats.update(b.stats)
+        a.detailed.update(b.detailed)
+        a.module_test_seconds.update(b.module_test_seconds)
+        a.loading_failed = a.loading_failed or b.loading_failed
+        a.modules_loaded |= b.modules_loaded
+        a.load_failed |= b.load_failed
+        a.post_started |= b.post_started
+        a.post_done |= b.post_done
+        if b.stopped == "forced" or (b.stopped and a.stopped is None):
+            a.stopped = b.stopped
+        a.ran_total += b.ran_total
+        if b.unittest_failed:
+            f, e = a.unittest_failed or (0, 0)
+            a.unittest_failed = (f + b.unittest_failed[0], e + b.unittest_failed[1])
+
 
 @dataclass
 class TestRun:

@@ -18,7 +18,7 @@ from logsleuth.analysis.findings import Finding
 from logsleuth.analysis.gate import Gate
 from logsleuth.analysis.lifetimes import Lifetime
 from logsleuth.analysis.patterns import fill
-from logsleuth.analysis.pipeline import LifetimeActivity, Scan
+from logsleuth.analysis.pipeline import Scan
 from logsleuth.analysis.testruns import TestCase, TestRun, build_test_run
 from logsleuth.analysis.tracebacks import foreign_addons
 from logsleuth.reading.records import iso, parse_timestamp
@@ -75,7 +75,7 @@ def build_report(scan: Scan) -> model.Report:
     window_totals: dict[int, int] = {}
     window_loading: list[model.WindowLoading] = []
     for lt in lifetimes:
-        act = scan.activity.get(id(lt), LifetimeActivity())
+        act = lt.activity
         window_requests.extend(
             model.WindowRequest(lt.index, lt.pid, q.source, q.line, q.method, q.path, q.status, q.pid)
             for q in act.window_requests
@@ -346,8 +346,8 @@ def _seconds_between(a: str | None, b: str | None) -> float | None:
 def _shutdown_window_notes(lifetimes: list[Lifetime], scan: Scan) -> list[model.Note]:
     out = []
     for lt in lifetimes:
-        act = scan.activity.get(id(lt))
-        if act is None or not (act.window_requests_total or act.window_loading):
+        act = lt.activity
+        if not (act.window_requests_total or act.window_loading):
             continue
         fact = narrative.ShutdownWindow(
             lt.pid,
@@ -548,8 +548,8 @@ def _symptom_notes(v: Links, scan: Scan) -> list[model.Note]:
             )
         out.append(_note(fact, [(o.source, o.line) for o in f.occurrences[:10]]))
     for lt in scan.lifetimes:
-        act = scan.activity.get(id(lt))
-        if act is None or not act.failed_requests_total:
+        act = lt.activity
+        if not act.failed_requests_total:
             continue
         failed = act.failed_requests
         fact = narrative.ServerErrors(

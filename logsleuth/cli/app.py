@@ -717,10 +717,9 @@ def list_patterns(patterns: list[str] | None = PATTERNS, redact: bool = NOTHING_
 @guarded
 def print_schema(output: Path | None = OUTPUT, redact: bool = NOTHING_TO_REDACT) -> None:
     """Print the JSON Schema of the JSON report (analyze --format json; ci --format json adds "ci")."""
-    from logsleuth.render.json import dumps
-    from logsleuth.report.model import json_schema
+    from importlib import resources
 
-    _emit(dumps(json_schema()), output)
+    _emit((resources.files("logsleuth.report") / "report.schema.json").read_text(encoding="utf-8"), output)
 
 
 def _readable_help() -> None:

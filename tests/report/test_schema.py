@@ -114,3 +114,14 @@ def test_the_model_is_frozen(capsys):
         report.verdict = "changed"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         report.findings[0].id = "F9"  # type: ignore[misc]
+
+
+def test_the_shipped_schema_is_the_model_s(schema: dict):
+    """The file in the package (what ``logsleuth schema`` prints) is the one the model generates."""
+    from logsleuth.report.model import json_schema
+
+    assert schema == json.loads(json.dumps(json_schema())), (
+        "logsleuth/report/report.schema.json is stale: regenerate it with "
+        "python -c 'from logsleuth.render.json import dumps; from logsleuth.report.model import json_schema; "
+        "print(dumps(json_schema()), end=\"\")' > logsleuth/report/report.schema.json"
+    )

@@ -123,5 +123,5 @@ def test_the_shipped_schema_is_the_model_s(schema: dict):
     assert schema == json.loads(json.dumps(json_schema())), (
         "logsleuth/report/report.schema.json is stale: regenerate it with "
         "python -c 'from logsleuth.render.json import dumps; from logsleuth.report.model import json_schema; "
-        "print(dumps(json_schema()), end=\"\")' > logsleuth/report/report.schema.json"
+        'print(dumps(json_schema()), end="")\' > logsleuth/report/report.schema.json'
     )

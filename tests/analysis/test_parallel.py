@@ -37,3 +37,31 @@ def test_parallel_streams_equal_serial(capsys, command):
 
 def test_jobs_values():
     assert resolve_jobs("auto") >= 1 and resolve_jobs("3") == 3 and resolve_jobs(None) == 1
+
+
+def test_distinct_counts_do_not_depend_on_the_hash_seed_and_merge_as_a_union():
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from logsleuth.analysis.bounds import DistinctCounter\n"
+        "c = DistinctCounter()\n"
+        "for i in range(300000): c.add(('F', 'x%d' % i, None))\n"
+        "print(len(c))"
+    )
+    counts = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed}
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(counts) == 1
+    from logsleuth.analysis.bounds import DistinctCounter
+
+    a, b = DistinctCounter(), DistinctCounter()
+    for i in range(1000):
+        a.add(("k", i))
+        b.add(("k", i + 500))
+    a.merge(b)
+    assert len(a) == 1500

@@ -345,7 +345,13 @@ def check_head(source: Source, stream: BinaryIO) -> bool:
         return False
     if _looks_binary(head) or (head and not head.strip(b"\x00") and _only_zeros(source)):
         raise InputError("binary data, not a text log", source.name)
+    if head.startswith(_BOM):  # Windows editors and PowerShell's Out-File -Encoding utf8 write one
+        stream.read(len(_BOM))
     return True
+
+
+_BOM = b"\xef\xbb\xbf"
+"""UTF-8's byte-order mark: skipped before the first line, or the first header would not parse."""
 
 
 def _only_zeros(source: Source) -> bool:

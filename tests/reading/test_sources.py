@@ -147,3 +147,23 @@ def test_gzip_members_padding_and_damage(tmp_path: Path, inflater):
     src = Source(str(path))
     assert list(read_lines(src)) == body.splitlines()
     assert src.damage and "gzip" in src.damage
+
+
+@pytest.mark.parametrize("engine", ["rust", "python"])
+@pytest.mark.parametrize("compress", [lambda b: b, gzip.compress])
+def test_a_utf8_byte_order_mark_does_not_hide_the_first_line(tmp_path: Path, capsys, monkeypatch, engine, compress):
+    import json
+
+    from helpers import run_cli
+
+    monkeypatch.setenv("LOGSLEUTH_ENGINE", engine)
+    text = (
+        "2025-01-01 10:00:00,000 7 INFO ? odoo: Odoo version 17.0-20250101\n"
+        "2025-01-01 10:00:01,000 7 INFO ? odoo.service.server: HTTP service (werkzeug) running on 0.0.0.0:8069\n"
+    )
+    log = tmp_path / "odoo.log"
+    log.write_bytes(compress(b"\xef\xbb\xbf" + text.encode()))
+    code, out, _ = run_cli(["lifetimes", str(log), "--format", "json"], capsys)
+    lifetimes = json.loads(out)["lifetimes"]
+    assert code == 0 and len(lifetimes) == 1
+    assert lifetimes[0]["version"] == "17.0-20250101" and lifetimes[0]["start_line"] == 1

@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyInt, PyList, PyTuple};
 use regex::Regex;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::routine::{widen, Prefilter, Table, Wanted};
 use crate::scan::{self, Item, Rec, Scanner};
@@ -29,7 +29,7 @@ impl PyTable {
         patterns: Vec<(Vec<String>, Option<String>)>,
     ) -> PyResult<Self> {
         let compile = |p: &str| Regex::new(p).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()));
-        let mut compiled = HashMap::new();
+        let mut compiled = Vec::new();
         for (level, (mut loggers, messages)) in levels {
             let mut filtered = Vec::new();
             for (logger, message) in messages {
@@ -43,14 +43,14 @@ impl PyTable {
             } else {
                 Some(compile(&loggers.iter().map(|l| format!("(?:{l})")).collect::<Vec<_>>().join("|"))?)
             };
-            compiled.insert(level, Wanted::new(any, filtered));
+            compiled.push((level, Wanted { loggers: any, messages: filtered }));
         }
         let requests = requests
             .into_iter()
             .map(|(logger, classes)| (logger, classes.chars().map(|c| format!("\" {c}")).collect()))
             .collect();
         Ok(PyTable {
-            inner: Table { levels: compiled, excluded_prefixes, excluded_substrings, requests, allowed: HashSet::new(), prefilter: Prefilter::new(&patterns) },
+            inner: Table::new(compiled, excluded_prefixes, excluded_substrings, requests, Prefilter::new(&patterns)),
         })
     }
 
@@ -64,7 +64,7 @@ impl PyTable {
 }
 
 /// Consecutive routine records: their number, first and last time, and per process,
-/// database, logger and level a tuple (pid, db, logger, level, count, requests, first_line,
+/// database, logger and level a tuple (pid, db, logger, level, count, first_line,
 /// last_line, last_time, last_message, last_index), in order of first appearance.
 #[pyclass(module = "logsleuth._core", name = "Run", frozen, get_all)]
 struct PyRun {
@@ -91,14 +91,15 @@ fn pid_object<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     py.get_type::<PyInt>().call1((text,)) // Unicode digits: Python's int() reads them
 }
 
-fn record_tuple<'py>(py: Python<'py>, rec: Rec) -> PyResult<Bound<'py, PyTuple>> {
-    let (ts, pid, level, db, logger) = match rec.header {
-        Some(h) => (Some(h.timestamp), Some(pid_object(py, &h.pid)?), Some(h.level), Some(h.db), Some(h.logger)),
+fn record_tuple<'py>(py: Python<'py>, mut rec: Rec) -> PyResult<Bound<'py, PyTuple>> {
+    let extra = std::mem::take(&mut rec.extra);
+    let tail: Option<Vec<String>> = rec.tail.take().map(Vec::from);
+    let (ts, pid, level, db, logger) = match rec.header() {
+        Some(h) => (Some(h.timestamp), Some(pid_object(py, h.pid)?), Some(h.level), Some(h.db), Some(h.logger)),
         None => (None, None, None, None, None),
     };
-    let tail: Option<Vec<String>> = rec.tail.map(Vec::from);
     let head = (rec.kind.name(), rec.first_line, rec.last_line, ts, pid, level, db, logger);
-    (head, rec.message, rec.extra, tail, rec.cut_lines, rec.may_match).into_pyobject(py)
+    (head, rec.message(), extra, tail, rec.cut_lines, rec.may_match).into_pyobject(py)
 }
 
 #[pymethods]
@@ -141,7 +142,7 @@ impl PyScanner {
             Some(Item::Run(r)) => {
                 let groups = PyList::empty(py);
                 for g in r.groups {
-                    let row = (g.pid, g.db, g.logger, g.level, g.count, g.requests, g.first_line, g.last_line,
+                    let row = (g.pid, g.db, g.logger, g.level, g.count, g.first_line, g.last_line,
                                g.last_time, g.last_message, g.last_index);
                     groups.append(row)?;
                 }

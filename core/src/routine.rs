@@ -7,44 +7,27 @@ use regex::{Regex, RegexSet};
 use std::sync::Mutex;
 use std::collections::{HashMap, HashSet};
 
-use crate::scan::{is_request, Kind, Rec};
+use crate::scan::{FxBuild, Kind, Rec};
 
 /// Who wants records of one level: loggers wanted whatever the message, and (logger, message)
 /// pairs wanted only when the message may match.
 pub struct Wanted {
     pub loggers: Option<Regex>,
     pub messages: Vec<(Regex, Regex)>,
-    /// logger → None when every record of it is wanted, else the message regexes that apply
-    /// (a log has few loggers: the logger regexes run once per logger, not once per record)
-    pub seen: Mutex<HashMap<String, Option<Vec<usize>>>>,
+}
+
+/// What decides whether a record of one level and logger is routine (the logger regexes run
+/// once per logger, not once per record: a log has few loggers).
+struct Rule {
+    /// every record of it is wanted
+    all: bool,
+    /// the message regexes (indexes in Wanted.messages) that make a record wanted
+    messages: Vec<usize>,
+    /// the request lines wanted: what marks them (``" 5``)
+    marks: Vec<String>,
 }
 
 const MAX_SEEN_LOGGERS: usize = 10_000;
-
-impl Wanted {
-    pub fn new(loggers: Option<Regex>, messages: Vec<(Regex, Regex)>) -> Wanted {
-        Wanted { loggers, messages, seen: Mutex::new(HashMap::new()) }
-    }
-
-    fn wants(&self, logger: &str, message: &str) -> bool {
-        let mut seen = self.seen.lock().expect("never poisoned: no panic while held");
-        if !seen.contains_key(logger) {
-            if seen.len() >= MAX_SEEN_LOGGERS {
-                seen.clear();
-            }
-            let rule = if self.loggers.as_ref().is_some_and(|rx| rx.is_match(logger)) {
-                None
-            } else {
-                Some(self.messages.iter().enumerate().filter(|(_, (l, _))| l.is_match(logger)).map(|(i, _)| i).collect())
-            };
-            seen.insert(logger.to_string(), rule);
-        }
-        match &seen[logger] {
-            None => true,
-            Some(which) => which.iter().any(|&i| self.messages[i].1.is_match(message)),
-        }
-    }
-}
 
 /// A regex of Python's ``regex`` module as a regex of this crate that matches at least
 /// wherever the original does (so a record it rules out is one no pattern can match): classes
@@ -57,16 +40,24 @@ pub fn widen(pattern: &str) -> Option<Regex> {
     let mut out = String::new();
     let mut i = 0;
     let mut class: Option<bool> = None; // inside [...]: negated?
+    // where the class began in ``out``, and whether it holds \d \w or \s (then, not negated,
+    // it becomes "any character" as a whole)
+    let (mut class_start, mut class_any) = (0, false);
     while i < chars.len() {
         let c = chars[i];
         if c == '\\' {
             let next = *chars.get(i + 1)?;
             i += 2;
             match (class, next) {
-                (None, 'd' | 'w' | 's' | 'D' | 'W' | 'S') => out.push_str("(?s:.)"),
+                // "-i": under a case-insensitive flag, "any character" would be case-folded at
+                // compile time, range by range over all of Unicode, for nothing
+                (None, 'd' | 'w' | 's' | 'D' | 'W' | 'S') => out.push_str("(?s-i:.)"),
                 (None, 'b' | 'B') => {}
                 (None, 'Z') => out.push_str("\\z"),
-                (Some(false), 'd' | 'w' | 's' | 'D' | 'W' | 'S') => out.push_str("\\s\\S"),
+                (Some(false), 'd' | 'w' | 's' | 'D' | 'W' | 'S') => {
+                    class_any = true;
+                    out.push_str("\\s\\S");
+                }
                 (Some(true), 'd' | 'w' | 's' | 'D' | 'W' | 'S') => return None,
                 (Some(_), 'b') => out.push_str("\\x08"),
                 (_, '0'..='9' | 'g' | 'G' | 'K' | 'N' | 'X' | 'R' | 'L' | 'm' | 'M') => return None,
@@ -81,6 +72,12 @@ pub fn widen(pattern: &str) -> Option<Regex> {
             Some(_) => {
                 if c == ']' && !(out.ends_with('[') || out.ends_with("[^")) {
                     class = None;
+                    if class_any {
+                        out.truncate(class_start);
+                        out.push_str("(?s-i:.)");
+                        i += 1;
+                        continue;
+                    }
                 } else if c == '[' {
                     return None; // a nested set (regex module V1)
                 }
@@ -90,6 +87,7 @@ pub fn widen(pattern: &str) -> Option<Regex> {
                 '[' => {
                     let negated = chars.get(i + 1) == Some(&'^');
                     class = Some(negated);
+                    (class_start, class_any) = (out.len(), false);
                     out.push('[');
                     if negated {
                         out.push('^');
@@ -213,17 +211,21 @@ fn group_end(chars: &[char], open: usize) -> Option<usize> {
 }
 
 pub struct Table {
-    /// level → who wants records of it; a level absent is never routine
-    pub levels: HashMap<String, Wanted>,
+    /// level → who wants records of it; a level absent is never routine (a handful: a list)
+    levels: Vec<(String, Wanted)>,
     /// messages starting with one of these are never routine
-    pub excluded_prefixes: Vec<String>,
+    excluded_prefixes: Vec<String>,
+    /// the first bytes of those prefixes: most messages start with none of them
+    prefix_starts: [bool; 256],
     /// nor messages containing one of these
-    pub excluded_substrings: Vec<String>,
+    excluded_substrings: Vec<String>,
     /// logger → what marks the request lines wanted: ``" 5`` for a 5xx status (a superset:
     /// the status follows a quote and a space, and the text may occur elsewhere too)
-    pub requests: HashMap<String, Vec<String>>,
+    requests: HashMap<String, Vec<String>, FxBuild>,
+    /// per level (as in ``levels``), logger → its rule, filled as loggers appear
+    rules: Mutex<Vec<HashMap<String, Rule, FxBuild>>>,
     /// the processes whose records may be routine now
-    pub allowed: HashSet<u64>,
+    pub allowed: HashSet<u64, FxBuild>,
     pub prefilter: Prefilter,
 }
 
@@ -235,31 +237,67 @@ fn ascii_number(text: &str) -> Option<u64> {
 }
 
 impl Table {
-    /// The PID of a routine record and, for a request logger, whether it is a request line;
-    /// None when the record is not routine.
-    pub fn routine(&self, rec: &Rec) -> Option<(u64, bool)> {
+    pub fn new(
+        levels: Vec<(String, Wanted)>,
+        excluded_prefixes: Vec<String>,
+        excluded_substrings: Vec<String>,
+        requests: HashMap<String, Vec<String>, FxBuild>,
+        prefilter: Prefilter,
+    ) -> Table {
+        let mut prefix_starts = [false; 256];
+        for p in &excluded_prefixes {
+            match p.as_bytes().first() {
+                Some(&b) => prefix_starts[b as usize] = true,
+                None => prefix_starts = [true; 256],
+            }
+        }
+        let rules = Mutex::new(levels.iter().map(|_| HashMap::default()).collect());
+        Table { levels, excluded_prefixes, prefix_starts, excluded_substrings, requests, rules, allowed: HashSet::default(), prefilter }
+    }
+
+    fn rule(&self, wanted: &Wanted, logger: &str) -> Rule {
+        let all = wanted.loggers.as_ref().is_some_and(|rx| rx.is_match(logger));
+        let messages = wanted.messages.iter().enumerate().filter(|(_, (l, _))| l.is_match(logger)).map(|(i, _)| i).collect();
+        Rule { all, messages, marks: self.requests.get(logger).cloned().unwrap_or_default() }
+    }
+
+    fn wanted(&self, wanted: &Wanted, rule: &Rule, msg: &str) -> bool {
+        rule.all
+            || rule.messages.iter().any(|&i| wanted.messages[i].1.is_match(msg))
+            || (msg.as_bytes().first().is_none_or(|&b| self.prefix_starts[b as usize])
+                && self.excluded_prefixes.iter().any(|p| msg.starts_with(p.as_str())))
+            || self.excluded_substrings.iter().any(|p| msg.contains(p.as_str()))
+            || rule.marks.iter().any(|m| msg.contains(m.as_str()))
+    }
+
+    /// The PID of a routine record; None when the record is not routine.
+    pub fn routine(&self, rec: &Rec) -> Option<u64> {
         if rec.kind != Kind::Record || !rec.extra.is_empty() || rec.last_line != rec.first_line {
             return None;
         }
-        let h = rec.header.as_ref()?;
-        let pid = ascii_number(&h.pid)?;
+        let h = rec.header()?;
+        let pid = ascii_number(h.pid)?;
         if !self.allowed.contains(&pid) {
             return None;
         }
-        let msg = rec.message.as_str();
-        if self.levels.get(&h.level)?.wants(&h.logger, msg) {
-            return None;
-        }
-        if self.excluded_prefixes.iter().any(|p| msg.starts_with(p.as_str()))
-            || self.excluded_substrings.iter().any(|p| msg.contains(p.as_str()))
-        {
-            return None;
-        }
-        let Some(marks) = self.requests.get(&h.logger) else { return Some((pid, false)) };
-        if marks.iter().any(|m| msg.contains(m.as_str())) {
-            return None;
-        }
-        Some((pid, is_request(msg)))
+        let level = self.levels.iter().position(|(l, _)| l == h.level)?;
+        let wanted = &self.levels[level].1;
+        let msg = rec.message();
+        let mut rules = self.rules.lock().expect("never poisoned: no panic while held");
+        let seen = &mut rules[level];
+        let wants = match seen.get(h.logger) {
+            Some(rule) => self.wanted(wanted, rule, msg),
+            None => {
+                if seen.len() >= MAX_SEEN_LOGGERS {
+                    seen.clear();
+                }
+                let rule = self.rule(wanted, h.logger);
+                let wants = self.wanted(wanted, &rule, msg);
+                seen.insert(h.logger.to_string(), rule);
+                wants
+            }
+        };
+        (!wants).then_some(pid)
     }
 }
 
@@ -283,8 +321,9 @@ mod tests {
     #[test]
     fn widened_regexes_match_at_least_where_python_does() {
         let w = |p: &str| widen(p).map(|r| r.as_str().to_string());
-        assert_eq!(w(r"^a\d+\b$"), Some(r"^a(?s:.)+(?m:$)".into()));
-        assert_eq!(w(r"[\w.]+[^\]x]"), Some(r"[\s\S.]+[^\]x]".into()));
+        assert_eq!(w(r"^a\d+\b$"), Some(r"^a(?s-i:.)+(?m:$)".into()));
+        assert_eq!(w(r"[\w.]+[^\]x]"), Some(r"(?s-i:.)+[^\]x]".into()));
+        assert_eq!(w(r"(?i)\b\w[\w .-]{0,40}?\b"), Some(r"(?i)(?s-i:.)(?s-i:.){0,40}?".into()));
         assert_eq!(w(r"[^\s]"), None);
         assert_eq!(w(r"(a)\1"), None);
         assert_eq!(w(r"(?<=x)y(?![)\]](a))z"), Some("yz".into()));
@@ -294,20 +333,14 @@ mod tests {
     }
 
     fn table() -> Table {
-        let mut levels = HashMap::new();
         let loggers = Some(Regex::new(r"^(?:odoo$|odoo\.modules)").unwrap());
         let messages = vec![(Regex::new("^werkzeug$").unwrap(), widen(r"code 400, message Bad\b").unwrap())];
-        levels.insert("INFO".to_string(), Wanted::new(loggers, messages));
-        let mut requests = HashMap::new();
+        let levels = vec![("INFO".to_string(), Wanted { loggers, messages })];
+        let mut requests = HashMap::default();
         requests.insert("werkzeug".to_string(), vec!["\" 5".to_string()]);
-        Table {
-            levels,
-            excluded_prefixes: vec!["Worker".into()],
-            excluded_substrings: vec![],
-            requests,
-            allowed: [7].into_iter().collect(),
-            prefilter: Prefilter::new(&[]),
-        }
+        let mut t = Table::new(levels, vec!["Worker".into()], vec![], requests, Prefilter::new(&[]));
+        t.allowed.insert(7);
+        t
     }
 
     const REQ: &str = r#"2025-01-01 10:00:0{s},000 {pid} INFO db werkzeug: 10.0.0.1 - - [01/Jan/2025 10:00:00] "GET /web HTTP/1.1" {status} - 3 0.001 0.002"#;

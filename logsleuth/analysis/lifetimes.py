@@ -213,7 +213,7 @@ def _pre_banner_output(lt: Lifetime, banner: Record) -> bool:
     return start is not None and now is not None and 0 <= (now - start).total_seconds() <= PRE_BANNER_SECONDS
 
 
-_LAST_INDEX = operator.itemgetter(10)
+_LAST_INDEX = operator.itemgetter(9)
 """A run's groups in the order of their last records (see _core.Run)."""
 
 
@@ -264,7 +264,7 @@ class LifetimeTracker:
         window: what ``feed`` does with each of them (WANTS keeps every other case out)."""
         base = self.seq
         self.seq += run.count
-        for pid, _db, logger, _level, count, _req, _first, last_line, last_time, message, index in sorted(
+        for pid, _db, logger, _level, count, _first, last_line, last_time, message, index in sorted(
             run.groups, key=_LAST_INDEX
         ):
             lt = self.by_pid[pid]

@@ -196,7 +196,7 @@ class Pipeline:
             result.first_timestamp = run.first_time
         result.last_timestamp = run.last_time
         levels, databases, seen = result.levels, result.databases, result.module_last_seen
-        for _pid, db, logger, level, n, _req, _first, last_line, _time, _msg, _index in run.groups:
+        for _pid, db, logger, level, n, _first, last_line, _time, _msg, _index in run.groups:
             levels[level] = levels.get(level, 0) + n
             if db not in databases:
                 if len(databases) < MAX_DATABASES:

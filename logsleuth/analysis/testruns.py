@@ -120,8 +120,8 @@ class TestCollector:
     def feed_routine(self, run) -> None:
         """Records of other loggers only move the end of the test their process runs."""
         if self._open:
-            for pid, _db, logger, _level, _n, _req, _first, _last, last_time, _msg, _index in sorted(
-                run.groups, key=lambda g: g[10]
+            for pid, _db, logger, _level, _n, _first, _last, last_time, _msg, _index in sorted(
+                run.groups, key=lambda g: g[9]
             ):
                 if logger != "werkzeug" and pid in self._open:
                     self._open[pid].ended = parse_timestamp(last_time)

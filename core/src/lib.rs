@@ -1,6 +1,7 @@
 //! logsleuth's scanning core: log bytes to records, and routine records to runs.
 //! The Python binding (feature `python`) is in python.rs.
 
+pub mod ahead;
 pub mod routine;
 pub mod scan;
 #[cfg(feature = "python")]

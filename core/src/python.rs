@@ -7,6 +7,7 @@ use regex::Regex;
 use std::collections::HashMap;
 
 use crate::routine::{widen, Prefilter, Table, Wanted};
+use crate::ahead::Ahead;
 use crate::scan::{self, Item, Rec, Scanner};
 
 #[pyclass(module = "logsleuth._core", name = "RoutineTable")]
@@ -75,9 +76,15 @@ struct PyRun {
     groups: Py<PyList>,
 }
 
+/// How the bytes are read: on the caller's thread, or ahead on another one.
+enum Mode {
+    Serial(Scanner),
+    Ahead(Ahead),
+}
+
 #[pyclass(module = "logsleuth._core", name = "Scanner")]
 struct PyScanner {
-    inner: Scanner,
+    mode: Mode,
     source: Py<PyAny>,
     table: Option<Py<PyTable>>,
 }
@@ -104,25 +111,32 @@ fn record_tuple<'py>(py: Python<'py>, mut rec: Rec) -> PyResult<Bound<'py, PyTup
 
 #[pymethods]
 impl PyScanner {
+    /// ``ahead``: read (split lines, decode, parse records) on a thread of its own while the
+    /// caller analyses what came before; the items are the same.
     #[new]
-    #[pyo3(signature = (source, first_line=1, probe=true, table=None))]
-    fn new(source: Py<PyAny>, first_line: u64, probe: bool, table: Option<Py<PyTable>>) -> Self {
-        PyScanner { inner: Scanner::new(first_line, probe), source, table }
+    #[pyo3(signature = (source, first_line=1, probe=true, table=None, ahead=false))]
+    fn new(source: Py<PyAny>, first_line: u64, probe: bool, table: Option<Py<PyTable>>, ahead: bool) -> Self {
+        let mode = if ahead { Mode::Ahead(Ahead::new(first_line, probe)) } else { Mode::Serial(Scanner::new(first_line, probe)) };
+        PyScanner { mode, source, table }
     }
 
-    /// More bytes of the source (any cut: lines may straddle blocks).
+    /// More bytes of the source (any cut: lines may straddle blocks). Take the items they
+    /// give before pushing more.
     fn push(&mut self, data: &[u8]) {
-        self.inner.push(data);
+        match &mut self.mode {
+            Mode::Serial(s) => s.reader.push(data),
+            Mode::Ahead(a) => a.push(data),
+        }
     }
 
     /// The end of the source: what is left is the last line (dropped when ``damaged``), and
     /// the last record is complete.
     #[pyo3(signature = (damaged=false))]
     fn close(&mut self, damaged: bool) {
-        if damaged {
-            self.inner.drop_partial();
+        match &mut self.mode {
+            Mode::Serial(s) => s.reader.close(damaged),
+            Mode::Ahead(a) => a.close(damaged),
         }
-        self.inner.close();
     }
 
     fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
@@ -133,17 +147,47 @@ impl PyScanner {
     /// message, extra, tail, cut_lines, may_match) or a Run; stops when more bytes are needed.
     /// ``may_match``: bit i set when pattern i of the table may match (None without a table).
     fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
-        let table = self.table.as_ref().map(|t| t.borrow(py));
-        let item = self.inner.next_item(table.as_ref().map(|t| &t.inner));
-        drop(table);
+        loop {
+            let table = self.table.as_ref().map(|t| t.borrow(py));
+            let table = table.as_ref().map(|t| &t.inner);
+            let item = match &mut self.mode {
+                Mode::Serial(s) => s.next_item(table),
+                Mode::Ahead(a) => a.next_item(table),
+            };
+            match item {
+                Some(item) => return self.convert(py, item).map(Some),
+                None => match &mut self.mode {
+                    Mode::Ahead(a) if a.waiting() => {
+                        // wait for the reading thread without the GIL
+                        let receiver = a.receiver();
+                        let (message, receiver) = py.detach(move || (receiver.recv(), receiver));
+                        a.accept(receiver, message);
+                    }
+                    _ => return Ok(None),
+                },
+            }
+        }
+    }
+
+    /// lines, bytes, cut_lines, cut_bytes and the console prefix found (or None).
+    fn counts(&self) -> (u64, u64, u64, u64, Option<&'static str>) {
+        let (c, prefix) = match &self.mode {
+            Mode::Serial(s) => (s.reader.counts, s.reader.cleaner.mode),
+            Mode::Ahead(a) => (a.counts, a.prefix),
+        };
+        (c.lines, c.bytes, c.cut_lines, c.cut_bytes, prefix.map(|m| m.name()))
+    }
+}
+
+impl PyScanner {
+    fn convert(&self, py: Python<'_>, item: Item) -> PyResult<Py<PyAny>> {
         match item {
-            None => Ok(None),
-            Some(Item::Record(rec)) => Ok(Some(record_tuple(py, rec)?.into_any().unbind())),
-            Some(Item::Run(r)) => {
+            Item::Record(rec) => Ok(record_tuple(py, rec)?.into_any().unbind()),
+            Item::Run(r) => {
                 let groups = PyList::empty(py);
                 for g in r.groups {
-                    let row = (g.pid, g.db, g.logger, g.level, g.count, g.first_line, g.last_line,
-                               g.last_time, g.last_message, g.last_index);
+                    let row = (g.pid, g.db, g.logger, g.level, g.count, g.first_line, g.last_line, g.last_time,
+                               g.last_message, g.last_index);
                     groups.append(row)?;
                 }
                 let run = PyRun {
@@ -153,15 +197,9 @@ impl PyScanner {
                     last_time: r.last_time,
                     groups: groups.unbind(),
                 };
-                Ok(Some(Py::new(py, run)?.into_any()))
+                Ok(Py::new(py, run)?.into_any())
             }
         }
-    }
-
-    /// lines, bytes, cut_lines, cut_bytes and the console prefix found (or None).
-    fn counts(&self) -> (u64, u64, u64, u64, Option<&'static str>) {
-        let c = self.inner.counts;
-        (c.lines, c.bytes, c.cut_lines, c.cut_bytes, self.inner.cleaner.mode.map(|m| m.name()))
     }
 }
 

@@ -357,8 +357,8 @@ mod tests {
             + "2025-01-01 10:00:07,000 7 INFO db werkzeug: Worker WorkerHTTP (7) alive\n"
             + "2025-01-01 10:00:08,000 7 INFO db werkzeug: code 400, message Bad request\n";
         let mut s = Scanner::new(1, false);
-        s.push(text.as_bytes());
-        s.close();
+        s.reader.push(text.as_bytes());
+        s.reader.close(false);
         let mut shape = Vec::new();
         while let Some(item) = s.next_item(Some(&t)) {
             shape.push(match item {

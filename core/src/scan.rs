@@ -621,10 +621,9 @@ pub struct Counts {
     pub cut_bytes: u64,
 }
 
-/// One source's bytes, pushed in blocks, to items pulled one at a time: records, and runs of
-/// routine records when a table is given. Pulling is lazy, so a change of the table between
-/// two pulls applies to every record not yet classified.
-pub struct Scanner {
+/// One source's bytes, pushed in blocks, to complete records: the part of scanning that needs
+/// nothing from Python, so that a thread may run it (ahead.rs).
+pub struct Reader {
     buf: Vec<u8>,
     pos: usize,
     closed: bool,
@@ -633,14 +632,12 @@ pub struct Scanner {
     pub counts: Counts,
     pub cleaner: Cleaner,
     parser: Parser,
-    run: Option<Batch>,
-    out: VecDeque<Item>,
     flushed: bool,
 }
 
-impl Scanner {
-    pub fn new(first_line: u64, probe: bool) -> Scanner {
-        Scanner {
+impl Reader {
+    pub fn new(first_line: u64, probe: bool) -> Reader {
+        Reader {
             buf: Vec::new(),
             pos: 0,
             closed: false,
@@ -649,8 +646,6 @@ impl Scanner {
             counts: Counts::default(),
             cleaner: Cleaner::new(probe),
             parser: Parser::default(),
-            run: None,
-            out: VecDeque::new(),
             flushed: false,
         }
     }
@@ -663,14 +658,19 @@ impl Scanner {
         self.buf.extend_from_slice(data);
     }
 
-    pub fn close(&mut self) {
+    /// The end of the source; with ``damaged``, the bytes of an incomplete last line are
+    /// forgotten (the input broke off in it).
+    pub fn close(&mut self, damaged: bool) {
+        if damaged {
+            self.buf.truncate(self.pos);
+            self.skipping = false;
+        }
         self.closed = true;
     }
 
-    /// Forget the bytes of an incomplete last line (the input broke off in it).
-    pub fn drop_partial(&mut self) {
-        self.buf.truncate(self.pos);
-        self.skipping = false;
+    /// Whether the last record has been returned (after ``close``).
+    pub fn finished(&self) -> bool {
+        self.flushed
     }
 
     /// The next physical line's bytes (at most MAX_LINE_BYTES, as read_bounded_line cuts it).
@@ -720,12 +720,9 @@ impl Scanner {
         }
     }
 
-    /// The next item, or None when more bytes are needed (or, once closed, at the end).
-    pub fn next_item(&mut self, table: Option<&Table>) -> Option<Item> {
+    /// The next complete record, or None when more bytes are needed (or, once finished, ever).
+    pub fn next_record(&mut self) -> Option<Rec> {
         loop {
-            if let Some(item) = self.out.pop_front() {
-                return Some(item);
-            }
             if self.flushed {
                 return None;
             }
@@ -736,42 +733,86 @@ impl Scanner {
                     self.number += 1;
                     let text = self.cleaner.clean(&self.buf[start..end]);
                     if let Some(rec) = self.parser.feed(self.number, text) {
-                        self.complete(rec, table);
+                        return Some(rec);
                     }
                 }
                 None if self.closed => {
-                    if let Some(rec) = self.parser.flush() {
-                        self.complete(rec, table);
-                    }
-                    if let Some(run) = self.run.take() {
-                        self.out.push_back(Item::Run(run));
-                    }
                     self.flushed = true;
+                    return self.parser.flush();
                 }
                 None => return None,
             }
         }
     }
+}
 
-    fn complete(&mut self, rec: Rec, table: Option<&Table>) {
+/// Records to items: a record that the table finds routine joins the open run, any other
+/// closes it and comes alone. A record is classified when it is taken, so a change of the
+/// table applies to every record not yet taken.
+#[derive(Default)]
+pub struct Runs {
+    run: Option<Batch>,
+    out: VecDeque<Item>,
+}
+
+impl Runs {
+    pub fn take(&mut self, rec: Rec, table: Option<&Table>) {
         match table.and_then(|t| t.routine(&rec)) {
             Some(pid) => {
                 let batch = self.run.get_or_insert_with(Batch::default);
                 batch.add(pid, &rec);
                 if batch.groups.len() >= MAX_GROUPS {
-                    let full = self.run.take().expect("a run is open");
-                    self.out.push_back(Item::Run(full));
+                    self.end();
                 }
             }
             None => {
-                if let Some(run) = self.run.take() {
-                    self.out.push_back(Item::Run(run));
-                }
+                self.end();
                 let mut rec = rec;
                 if let Some(t) = table {
                     rec.may_match = Some(t.prefilter.may_match(rec.message(), rec.text().as_deref()));
                 }
                 self.out.push_back(Item::Record(rec));
+            }
+        }
+    }
+
+    /// Close the open run (the source ended, or a record that is not routine follows).
+    pub fn end(&mut self) {
+        if let Some(run) = self.run.take() {
+            self.out.push_back(Item::Run(run));
+        }
+    }
+
+    pub fn pop(&mut self) -> Option<Item> {
+        self.out.pop_front()
+    }
+}
+
+/// Reader and Runs on one thread: items are made as they are pulled.
+pub struct Scanner {
+    pub reader: Reader,
+    runs: Runs,
+    ended: bool,
+}
+
+impl Scanner {
+    pub fn new(first_line: u64, probe: bool) -> Scanner {
+        Scanner { reader: Reader::new(first_line, probe), runs: Runs::default(), ended: false }
+    }
+
+    /// The next item, or None when more bytes are needed (or, once closed, at the end).
+    pub fn next_item(&mut self, table: Option<&Table>) -> Option<Item> {
+        loop {
+            if let Some(item) = self.runs.pop() {
+                return Some(item);
+            }
+            match self.reader.next_record() {
+                Some(rec) => self.runs.take(rec, table),
+                None if self.reader.finished() && !self.ended => {
+                    self.ended = true;
+                    self.runs.end();
+                }
+                None => return None,
             }
         }
     }
@@ -783,8 +824,8 @@ mod tests {
 
     fn records(text: &str) -> Vec<Rec> {
         let mut s = Scanner::new(1, true);
-        s.push(text.as_bytes());
-        s.close();
+        s.reader.push(text.as_bytes());
+        s.reader.close(false);
         let mut out = Vec::new();
         while let Some(item) = s.next_item(None) {
             match item {
@@ -854,15 +895,16 @@ mod tests {
     fn long_lines_are_cut_and_counted() {
         let long = "x".repeat(MAX_LINE_BYTES + 10);
         let mut s = Scanner::new(1, false);
-        s.push(format!("{long}\nnext\n").as_bytes());
-        s.close();
+        s.reader.push(format!("{long}\nnext\n").as_bytes());
+        s.reader.close(false);
         let mut n = 0;
         while s.next_item(None).is_some() {
             n += 1;
         }
         assert_eq!(n, 1);
-        assert_eq!((s.counts.lines, s.counts.cut_lines, s.counts.cut_bytes), (2, 1, 11));
-        assert_eq!(s.counts.bytes as usize, long.len() + 6);
+        let c = s.reader.counts;
+        assert_eq!((c.lines, c.cut_lines, c.cut_bytes), (2, 1, 11));
+        assert_eq!(c.bytes as usize, long.len() + 6);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-"""``--jobs``: streams (files that are not one rotated set) analysed in parallel processes.
+"""``--jobs``: streams (files that are not one rotated set) analysed in parallel processes, or
+one stream read on a second core while the first analyses it.
 
 Streams are independent by construction (each has its own lifetimes, and symptoms link to
 causes of their own stream), so each worker scans one stream and the parent merges the results
@@ -47,10 +48,11 @@ def _worker(
 def scan_streams(
     paths: list[str], patterns: list[Pattern], jobs: int, gate: Gate | None = None, **options: Any
 ) -> Scan:
-    """Scan each stream in its own process (at most ``jobs`` at once) and merge in order."""
+    """Scan each stream in its own process (at most ``jobs`` at once) and merge in order; a
+    single stream with several jobs is read ahead on a thread of the compiled core."""
     groups = group_sources(paths)
     if jobs <= 1 or len(groups) < 2 or options.get("echo"):
-        return scan(paths, patterns, stages=[gate] if gate else None, **options)
+        return scan(paths, patterns, stages=[gate] if gate else None, ahead=jobs > 1, **options)
     config = gate.config if gate is not None else None
     with ProcessPoolExecutor(max_workers=min(jobs, len(groups)), initializer=init_worker) as pool:
         futures = [pool.submit(_worker, [s.path for s in group], patterns, config, options) for group in groups]

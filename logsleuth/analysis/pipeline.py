@@ -303,8 +303,10 @@ def scan(
     echo: bool = False,
     window: Window | None = None,
     selection: Selection | None = None,
+    ahead: bool = False,
 ) -> Scan:
-    """Read every input once and collect everything the reports are built from."""
+    """Read every input once and collect everything the reports are built from; ``ahead``
+    reads on a second core (see parse_records)."""
     pipeline = Pipeline(patterns, stages, window, selection)
     sources: list[Source] = []
     for group in group_sources(paths):
@@ -316,7 +318,7 @@ def scan(
         feed, feed_routine = pipeline.feed, pipeline.feed_routine
         tracker, matcher = pipeline.tracker, pipeline.engine
         count = 0
-        for item in parse_records(group, table):
+        for item in parse_records(group, table, ahead):
             if type(item) is Record:
                 feed(item)
                 if pipeline.past_window:

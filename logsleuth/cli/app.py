@@ -136,7 +136,11 @@ LEVEL = typer.Option(
     help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR, CRITICAL).",
 )
 JOBS = typer.Option(
-    "1", "--jobs", "-j", metavar="N|auto", help="Use several cores (several files in parallel): a number, or 'auto'."
+    "1",
+    "--jobs",
+    "-j",
+    metavar="N|auto",
+    help="Use several cores (several files in parallel; one file is read on a second core): a number, or 'auto'.",
 )
 REDACT = typer.Option(
     False, "--redact", help="Mask secrets, e-mails, IPs, database and user names (consistent pseudonyms)."

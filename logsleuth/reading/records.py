@@ -344,10 +344,10 @@ def engine() -> str:
     return "rust"
 
 
-def _scan_compiled(sources: list[Source], table: Any) -> Iterator[Any]:
+def _scan_compiled(sources: list[Source], table: Any, ahead: bool) -> Iterator[Any]:
     for source in sources:
         name = source.name
-        scanner = _core.Scanner(name, source.first_line, True, table)
+        scanner = _core.Scanner(name, source.first_line, True, table, ahead)
         for block in itertools.chain(read_blocks(source), (None,)):
             if block is None:  # after damage, the partial line is lost as with read_lines
                 scanner.close(source.damage is not None)
@@ -371,14 +371,15 @@ def _record(source: str, row: tuple) -> Record:
     return rec
 
 
-def parse_records(sources: Iterable[Source], table: Any = None) -> Iterator[Any]:
+def parse_records(sources: Iterable[Source], table: Any = None, ahead: bool = False) -> Iterator[Any]:
     """Yield the records of the sources, in file order. Each source keeps its own numbering.
 
     With the compiled engine and a routine ``table`` (analysis.Pipeline.routine_table), the
-    records no stage wants one by one come as runs (``_core.Run``) instead."""
+    records no stage wants one by one come as runs (``_core.Run``) instead; with ``ahead``,
+    a thread of the compiled engine reads the bytes that follow while the caller works."""
     sources = list(sources)
     if engine() == "rust" and not any(s.echo for s in sources):
-        yield from _scan_compiled(sources, table)
+        yield from _scan_compiled(sources, table, ahead)
         return
     for source in sources:
         parser = RecordParser(source.name)

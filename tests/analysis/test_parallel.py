@@ -1,4 +1,5 @@
-"""--jobs: several streams in parallel processes give exactly the -j 1 report."""
+"""--jobs: several streams in parallel processes, or one stream read ahead on a second core,
+give exactly the -j 1 report."""
 
 from __future__ import annotations
 
@@ -33,6 +34,26 @@ def test_parallel_streams_equal_serial(capsys, command):
         assert len({f["occurrence_sources"][0] for f in a["findings"]}) > 5
     else:
         assert serial[1] == parallel[1]
+
+
+@pytest.mark.parametrize("command", ["analyze", "ci", "lifetimes"])
+def test_one_stream_with_jobs_is_read_ahead_and_equals_serial(capsys, monkeypatch, command):
+    import logsleuth.analysis.pipeline as pipeline
+
+    asked = []
+    parse = pipeline.parse_records
+
+    def spy(sources, table=None, ahead=False):
+        asked.append(ahead)
+        return parse(sources, table, ahead)
+
+    monkeypatch.setattr(pipeline, "parse_records", spy)
+    log = str(SAMPLES / "seed_ai_brain_odoo18.log")
+    fmt = ["-f", "json"] if command == "analyze" else []
+    serial = run([command, log, *fmt, "-j", "1"], capsys)
+    ahead = run([command, log, *fmt, "-j", "2"], capsys)
+    assert asked == [False, True]
+    assert serial == ahead and len(serial[1]) > 500
 
 
 def test_jobs_values():

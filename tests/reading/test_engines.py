@@ -1,5 +1,6 @@
 """The compiled scanner (the default engine) against the reference parser in records.py:
-identical records, source counters and reports on every log we have and on fuzzed ones."""
+identical records, source counters and reports on every log we have and on fuzzed ones, with
+the compiled scanner reading on the caller's thread and ahead on its own (``--jobs``)."""
 
 from __future__ import annotations
 
@@ -43,13 +44,13 @@ FIELDS = (
 )
 
 
-def parsed(path: str, engine: str) -> tuple[list, tuple]:
+def parsed(path: str, engine: str, ahead: bool = False) -> tuple[list, tuple]:
     """The records and source counters, or the input error both engines must raise alike."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LOGSLEUTH_ENGINE", engine)
         source = Source(path)
         try:
-            recs = [tuple(getattr(r, f) for f in FIELDS) for r in parse_records([source])]
+            recs = [tuple(getattr(r, f) for f in FIELDS) for r in parse_records([source], ahead=ahead)]
         except InputError as exc:
             return [], (str(exc),)
     return recs, (source.lines, source.bytes, source.cut_lines, source.cut_bytes, source.prefix, source.damage)
@@ -61,6 +62,7 @@ def assert_same(path: str) -> list:
     for a, b in zip(rust[0], python[0]):
         assert a == b
     assert len(rust[0]) == len(python[0])
+    assert parsed(path, "rust", ahead=True) == rust
     return rust[0]
 
 
@@ -140,13 +142,13 @@ def test_same_records_on_fuzzed_headers(tmp_path_factory, text):
     assert_same(str(path))
 
 
-def report(paths: list[str], engine: str, patterns=PATTERNS, fail_on: str | None = None) -> dict:
+def report(paths: list[str], engine: str, patterns=PATTERNS, fail_on: str | None = None, ahead: bool = False) -> dict:
     """The JSON report, plus what the scan keeps beyond it: the databases seen (redaction uses
     them), each lifetime's counters and sequence numbers, and the CI gate's counts."""
     gate = Gate(GateConfig(fail_on=fail_on)) if fail_on is not None else None
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LOGSLEUTH_ENGINE", engine)
-        result = scan(paths, patterns, stages=[gate] if gate is not None else None)
+        result = scan(paths, patterns, stages=[gate] if gate is not None else None, ahead=ahead)
     state = [
         (lt.end_seq, lt.shutdown_seq, lt.end_line, lt.end, lt.lines, lt.records, lt.requests, lt.last_master_message)
         for lt in result.lifetimes
@@ -163,6 +165,7 @@ def report(paths: list[str], engine: str, patterns=PATTERNS, fail_on: str | None
 def same_report(paths: list[str], **options) -> dict:
     rust = report(paths, "rust", **options)
     assert rust == report(paths, "python", **options)
+    assert rust == report(paths, "rust", ahead=True, **options)
     return rust
 
 

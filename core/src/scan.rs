@@ -882,6 +882,25 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, failure_persistence: None, ..Default::default() })]
+
+        /// Wherever the fast path reads a header, it reads what the regex reads.
+        #[test]
+        fn fast_header_agrees_with_the_regex_on_generated_lines(
+            line in "20[0-9]5-01-01 10:00:00,000 [0-9٣]{0,3} {0,2}[A-Z_a-z]{0,11} [ -~\u{1f}é]{0,6} [ -~é]{0,12}"
+        ) {
+            if let Some((h, m)) = fast_header(&line) {
+                let at = |(a, b): Span| line[a..b].to_string();
+                let c = HEADER.captures(&line).expect("the regex reads it too");
+                proptest::prop_assert_eq!(
+                    (at(h.timestamp), at(h.pid), at(h.level), at(h.db), at(h.logger), line[m..].to_string()),
+                    (c[1].to_string(), c[2].to_string(), c[3].to_string(), c[4].to_string(), c[5].to_string(), c[6].to_string())
+                );
+            }
+        }
+    }
+
     #[test]
     fn python_whitespace_and_word_classes() {
         // U+001F is whitespace to Python: the db column cannot contain it

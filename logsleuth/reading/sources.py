@@ -9,6 +9,7 @@ removed here so later stages only ever see Odoo's own text.
 from __future__ import annotations
 
 import bz2
+import codecs
 import io
 import lzma
 import os
@@ -89,6 +90,41 @@ class Source:
                     return bz2.BZ2File(buffered)  # type: ignore[return-value]
                 return lzma.LZMAFile(buffered)  # type: ignore[return-value]
         return buffered
+
+
+_UTF16 = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+"""UTF-16 text (what PowerShell 5's ``>`` and ``Out-File`` write) is read as the same text in
+UTF-8: both engines then read it as any other log, non-ASCII text included."""
+
+
+class Utf16(io.RawIOBase):
+    """UTF-16 bytes in, UTF-8 bytes out, decoded a block at a time (invalid code units become
+    U+FFFD, as invalid UTF-8 does elsewhere)."""
+
+    def __init__(self, raw: io.BufferedIOBase, encoding: str) -> None:
+        self.raw = raw
+        self.decoder = codecs.getincrementaldecoder(encoding)("replace")
+        self.pending = b""
+        self.at = 0
+        self.ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        while self.at == len(self.pending) and not self.ended:
+            data = self.raw.read(_READ_CHUNK)
+            self.ended = not data
+            self.pending, self.at = self.decoder.decode(data, final=self.ended).encode("utf-8"), 0
+        n = min(len(buffer), len(self.pending) - self.at)
+        buffer[:n] = self.pending[self.at : self.at + n]
+        self.at += n
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self.raw.close()
+        super().close()
 
 
 try:  # ISA-L inflates gzip about three times faster than zlib (benchmarks/README.md)
@@ -336,18 +372,23 @@ def note_damage(source: Source, exc: BaseException) -> None:
     source.damage = f"damaged {source.compression or 'input'}{where}: {exc}"
 
 
-def check_head(source: Source, stream: BinaryIO) -> bool:
-    """Refuse binary data; False when the input is damaged before its first line."""
+def check_head(source: Source, stream: BinaryIO) -> BinaryIO | None:
+    """Refuse binary data; the stream to read its text from (UTF-16 transcoded, a byte-order
+    mark skipped), or None when the input is damaged before its first line."""
     try:
         head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
     except DAMAGE_ERRORS as exc:
         note_damage(source, exc)
-        return False
+        return None
+    for bom, encoding in _UTF16:
+        if head.startswith(bom) and not head.startswith(codecs.BOM_UTF32_LE):
+            stream.read(len(bom))
+            return check_head(source, io.BufferedReader(Utf16(stream, encoding), buffer_size=_READ_CHUNK))  # type: ignore[arg-type]
     if _looks_binary(head) or (head and not head.strip(b"\x00") and _only_zeros(source)):
         raise InputError("binary data, not a text log", source.name)
     if head.startswith(_BOM):  # Windows editors and PowerShell's Out-File -Encoding utf8 write one
         stream.read(len(_BOM))
-    return True
+    return stream
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -395,8 +436,10 @@ def read_blocks(source: Source) -> Iterator[bytes]:
     (the caller drops the partial line it holds, as ``read_lines`` does)."""
     stream = source.open_binary()
     try:
-        if not check_head(source, stream):
+        checked = check_head(source, stream)
+        if checked is None:
             return
+        stream = checked
         read = getattr(stream, "read1", stream.read)
         while True:
             try:
@@ -420,7 +463,9 @@ def read_lines(source: Source) -> Iterator[str]:
     """
     stream = source.open_binary()
     try:
-        if check_head(source, stream):
+        checked = check_head(source, stream)
+        if checked is not None:
+            stream = checked
             echo = sys.stdout.write if source.echo else None
             yield from bounded_lines(stream.readline, source, LineCleaner(source), echo)
     finally:

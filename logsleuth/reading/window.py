@@ -180,8 +180,8 @@ def seek(source: Source, since: datetime) -> bool:
         return False
     with open(source.path, "rb") as fh:
         head = fh.read(6)
-        if head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")):
-            return False
+        if head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\xff\xfe", b"\xfe\xff")):
+            return False  # compressed or UTF-16: offsets in the file are not offsets in the text
         target = since.strftime("%Y-%m-%d %H:%M:%S,%f")[:23].encode()
         lo, hi = 0, size
         while hi - lo > 64 * 1024:

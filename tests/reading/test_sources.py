@@ -167,3 +167,43 @@ def test_a_utf8_byte_order_mark_does_not_hide_the_first_line(tmp_path: Path, cap
     lifetimes = json.loads(out)["lifetimes"]
     assert code == 0 and len(lifetimes) == 1
     assert lifetimes[0]["version"] == "17.0-20250101" and lifetimes[0]["start_line"] == 1
+
+
+@pytest.mark.parametrize("engine", ["rust", "python"])
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("compress", [lambda b: b, gzip.compress])
+def test_utf16_logs_read_as_their_utf8_text(tmp_path: Path, monkeypatch, engine, encoding, compress):
+    """PowerShell 5's ``>`` writes UTF-16 with a byte-order mark: the records are those of the
+    same text in UTF-8, non-ASCII letters included (not the text with its zero bytes dropped)."""
+    import codecs
+
+    from logsleuth.reading.records import parse_records
+
+    monkeypatch.setenv("LOGSLEUTH_ENGINE", engine)
+    text = (
+        "python : 2025-01-01 10:00:00,000 7 INFO ? odoo: Odoo version 17.0\r\n"
+        "2025-01-01 10:00:01,000 7 ERROR db odoo.addons.nhân_sự.models: Lỗi khi tính lương 😀 ✓\r\n"
+        "Traceback (most recent call last):\r\n"
+        '  File "C:\\odoo\\addons\\nhân_sự\\models.py", line 3, in f\r\n'
+        "ValueError: giá trị không hợp lệ\r\n"
+    )
+    bom = codecs.BOM_UTF16_LE if encoding == "utf-16-le" else codecs.BOM_UTF16_BE
+    utf8, utf16 = tmp_path / "utf8.log", tmp_path / "utf16.log"
+    utf8.write_bytes(compress(text.encode()))
+    utf16.write_bytes(compress(bom + text.encode(encoding)))
+
+    def records(path: Path) -> list[tuple]:
+        return [
+            (r.first_line, r.last_line, r.logger, r.message, r.continuation) for r in parse_records([Source(str(path))])
+        ]
+
+    got = records(utf16)
+    assert got == records(utf8)
+    assert got[1][3] == "Lỗi khi tính lương 😀 ✓" and got[1][4][-1] == "ValueError: giá trị không hợp lệ"
+
+
+def test_a_truncated_utf16_log_keeps_its_text(tmp_path: Path):
+    """An odd last byte (a file cut mid-character) becomes U+FFFD, the lines before stay."""
+    log = tmp_path / "odoo.log"
+    log.write_bytes(b"\xff\xfe" + "2025-01-01 10:00:00,000 7 INFO ? odoo: é\nx".encode("utf-16-le")[:-1])
+    assert list(read_lines(Source(str(log)))) == ["2025-01-01 10:00:00,000 7 INFO ? odoo: é", "\ufffd"]

@@ -34,9 +34,6 @@ def facts_of(log: Path) -> Path:
 KNOWN_GAPS = {
     "Arthav__odoo-dmnc__odoo_logs.txt.log": "a PowerShell capture hard-wrapped at 28 columns splits exception names across lines "
     "(`psycopg2.errors.UndefinedCol` / `umn: …`); re-joining wrapped lines is not implemented",
-    "ManhVuok__TTDN-17-07-N4__odoo_run.partial.log": "a PowerShell Out-File capture hard-wrapped at 45 columns cuts record headers after the level "
-    "(`… 9460 ERROR ` / `ttdn_final2 odoo.http: …`): records.py does not rejoin them, so the three ERROR "
-    "records and their XMLSyntaxError tracebacks are not seen",
 }
 """Facts the report does not meet yet, each with the reason: strict, so a fix makes the test fail
 until the entry is removed."""

@@ -52,7 +52,10 @@ pattern!(RAW_START, concat!(
     r"|[^\s\x1c-\x1f][^:]*: error: option [^\s\x1c-\x1f]+: )"
 ));
 pattern!(PS_PREFIX, r"^[\p{L}\p{N}_.-]+ : \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ ");
-pattern!(CUT_HEADER, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ ?$");
+pattern!(CUT_HEADER, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+(?: [A-Z_]{3,10}(?: [^\s\x1c-\x1f]+)?)? ?$");
+/// records.py's _CUT_HEADER_CHARS
+const CUT_HEADER_CHARS: usize = 120;
+pattern!(TIMESTAMP, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ");
 pattern!(EXC_LINE, r"^[A-Za-z_][\p{L}\p{N}_.]*(?:Error|Exception|Interrupt|Exit|Warning|Failure)(?:$|[^\p{L}\p{N}_])|^[A-Za-z_][\p{L}\p{N}_.]*: ");
 pattern!(ENTRY_FRAME, concat!(
     r#"^(?:[\s\x1c-\x1f]+File "(?:<frozen runpy>|[^"]*(?:odoo-bin|[/\\]bin[/\\][\p{L}\p{N}_.-]+|__main__\.py|runpy\.py|pydevd\.py|debugpy[^"]*|[Ss]ocket[Ss]erver\.py))", line \d+, in "#,
@@ -328,7 +331,7 @@ impl Parser {
     pub fn feed(&mut self, number: u64, text: String) -> Option<Rec> {
         if let Some((cut_number, cut_text)) = self.cut.take() {
             let joined = format!("{} {}", py_rstrip(&cut_text), text);
-            if HEADER.is_match(&joined) {
+            if !TIMESTAMP.is_match(&text) && HEADER.is_match(&joined) {
                 let done = self.line(cut_number, joined);
                 if let Some(c) = self.current.as_mut() {
                     c.last_line = number;
@@ -339,7 +342,7 @@ impl Parser {
             let later = self.feed(number, text);
             return done.or(later);
         }
-        if text.len() <= 34 * 4 && text.chars().count() <= 34 && CUT_HEADER.is_match(&text) {
+        if text.len() <= CUT_HEADER_CHARS * 4 && text.chars().count() <= CUT_HEADER_CHARS && CUT_HEADER.is_match(&text) {
             self.cut = Some((number, text));
             return None;
         }

@@ -55,8 +55,13 @@ RAW_START = re.compile(
 
 _PS_PREFIX = re.compile(r"[\w.-]+ : (?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ )")
 """PowerShell's ``2>&1`` capture puts ``python : `` before the first line a program wrote to stderr."""
-_CUT_HEADER = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ ?$")
-"""A header cut right after its PID by a console that hard-wraps lines: the next line goes on."""
+_CUT_HEADER = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+(?: [A-Z_]{3,10}(?: \S+)?)? ?$")
+"""A header cut after its PID, its level or its database by a console that wraps lines at a
+word (PowerShell's ``Out-File`` at its width): the next line goes on."""
+_CUT_HEADER_CHARS = 120
+"""A cut header is short: no regex on ordinary lines."""
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ")
+"""A line that starts with a timestamp starts a record of its own: it never completes a cut one."""
 
 _TRACEBACK_START = "Traceback (most recent call last):"
 _CHAIN_LINES = (
@@ -256,7 +261,7 @@ class RecordParser:
             cut_number, cut_text = self.cut
             self.cut = None
             joined = cut_text.rstrip() + " " + text
-            if HEADER.match(joined):
+            if not _TIMESTAMP.match(text) and HEADER.match(joined):
                 # the record starts at the cut line; the line that completed it is its continuation
                 done = self._line(cut_number, joined)
                 if self.current is not None:
@@ -265,7 +270,7 @@ class RecordParser:
             done = self._line(cut_number, cut_text)
             later = self.feed(number, text)
             return done if done is not None else later
-        if len(text) <= 34 and _CUT_HEADER.match(text):  # a cut header is short: no regex on ordinary lines
+        if len(text) <= _CUT_HEADER_CHARS and _CUT_HEADER.match(text):
             self.cut = (number, text)
             return None
         if not text[:1].isdigit() and _PS_PREFIX.match(text):

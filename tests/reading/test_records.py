@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from helpers import records_of
 
 
@@ -99,3 +101,29 @@ def test_every_line_belongs_to_exactly_one_record():
     recs = records_of(text)
     covered = [n for r in recs for n in range(r.first_line, r.last_line + 1)]
     assert covered == list(range(1, text.count("\n") + 1))
+
+
+@pytest.mark.parametrize("engine", ["rust", "python"])
+def test_headers_cut_at_a_word_by_a_wrapping_console_are_joined(monkeypatch, engine):
+    """PowerShell's Out-File wraps at its width on a space: after the PID, the level or the
+    database. The next line completes the header unless it starts a record of its own."""
+    monkeypatch.setenv("LOGSLEUTH_ENGINE", engine)
+    recs = records_of(
+        "2026-03-26 05:45:44,363 9460 ERROR \n"
+        "ttdn_final2 odoo.http: Exception during JSON \n"
+        "request handling. \n"
+        "2026-03-26 05:35:34,280 9460 INFO ? \n"
+        "odoo.service.server: HTTP service (werkzeug) \n"
+        "2026-03-26 05:35:35,000 9460\n"
+        "INFO db odoo: after the PID\n"
+        "2026-03-26 05:35:36,000 9460 INFO\n"
+        "2026-03-26 05:35:37,000 9460 INFO db odoo: a record of its own\n"
+    )
+    assert [(r.first_line, r.last_line, r.level, r.db, r.logger, r.message) for r in recs] == [
+        (1, 3, "ERROR", "ttdn_final2", "odoo.http", "Exception during JSON"),
+        (4, 5, "INFO", "?", "odoo.service.server", "HTTP service (werkzeug)"),
+        (6, 8, "INFO", "db", "odoo", "after the PID"),
+        (9, 9, "INFO", "db", "odoo", "a record of its own"),
+    ]
+    assert recs[0].continuation == ["request handling. "]
+    assert recs[2].continuation == ["2026-03-26 05:35:36,000 9460 INFO"]

@@ -36,6 +36,12 @@ const MAX_SEEN_LOGGERS: usize = 10_000;
 /// flags of the regex module, a class that negates one of those): the caller then assumes
 /// that the regex may match anything.
 pub fn widen(pattern: &str) -> Option<Regex> {
+    Regex::new(&widened(pattern)?).ok()
+}
+
+/// ``widen``'s text, checked by the parser alone (compiling it would be wasted where the
+/// caller compiles it into a set).
+pub fn widened(pattern: &str) -> Option<String> {
     let chars: Vec<char> = pattern.chars().collect();
     let mut out = String::new();
     let mut i = 0;
@@ -117,7 +123,7 @@ pub fn widen(pattern: &str) -> Option<Regex> {
         }
         i += 1;
     }
-    Regex::new(&out).ok()
+    regex_syntax::Parser::new().parse(&out).is_ok().then_some(out)
 }
 
 /// Which patterns may match a record: each pattern's message and text regexes (widened), one
@@ -134,12 +140,23 @@ impl Prefilter {
     /// ``patterns``: per pattern, the regexes (of Python's regex module) it searches the
     /// message with, and the one it searches the record's text with.
     pub fn new(patterns: &[(Vec<String>, Option<String>)]) -> Prefilter {
+        Prefilter::build(patterns, false).or_else(|| Prefilter::build(patterns, true)).unwrap_or_else(|| {
+            // the sets are too large together: every pattern may match every record
+            let fields = patterns.iter().map(|(m, t)| (vec![None; m.len()], t.as_ref().map(|_| None))).collect();
+            Prefilter { message: RegexSet::empty(), text: RegexSet::empty(), fields }
+        })
+    }
+
+    /// The regexes checked by the parser only (then a set may still fail to compile, past the
+    /// size limit: None), or each compiled on its own (``strict``, those that fail are left out).
+    fn build(patterns: &[(Vec<String>, Option<String>)], strict: bool) -> Option<Prefilter> {
         let mut messages = Vec::new();
         let mut texts = Vec::new();
         let mut fields = Vec::new();
         let add = |pattern: &str, to: &mut Vec<String>| {
-            widen(pattern).map(|rx| {
-                to.push(rx.as_str().to_string());
+            let rx = if strict { widen(pattern).map(|rx| rx.as_str().to_string()) } else { widened(pattern) };
+            rx.map(|rx| {
+                to.push(rx);
                 to.len() - 1
             })
         };
@@ -148,11 +165,7 @@ impl Prefilter {
             let t = text.as_ref().map(|p| add(p, &mut texts));
             fields.push((m, t));
         }
-        Prefilter {
-            message: RegexSet::new(&messages).expect("widened regexes compile"),
-            text: RegexSet::new(&texts).expect("widened regexes compile"),
-            fields,
-        }
+        Some(Prefilter { message: RegexSet::new(&messages).ok()?, text: RegexSet::new(&texts).ok()?, fields })
     }
 
     /// Bit i set: pattern i may match (patterns past 128 are left to Python).
@@ -316,6 +329,14 @@ mod tests {
         assert_eq!(p.may_match("bad query: x", Some("h: bad query: x\nERROR:  boom")), 0b011);
         assert_eq!(p.may_match("bad query: x", None), 0b111);
         assert_eq!(p.may_match("fine", Some("fine\nTraceback")), 0b110);
+    }
+
+    #[test]
+    fn a_regex_past_the_size_limit_may_match_anything() {
+        let huge = r"\w{1000}{1000}".to_string();
+        assert!(widened(&huge).is_some() && widen(&huge).is_none());
+        let p = Prefilter::new(&[(vec![huge], None), (vec!["^x".into()], None)]);
+        assert_eq!(p.may_match("y", None), 0b01);
     }
 
     #[test]

@@ -9,7 +9,8 @@ use std::sync::mpsc::{self, Receiver, RecvError, SyncSender};
 use std::sync::Mutex;
 use std::thread::{self, JoinHandle};
 
-use crate::routine::Table;
+use crate::routine::{Rules, Table};
+use std::sync::Arc;
 use crate::scan::{Counts, Item, Prefix, Reader, Rec, Runs};
 
 /// Records sent at a time: few messages, and still an early start on a long block.
@@ -45,14 +46,17 @@ pub struct Ahead {
     pub prefix: Option<Prefix>,
 }
 
-fn read(mut reader: Reader, input: Receiver<Input>, output: SyncSender<Output>) {
+fn read(mut reader: Reader, rules: Option<Arc<Rules>>, input: Receiver<Input>, output: SyncSender<Output>) {
     for message in input {
         match message {
             Input::Bytes(data) => reader.push(&data),
             Input::Close { damaged } => reader.close(damaged),
         }
         let mut chunk = Vec::with_capacity(CHUNK);
-        while let Some(rec) = reader.next_record() {
+        while let Some(mut rec) = reader.next_record() {
+            if let Some(rules) = &rules {
+                rules.classify(&mut rec);
+            }
             chunk.push(rec);
             if chunk.len() == CHUNK && output.send(Output::Records(mem::take(&mut chunk))).is_err() {
                 return; // the scanner is gone
@@ -71,13 +75,15 @@ fn read(mut reader: Reader, input: Receiver<Input>, output: SyncSender<Output>) 
 }
 
 impl Ahead {
-    pub fn new(first_line: u64, probe: bool) -> Ahead {
+    /// ``rules``: the fixed part of the table the records will be classified with, so that
+    /// the thread does that part too.
+    pub fn new(first_line: u64, probe: bool, rules: Option<Arc<Rules>>) -> Ahead {
         let (input, thread_input) = mpsc::sync_channel(IN_FLIGHT);
         let (thread_output, output) = mpsc::sync_channel(IN_FLIGHT);
         let reader = Reader::new(first_line, probe);
         let thread = thread::Builder::new()
             .name("logsleuth-reader".into())
-            .spawn(move || read(reader, thread_input, thread_output))
+            .spawn(move || read(reader, rules, thread_input, thread_output))
             .expect("a thread can be started");
         Ahead {
             input: Some(input),
@@ -201,7 +207,7 @@ mod tests {
         for damaged in [false, true] {
             for cut in [1, 3, 7, 64, 1000] {
                 let mut serial = Scanner::new(1, true);
-                let mut ahead = Ahead::new(1, true);
+                let mut ahead = Ahead::new(1, true, None);
                 let (mut want, mut got) = (Vec::new(), Vec::new());
                 for block in text.as_bytes().chunks(cut) {
                     serial.reader.push(block);
@@ -225,9 +231,60 @@ mod tests {
         }
     }
 
+    /// With a table, the thread classifies ahead what does not depend on the processes, and
+    /// the runs and records are those of the Scanner, which classifies as it goes.
+    #[test]
+    fn classified_ahead_as_the_scanner_classifies() {
+        use crate::routine::{Prefilter, Rules, Wanted};
+        use regex::Regex;
+        let rules = || {
+            let wanted = Wanted { loggers: Some(Regex::new("^odoo$").unwrap()), messages: vec![] };
+            Rules::new(vec![("INFO".into(), wanted)], vec![], vec![], Default::default(), Prefilter::new(&[(vec!["boom".into()], None)]))
+        };
+        let line = |pid: u32, level: &str, logger: &str, msg: &str| format!("2025-01-01 10:00:00,000 {pid} {level} db {logger}: {msg}\n");
+        let text = [
+            line(7, "INFO", "werkzeug", "a"),
+            line(7, "INFO", "werkzeug", "b"),
+            line(8, "INFO", "werkzeug", "other process"),
+            line(7, "INFO", "odoo", "wanted"),
+            line(7, "ERROR", "odoo.http", "boom"),
+            line(7, "INFO", "werkzeug", "c"),
+        ]
+        .concat();
+        let (mut serial, mut ahead_table) = (Table::new(rules()), Table::new(rules()));
+        serial.allowed.insert(7);
+        ahead_table.allowed.insert(7);
+        let mut scanner = Scanner::new(1, false);
+        scanner.reader.push(text.as_bytes());
+        scanner.reader.close(false);
+        let mut want = Vec::new();
+        while let Some(item) = scanner.next_item(Some(&serial)) {
+            want.push(item);
+        }
+        let mut ahead = Ahead::new(1, false, Some(ahead_table.rules.clone()));
+        ahead.push(text.as_bytes());
+        ahead.close(false);
+        let mut got = Vec::new();
+        loop {
+            while let Some(item) = ahead.next_item(Some(&ahead_table)) {
+                got.push(item);
+            }
+            if !ahead.waiting() {
+                break;
+            }
+            ahead.receive();
+        }
+        let masks = |items: &[Item]| items.iter().map(|i| match i { Item::Record(r) => r.may_match, Item::Run(_) => None }).collect::<Vec<_>>();
+        assert_eq!(masks(&got), masks(&want));
+        let shapes = |items: Vec<Item>| items.into_iter().map(shape).collect::<Vec<_>>();
+        let want = shapes(want);
+        assert_eq!(shapes(got), want);
+        assert_eq!(want, ["run 2", "rec 3-3 other process", "rec 4-4 wanted", "rec 5-5 boom", "run 1"]);
+    }
+
     #[test]
     fn a_scanner_dropped_early_ends_its_thread() {
-        let mut ahead = Ahead::new(1, false);
+        let mut ahead = Ahead::new(1, false, None);
         let block = "2025-01-01 10:00:00,000 7 INFO db odoo: x\n".repeat(10_000);
         ahead.push(block.as_bytes()); // more records than the channel holds: the thread waits
         ahead.push(block.as_bytes());

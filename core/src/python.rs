@@ -6,7 +6,7 @@ use pyo3::types::{PyInt, PyList, PyTuple};
 use regex::Regex;
 use std::collections::HashMap;
 
-use crate::routine::{widen, Prefilter, Table, Wanted};
+use crate::routine::{widen, Prefilter, Rules, Table, Wanted};
 use crate::ahead::Ahead;
 use crate::scan::{self, Item, Rec, Scanner};
 
@@ -51,7 +51,7 @@ impl PyTable {
             .map(|(logger, classes)| (logger, classes.chars().map(|c| format!("\" {c}")).collect()))
             .collect();
         Ok(PyTable {
-            inner: Table::new(compiled, excluded_prefixes, excluded_substrings, requests, Prefilter::new(&patterns)),
+            inner: Table::new(Rules::new(compiled, excluded_prefixes, excluded_substrings, requests, Prefilter::new(&patterns))),
         })
     }
 
@@ -115,8 +115,14 @@ impl PyScanner {
     /// caller analyses what came before; the items are the same.
     #[new]
     #[pyo3(signature = (source, first_line=1, probe=true, table=None, ahead=false))]
-    fn new(source: Py<PyAny>, first_line: u64, probe: bool, table: Option<Py<PyTable>>, ahead: bool) -> Self {
-        let mode = if ahead { Mode::Ahead(Ahead::new(first_line, probe)) } else { Mode::Serial(Scanner::new(first_line, probe)) };
+    fn new(py: Python<'_>, source: Py<PyAny>, first_line: u64, probe: bool, table: Option<Py<PyTable>>, ahead: bool) -> Self {
+        let mode = if ahead {
+            // the thread classifies what it can ahead, with the table's fixed part
+            let rules = table.as_ref().map(|t| t.borrow(py).inner.rules.clone());
+            Mode::Ahead(Ahead::new(first_line, probe, rules))
+        } else {
+            Mode::Serial(Scanner::new(first_line, probe))
+        };
         PyScanner { mode, source, table }
     }
 

@@ -4,7 +4,7 @@
 //! routine, and Python sees it whole.
 
 use regex::{Regex, RegexSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::collections::{HashMap, HashSet};
 
 use crate::scan::{FxBuild, Kind, Rec};
@@ -223,7 +223,9 @@ fn group_end(chars: &[char], open: usize) -> Option<usize> {
     None
 }
 
-pub struct Table {
+/// What a source's records are checked against, fixed while it is read (the reading thread
+/// shares it): which records no stage and no pattern wants, and the prefilter.
+pub struct Rules {
     /// level → who wants records of it; a level absent is never routine (a handful: a list)
     levels: Vec<(String, Wanted)>,
     /// messages starting with one of these are never routine
@@ -237,9 +239,14 @@ pub struct Table {
     requests: HashMap<String, Vec<String>, FxBuild>,
     /// per level (as in ``levels``), logger → its rule, filled as loggers appear
     rules: Mutex<Vec<HashMap<String, Rule, FxBuild>>>,
-    /// the processes whose records may be routine now
-    pub allowed: HashSet<u64, FxBuild>,
     pub prefilter: Prefilter,
+}
+
+/// The rules, and the processes whose records may be routine now (Python changes them as it
+/// reads: a record is routine only when its process is among them when it is classified).
+pub struct Table {
+    pub rules: Arc<Rules>,
+    pub allowed: HashSet<u64, FxBuild>,
 }
 
 fn ascii_number(text: &str) -> Option<u64> {
@@ -249,14 +256,14 @@ fn ascii_number(text: &str) -> Option<u64> {
     text.parse().ok()
 }
 
-impl Table {
+impl Rules {
     pub fn new(
         levels: Vec<(String, Wanted)>,
         excluded_prefixes: Vec<String>,
         excluded_substrings: Vec<String>,
         requests: HashMap<String, Vec<String>, FxBuild>,
         prefilter: Prefilter,
-    ) -> Table {
+    ) -> Rules {
         let mut prefix_starts = [false; 256];
         for p in &excluded_prefixes {
             match p.as_bytes().first() {
@@ -265,7 +272,7 @@ impl Table {
             }
         }
         let rules = Mutex::new(levels.iter().map(|_| HashMap::default()).collect());
-        Table { levels, excluded_prefixes, prefix_starts, excluded_substrings, requests, rules, allowed: HashSet::default(), prefilter }
+        Rules { levels, excluded_prefixes, prefix_starts, excluded_substrings, requests, rules, prefilter }
     }
 
     fn rule(&self, wanted: &Wanted, logger: &str) -> Rule {
@@ -283,15 +290,15 @@ impl Table {
             || rule.marks.iter().any(|m| msg.contains(m.as_str()))
     }
 
-    /// The PID of a routine record; None when the record is not routine.
-    pub fn routine(&self, rec: &Rec) -> Option<u64> {
+    /// The PID of a record that nothing wants, whatever its process; None for the others.
+    fn unwanted(&self, rec: &Rec, allowed: Option<&HashSet<u64, FxBuild>>) -> Option<u64> {
         if rec.kind != Kind::Record || !rec.extra.is_empty() || rec.last_line != rec.first_line {
             return None;
         }
         let h = rec.header()?;
         let pid = ascii_number(h.pid)?;
-        if !self.allowed.contains(&pid) {
-            return None;
+        if allowed.is_some_and(|a| !a.contains(&pid)) {
+            return None; // not routine anyway: spare the rest
         }
         let level = self.levels.iter().position(|(l, _)| l == h.level)?;
         let wanted = &self.levels[level].1;
@@ -311,6 +318,31 @@ impl Table {
             }
         };
         (!wants).then_some(pid)
+    }
+
+    /// What does not depend on the processes' state, ahead of time (the reading thread): the
+    /// PID when nothing wants the record, else which patterns may match it.
+    pub fn classify(&self, rec: &mut Rec) {
+        let unwanted = self.unwanted(rec, None);
+        if unwanted.is_none() {
+            rec.may_match = Some(self.prefilter.may_match(rec.message(), rec.text().as_deref()));
+        }
+        rec.unwanted = Some(unwanted);
+    }
+}
+
+impl Table {
+    pub fn new(rules: Rules) -> Table {
+        Table { rules: Arc::new(rules), allowed: HashSet::default() }
+    }
+
+    /// The PID of a routine record (nothing wants it, and its process is allowed); None when
+    /// the record is not routine.
+    pub fn routine(&self, rec: &Rec) -> Option<u64> {
+        match rec.unwanted {
+            Some(unwanted) => unwanted.filter(|pid| self.allowed.contains(pid)),
+            None => self.rules.unwanted(rec, Some(&self.allowed)),
+        }
     }
 }
 
@@ -359,7 +391,7 @@ mod tests {
         let levels = vec![("INFO".to_string(), Wanted { loggers, messages })];
         let mut requests = HashMap::default();
         requests.insert("werkzeug".to_string(), vec!["\" 5".to_string()]);
-        let mut t = Table::new(levels, vec!["Worker".into()], vec![], requests, Prefilter::new(&[]));
+        let mut t = Table::new(Rules::new(levels, vec!["Worker".into()], vec![], requests, Prefilter::new(&[])));
         t.allowed.insert(7);
         t
     }

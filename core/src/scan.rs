@@ -122,6 +122,9 @@ pub struct Columns<'a> {
 pub struct Rec {
     /// Which patterns may match it (see routine::Prefilter); all when not filtered.
     pub may_match: Option<u128>,
+    /// Classified ahead (routine::Rules::classify): the PID when nothing wants it, whatever
+    /// the state of its process.
+    pub unwanted: Option<Option<u64>>,
     pub kind: Kind,
     pub first_line: u64,
     pub last_line: u64,
@@ -135,7 +138,7 @@ pub struct Rec {
 
 impl Rec {
     fn new(kind: Kind, first_line: u64, line: String, header: Option<Header>, message: Span) -> Rec {
-        Rec { may_match: None, kind, first_line, last_line: first_line, line, header, message, extra: Vec::new(), tail: None, cut_lines: 0 }
+        Rec { may_match: None, unwanted: None, kind, first_line, last_line: first_line, line, header, message, extra: Vec::new(), tail: None, cut_lines: 0 }
     }
 
     /// A record without a header (console text): its message is the line, right-stripped.
@@ -771,8 +774,8 @@ impl Runs {
             None => {
                 self.end();
                 let mut rec = rec;
-                if let Some(t) = table {
-                    rec.may_match = Some(t.prefilter.may_match(rec.message(), rec.text().as_deref()));
+                if let (Some(t), None) = (table, rec.may_match) {
+                    rec.may_match = Some(t.rules.prefilter.may_match(rec.message(), rec.text().as_deref()));
                 }
                 self.out.push_back(Item::Record(rec));
             }

@@ -74,7 +74,7 @@ fn serial(data: &[u8], cut: usize, damaged: bool) -> (Vec<String>, (u64, u64)) {
 }
 
 fn ahead(data: &[u8], cut: usize, damaged: bool) -> (Vec<String>, (u64, u64)) {
-    let mut a = Ahead::new(1, true);
+    let mut a = Ahead::new(1, true, None);
     let mut out = Vec::new();
     let mut drain = |a: &mut Ahead| loop {
         while let Some(item) = a.next_item(None) {

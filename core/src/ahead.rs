@@ -11,7 +11,8 @@ use std::thread::{self, JoinHandle};
 
 use crate::routine::{Rules, Table};
 use std::sync::Arc;
-use crate::scan::{Counts, Item, Prefix, Reader, Rec, Runs};
+use crate::runs::{Item, Runs};
+use crate::scan::{Counts, Prefix, Reader, Rec};
 
 /// Records sent at a time: few messages, and still an early start on a long block.
 const CHUNK: usize = 256;
@@ -178,7 +179,7 @@ impl Drop for Ahead {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::Scanner;
+    use crate::runs::Scanner;
 
     fn shape(item: Item) -> String {
         match item {

@@ -3,6 +3,7 @@
 
 pub mod ahead;
 pub mod routine;
+pub mod runs;
 pub mod scan;
 #[cfg(feature = "python")]
 mod python;

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use crate::routine::{widen, Prefilter, Rules, Table, Wanted};
 use crate::ahead::Ahead;
-use crate::scan::{self, Item, Rec, Scanner};
+use crate::runs::{Item, Scanner};
+use crate::scan::{self, Rec};
 
 #[pyclass(module = "logsleuth._core", name = "RoutineTable")]
 struct PyTable {

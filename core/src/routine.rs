@@ -349,7 +349,6 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::{Item, Scanner};
 
     #[test]
     fn the_prefilter_names_the_patterns_that_may_match() {
@@ -383,45 +382,5 @@ mod tests {
         assert_eq!(w(r"x(?i)y"), None);
         assert!(widen(r"(?i)^bad (?P<q>query)|(?P<q>x)").unwrap().is_match("BAD query"));
         assert!(widen(r"code \d{3}, message\s").unwrap().is_match("code ٤٠٠, message\u{1f}"));
-    }
-
-    fn table() -> Table {
-        let loggers = Some(Regex::new(r"^(?:odoo$|odoo\.modules)").unwrap());
-        let messages = vec![(Regex::new("^werkzeug$").unwrap(), widen(r"code 400, message Bad\b").unwrap())];
-        let levels = vec![("INFO".to_string(), Wanted { loggers, messages })];
-        let mut requests = HashMap::default();
-        requests.insert("werkzeug".to_string(), vec!["\" 5".to_string()]);
-        let mut t = Table::new(Rules::new(levels, vec!["Worker".into()], vec![], requests, Prefilter::new(&[])));
-        t.allowed.insert(7);
-        t
-    }
-
-    const REQ: &str = r#"2025-01-01 10:00:0{s},000 {pid} INFO db werkzeug: 10.0.0.1 - - [01/Jan/2025 10:00:00] "GET /web HTTP/1.1" {status} - 3 0.001 0.002"#;
-
-    fn req(s: u8, pid: u32, status: u32) -> String {
-        REQ.replace("{s}", &s.to_string()).replace("{pid}", &pid.to_string()).replace("{status}", &status.to_string()) + "\n"
-    }
-
-    #[test]
-    fn runs_fold_routine_records_and_leave_the_rest() {
-        let t = table();
-        let text = [req(1, 7, 200), req(2, 7, 404), req(3, 7, 500), req(4, 8, 200), req(5, 7, 200)].concat()
-            + "2025-01-01 10:00:06,000 7 INFO db odoo.modules.loading: Modules loaded.\n"
-            + "2025-01-01 10:00:07,000 7 INFO db werkzeug: Worker WorkerHTTP (7) alive\n"
-            + "2025-01-01 10:00:08,000 7 INFO db werkzeug: code 400, message Bad request\n";
-        let mut s = Scanner::new(1, false);
-        s.reader.push(text.as_bytes());
-        s.reader.close(false);
-        let mut shape = Vec::new();
-        while let Some(item) = s.next_item(Some(&t)) {
-            shape.push(match item {
-                Item::Run(r) => {
-                    let g: Vec<String> = r.groups.iter().map(|g| format!("{}:{}-{}x{}", g.pid, g.first_line, g.last_line, g.count)).collect();
-                    format!("run {} {}", r.count, g.join(","))
-                }
-                Item::Record(r) => format!("rec {}", r.first_line),
-            });
-        }
-        assert_eq!(shape, ["run 2 7:1-2x2", "rec 3", "rec 4", "run 1 7:5-5x1", "rec 6", "rec 7", "rec 8"]);
     }
 }

@@ -7,11 +7,10 @@
 //! routine is decided by the table Python hands in (routine.rs).
 
 use regex::Regex;
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::collections::VecDeque;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
-use crate::routine::Table;
 
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 const PREFIX_PROBE_LINES: u32 = 200;
@@ -492,85 +491,6 @@ impl Cleaner {
     }
 }
 
-/// The routine records of one process, database, logger and level within a batch.
-#[derive(Debug, Clone)]
-pub struct Group {
-    pub pid: u64,
-    pub db: String,
-    pub logger: String,
-    pub level: String,
-    pub count: u64,
-    pub first_line: u64,
-    pub last_line: u64,
-    pub last_time: String,
-    pub last_message: String,
-    /// Position of its last record in the batch (1-based): which group's record came last.
-    pub last_index: u64,
-}
-
-/// Consecutive routine records (a *run*), as aggregates per process, database, logger and
-/// level (groups in the order they first appear): processes interleave, so one run holds
-/// records of several of them.
-#[derive(Debug, Clone, Default)]
-pub struct Batch {
-    pub count: u64,
-    pub first_time: String,
-    pub last_time: String,
-    pub groups: Vec<Group>,
-    index: HashMap<u64, usize, FxBuild>,
-}
-
-/// Groups one batch holds at most (then it is passed on and another begins).
-const MAX_GROUPS: usize = 4096;
-
-impl Batch {
-    fn add(&mut self, pid: u64, rec: &Rec) {
-        let h = rec.header().expect("routine records have a header");
-        self.count += 1;
-        if self.count == 1 {
-            self.first_time.push_str(h.timestamp);
-        }
-        let key = {
-            let mut hasher = Fx::default();
-            (pid, h.db, h.logger, h.level).hash(&mut hasher);
-            hasher.finish()
-        };
-        let same = |g: &Group| g.pid == pid && g.db == h.db && g.logger == h.logger && g.level == h.level;
-        let at = match self.index.get(&key) {
-            Some(&at) if same(&self.groups[at]) => Some(at),
-            Some(_) => self.groups.iter().position(same), // a hash collision: rare
-            None => None,
-        };
-        let at = at.unwrap_or_else(|| {
-            self.groups.push(Group {
-                pid,
-                db: h.db.to_string(),
-                logger: h.logger.to_string(),
-                level: h.level.to_string(),
-                count: 0,
-                first_line: rec.first_line,
-                last_line: rec.last_line,
-                last_time: String::new(),
-                last_message: String::new(),
-                last_index: 0,
-            });
-            self.index.entry(key).or_insert(self.groups.len() - 1);
-            self.groups.len() - 1
-        });
-        let g = &mut self.groups[at];
-        g.count += 1;
-        g.last_line = rec.last_line;
-        // copied into the group's own buffers: no allocation once they have grown
-        g.last_time.clear();
-        g.last_time.push_str(h.timestamp);
-        g.last_message.clear();
-        g.last_message.push_str(rec.message());
-        g.last_index = self.count;
-        self.last_time.clear();
-        self.last_time.push_str(h.timestamp);
-    }
-}
-
 /// A word-at-a-time hash (rustc's FxHash): the keys hashed per record are short, and a
 /// collision only costs a comparison or a linear search, so SipHash's resistance to chosen
 /// keys buys nothing here for its cost.
@@ -611,12 +531,6 @@ impl Hasher for Fx {
 }
 
 pub type FxBuild = BuildHasherDefault<Fx>;
-
-#[derive(Debug)]
-pub enum Item {
-    Record(Rec),
-    Run(Batch),
-}
 
 /// Counters of one source, as sources.py's Source keeps them.
 #[derive(Default, Debug, Clone, Copy)]
@@ -752,94 +666,15 @@ impl Reader {
     }
 }
 
-/// Records to items: a record that the table finds routine joins the open run, any other
-/// closes it and comes alone. A record is classified when it is taken, so a change of the
-/// table applies to every record not yet taken.
-#[derive(Default)]
-pub struct Runs {
-    run: Option<Batch>,
-    out: VecDeque<Item>,
-}
-
-impl Runs {
-    pub fn take(&mut self, rec: Rec, table: Option<&Table>) {
-        match table.and_then(|t| t.routine(&rec)) {
-            Some(pid) => {
-                let batch = self.run.get_or_insert_with(Batch::default);
-                batch.add(pid, &rec);
-                if batch.groups.len() >= MAX_GROUPS {
-                    self.end();
-                }
-            }
-            None => {
-                self.end();
-                let mut rec = rec;
-                if let (Some(t), None) = (table, rec.may_match) {
-                    rec.may_match = Some(t.rules.prefilter.may_match(rec.message(), rec.text().as_deref()));
-                }
-                self.out.push_back(Item::Record(rec));
-            }
-        }
-    }
-
-    /// Close the open run (the source ended, or a record that is not routine follows).
-    pub fn end(&mut self) {
-        if let Some(run) = self.run.take() {
-            self.out.push_back(Item::Run(run));
-        }
-    }
-
-    pub fn pop(&mut self) -> Option<Item> {
-        self.out.pop_front()
-    }
-}
-
-/// Reader and Runs on one thread: items are made as they are pulled.
-pub struct Scanner {
-    pub reader: Reader,
-    runs: Runs,
-    ended: bool,
-}
-
-impl Scanner {
-    pub fn new(first_line: u64, probe: bool) -> Scanner {
-        Scanner { reader: Reader::new(first_line, probe), runs: Runs::default(), ended: false }
-    }
-
-    /// The next item, or None when more bytes are needed (or, once closed, at the end).
-    pub fn next_item(&mut self, table: Option<&Table>) -> Option<Item> {
-        loop {
-            if let Some(item) = self.runs.pop() {
-                return Some(item);
-            }
-            match self.reader.next_record() {
-                Some(rec) => self.runs.take(rec, table),
-                None if self.reader.finished() && !self.ended => {
-                    self.ended = true;
-                    self.runs.end();
-                }
-                None => return None,
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn records(text: &str) -> Vec<Rec> {
-        let mut s = Scanner::new(1, true);
-        s.reader.push(text.as_bytes());
-        s.reader.close(false);
-        let mut out = Vec::new();
-        while let Some(item) = s.next_item(None) {
-            match item {
-                Item::Record(r) => out.push(r),
-                Item::Run(_) => unreachable!(),
-            }
-        }
-        out
+        let mut r = Reader::new(1, true);
+        r.push(text.as_bytes());
+        r.close(false);
+        std::iter::from_fn(|| r.next_record()).collect()
     }
 
     #[test]
@@ -919,15 +754,11 @@ mod tests {
     #[test]
     fn long_lines_are_cut_and_counted() {
         let long = "x".repeat(MAX_LINE_BYTES + 10);
-        let mut s = Scanner::new(1, false);
-        s.reader.push(format!("{long}\nnext\n").as_bytes());
-        s.reader.close(false);
-        let mut n = 0;
-        while s.next_item(None).is_some() {
-            n += 1;
-        }
-        assert_eq!(n, 1);
-        let c = s.reader.counts;
+        let mut r = Reader::new(1, false);
+        r.push(format!("{long}\nnext\n").as_bytes());
+        r.close(false);
+        assert_eq!(std::iter::from_fn(|| r.next_record()).count(), 1);
+        let c = r.counts;
         assert_eq!((c.lines, c.cut_lines, c.cut_bytes), (2, 1, 11));
         assert_eq!(c.bytes as usize, long.len() + 6);
     }

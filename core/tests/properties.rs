@@ -5,7 +5,7 @@
 
 use _core::ahead::Ahead;
 use _core::routine::widen;
-use _core::scan::{Item, Scanner};
+use _core::runs::{Item, Scanner};
 use proptest::prelude::*;
 use regex::Regex;
 

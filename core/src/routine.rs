@@ -3,6 +3,7 @@
 //! in a run. When in doubt (a PID or a status that is not plain ASCII digits) a record is not
 //! routine, and Python sees it whole.
 
+use memchr::memmem::Finder;
 use regex::{Regex, RegexSet};
 use std::sync::{Arc, Mutex};
 use std::collections::{HashMap, HashSet};
@@ -24,7 +25,7 @@ struct Rule {
     /// the message regexes (indexes in Wanted.messages) that make a record wanted
     messages: Vec<usize>,
     /// the request lines wanted: what marks them (``" 5``)
-    marks: Vec<String>,
+    marks: Vec<Finder<'static>>,
 }
 
 const MAX_SEEN_LOGGERS: usize = 10_000;
@@ -232,8 +233,9 @@ pub struct Rules {
     excluded_prefixes: Vec<String>,
     /// the first bytes of those prefixes: most messages start with none of them
     prefix_starts: [bool; 256],
-    /// nor messages containing one of these
-    excluded_substrings: Vec<String>,
+    /// nor messages containing one of these (searchers built once: ``str::contains`` would
+    /// build one per record)
+    excluded_substrings: Vec<Finder<'static>>,
     /// logger → what marks the request lines wanted: ``" 5`` for a 5xx status (a superset:
     /// the status follows a quote and a space, and the text may occur elsewhere too)
     requests: HashMap<String, Vec<String>, FxBuild>,
@@ -272,13 +274,15 @@ impl Rules {
             }
         }
         let rules = Mutex::new(levels.iter().map(|_| HashMap::default()).collect());
+        let excluded_substrings = excluded_substrings.iter().map(|x| Finder::new(x).into_owned()).collect();
         Rules { levels, excluded_prefixes, prefix_starts, excluded_substrings, requests, rules, prefilter }
     }
 
     fn rule(&self, wanted: &Wanted, logger: &str) -> Rule {
         let all = wanted.loggers.as_ref().is_some_and(|rx| rx.is_match(logger));
         let messages = wanted.messages.iter().enumerate().filter(|(_, (l, _))| l.is_match(logger)).map(|(i, _)| i).collect();
-        Rule { all, messages, marks: self.requests.get(logger).cloned().unwrap_or_default() }
+        let marks = self.requests.get(logger).map_or_else(Vec::new, |m| m.iter().map(|x| Finder::new(x).into_owned()).collect());
+        Rule { all, messages, marks }
     }
 
     fn wanted(&self, wanted: &Wanted, rule: &Rule, msg: &str) -> bool {
@@ -286,8 +290,8 @@ impl Rules {
             || rule.messages.iter().any(|&i| wanted.messages[i].1.is_match(msg))
             || (msg.as_bytes().first().is_none_or(|&b| self.prefix_starts[b as usize])
                 && self.excluded_prefixes.iter().any(|p| msg.starts_with(p.as_str())))
-            || self.excluded_substrings.iter().any(|p| msg.contains(p.as_str()))
-            || rule.marks.iter().any(|m| msg.contains(m.as_str()))
+            || self.excluded_substrings.iter().any(|f| f.find(msg.as_bytes()).is_some())
+            || rule.marks.iter().any(|f| f.find(msg.as_bytes()).is_some())
     }
 
     /// The PID of a record that nothing wants, whatever its process; None for the others.

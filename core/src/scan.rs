@@ -54,6 +54,13 @@ pattern!(PS_PREFIX, r"^[\p{L}\p{N}_.-]+ : \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \
 pattern!(CUT_HEADER, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+(?: [A-Z_]{3,10}(?: [^\s\x1c-\x1f]+)?)? ?$");
 /// records.py's _CUT_HEADER_CHARS
 const CUT_HEADER_CHARS: usize = 120;
+
+/// A cheap test before CUT_HEADER: such a line is short and holds at most five spaces (one
+/// in the timestamp, three between columns, one at the end), where a whole header holds at
+/// least five before its message.
+fn could_be_cut_header(text: &str) -> bool {
+    text.len() <= CUT_HEADER_CHARS * 4 && text.bytes().filter(|&b| b == b' ').take(6).count() <= 5
+}
 pattern!(TIMESTAMP, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ");
 pattern!(EXC_LINE, r"^[A-Za-z_][\p{L}\p{N}_.]*(?:Error|Exception|Interrupt|Exit|Warning|Failure)(?:$|[^\p{L}\p{N}_])|^[A-Za-z_][\p{L}\p{N}_.]*: ");
 pattern!(ENTRY_FRAME, concat!(
@@ -248,24 +255,24 @@ fn fast_header(text: &str) -> Option<(Header, usize)> {
             return None;
         }
     }
-    let word = |from: usize, ok: &dyn Fn(u8) -> bool| -> Option<usize> {
+    fn word(b: &[u8], from: usize, ok: impl Fn(u8) -> bool) -> Option<usize> {
         let len = b[from..].iter().take_while(|&&c| ok(c)).count();
         (len > 0).then_some(from + len)
-    };
-    let pid_end = word(24, &|c| c.is_ascii_digit())?;
+    }
+    let pid_end = word(b, 24, |c| c.is_ascii_digit())?;
     if b.get(pid_end) != Some(&b' ') {
         return None;
     }
-    let level_end = word(pid_end + 1, &|c| c.is_ascii_uppercase() || c == b'_')?;
+    let level_end = word(b, pid_end + 1, |c| c.is_ascii_uppercase() || c == b'_')?;
     if !(3..=10).contains(&(level_end - pid_end - 1)) || b.get(level_end) != Some(&b' ') {
         return None;
     }
     // ASCII graphic bytes only: anything else (a non-ASCII or control character) goes to the regex
-    let db_end = word(level_end + 1, &|c| c.is_ascii_graphic())?;
+    let db_end = word(b, level_end + 1, |c| c.is_ascii_graphic())?;
     if b.get(db_end) != Some(&b' ') {
         return None;
     }
-    let logger_end = word(db_end + 1, &|c| c.is_ascii_graphic() && c != b':')?;
+    let logger_end = word(b, db_end + 1, |c| c.is_ascii_graphic() && c != b':')?;
     if b.get(logger_end) != Some(&b':') {
         return None;
     }
@@ -344,7 +351,7 @@ impl Parser {
             let later = self.feed(number, text);
             return done.or(later);
         }
-        if text.len() <= CUT_HEADER_CHARS * 4 && text.chars().count() <= CUT_HEADER_CHARS && CUT_HEADER.is_match(&text) {
+        if could_be_cut_header(&text) && text.chars().count() <= CUT_HEADER_CHARS && CUT_HEADER.is_match(&text) {
             self.cut = Some((number, text));
             return None;
         }

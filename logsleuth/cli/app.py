@@ -350,7 +350,6 @@ def analyze(
     """The forensic report: lifetimes, failures, root causes with evidence, fixes, verification."""
     from logsleuth.report.build import build_report
     from logsleuth.report.model import SEVERITY_RANK
-    from logsleuth.report.redact import scrub_controls
 
     _check(files, output)
     result = _scan(files, patterns, jobs=jobs, **_focus(files, since, until, db, pid, lifetime, level))
@@ -359,6 +358,8 @@ def analyze(
     if redact:
         report = _redactor(result).redact(report)
     if fmt in (Format.markdown, Format.html):
+        from logsleuth.report.redact import scrub_controls  # its rules cost every other format 5 ms
+
         report = scrub_controls(report)
     if fmt is Format.text:
         import shlex

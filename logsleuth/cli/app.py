@@ -761,9 +761,9 @@ _readable_help()
 def _plain_values() -> None:
     """typer 0.29 coerces every parameter with a pydantic TypeAdapter, built on first use even for
     an option that was not given: pydantic's import and 16 adapters cost ``analyze`` about 110 ms.
-    A value that needs no coercion (none given, a str, a list of str, a flag, a Path default, an
-    Enum choice) is taken as typer's own coercion would take it, through the same typer helpers;
-    any other value goes to typer's adapter, so every error reads as before."""
+    A plain value (none given, a str or a list of them, a flag, an Enum choice, a number in range
+    written in digits, a path) is taken as typer's own coercion would take it, through the same
+    typer helpers; any other value goes to typer's adapter, so every error reads as before."""
     from typer import core
 
     parameter = getattr(core, "_TyperParameter", None)
@@ -785,8 +785,16 @@ def _plain_values() -> None:
                         return coerce_cli_choice(value, choices=list(kind), case_sensitive=info.case_sensitive, ctx=ctx)
                     except ValueError:
                         pass  # typer's adapter words the error
-                if kind is Path and info.path_type is None and isinstance(value, Path):
-                    return coerce_cli_path(value, info, path_type=Path, param=param, ctx=ctx)
+                if kind is int and type(value) is str and value.isascii() and value.isdigit() and len(value) < 19:
+                    number = int(value)
+                    if (info.min is None or number >= info.min) and (info.max is None or number <= info.max):
+                        return number
+                if (
+                    kind is Path
+                    and info.path_type is None
+                    and (isinstance(value, Path) or (type(value) is str and value))
+                ):
+                    return coerce_cli_path(Path(value), info, path_type=Path, param=param, ctx=ctx)
             return build_runtime_param(param.type_descriptor)._coerce_value(value, param, ctx)
 
     def get_runtime_param(self):  # type: ignore[no-untyped-def]

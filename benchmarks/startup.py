@@ -1,10 +1,14 @@
-"""Start-up time of logsleuth: median wall time of N runs of each short command.
+"""Start-up time of logsleuth: median wall and CPU time of N runs of each short command.
 
 The commands are ``--version`` and, on a 10-line log (the first lines of the bundled sample),
 ``analyze`` (text), ``analyze --format json`` and ``ci``; what they cost is start-up, not
 reading. ``python -c pass`` is the floor. Output goes to /dev/null.
 
-    python benchmarks/startup.py                    # 15 runs each, the venv's logsleuth
+An installed package has its bytecode compiled; an editable install under
+``PYTHONDONTWRITEBYTECODE=1`` has none and compiles every module on each run, so run this (once
+at least) without that variable to time what users run.
+
+    env -u PYTHONDONTWRITEBYTECODE python benchmarks/startup.py    # 15 runs each
     python benchmarks/startup.py --runs 31 --ls .venv/bin/logsleuth
 """
 

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import regex
-
 from logsleuth.analysis.patterns import LEVELS, REGEX_TIMEOUT
 from logsleuth.errors import UsageError
 from logsleuth.reading.records import Record, Wants
@@ -62,6 +60,8 @@ class Gate:
     def __post_init__(self) -> None:
         threshold = LEVELS.index(self.config.fail_on) if self.config.fail_on in LEVELS else len(LEVELS)
         self._levels = frozenset(LEVELS[threshold:])
+        import regex  # only --ignore needs it
+
         try:
             self._ignore = [(text, regex.compile(text)) for text in self.config.ignore]
         except regex.error as exc:

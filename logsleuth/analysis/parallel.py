@@ -9,7 +9,6 @@ in the order the streams were given: the report is the one ``-j 1`` gives (a tes
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from logsleuth.analysis.gate import Gate, GateConfig
@@ -54,6 +53,8 @@ def scan_streams(
     if jobs <= 1 or len(groups) < 2 or options.get("echo"):
         return scan(paths, patterns, stages=[gate] if gate else None, ahead=jobs > 1, **options)
     config = gate.config if gate is not None else None
+    from concurrent.futures import ProcessPoolExecutor  # only -j N with several streams needs it
+
     with ProcessPoolExecutor(max_workers=min(jobs, len(groups)), initializer=init_worker) as pool:
         futures = [pool.submit(_worker, [s.path for s in group], patterns, config, options) for group in groups]
         parts = [f.result() for f in futures]

@@ -15,8 +15,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import regex
-
 from logsleuth.errors import PatternError
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -141,6 +139,35 @@ class Pattern:
         return out
 
 
+class LazyRegex:
+    """A built-in pattern's regex, compiled on first use: most built-ins never see a record they
+    could match (the compiled core prefilters with ``pattern``, the source), and compiling all of
+    them cost a short run about 200 ms. Anything but ``pattern`` is the compiled regex's."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    @functools.cached_property
+    def compiled(self) -> Any:
+        import regex
+
+        return regex.compile(self.pattern)
+
+    def search(self, *args: Any, **kwargs: Any) -> Any:
+        return self.compiled.search(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy and pickle probe for hooks before __dict__ is set
+            raise AttributeError(name)
+        return getattr(self.compiled, name)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LazyRegex) and other.pattern == self.pattern
+
+    def __hash__(self) -> int:
+        return hash(self.pattern)
+
+
 def fill(template: str, values: dict[str, Any]) -> str:
     """Format ``{name}`` placeholders; a value the log did not provide renders as ``?``."""
 
@@ -224,8 +251,9 @@ pattern fields section is checked against it (tests/test_patterns.py)."""
 _BY_KEY = {f.key: f for f in SCHEMA}
 
 
-def _value(f: Field, value: Any, where: str) -> Any:
-    """``value`` checked against ``f``: a wrong type or value is a PatternError naming the key."""
+def _value(f: Field, value: Any, where: str, lazy: bool) -> Any:
+    """``value`` checked against ``f``: a wrong type or value is a PatternError naming the key.
+    A regex is compiled now (a user's error is reported at load) unless ``lazy`` (built-ins)."""
 
     def wrong(expected: str) -> PatternError:
         return PatternError(f"field {f.key!r} must be {expected}, not {value!r}"[:300], where)
@@ -234,6 +262,10 @@ def _value(f: Field, value: Any, where: str) -> Any:
         if not isinstance(value, str) or (f.required and not value):
             raise wrong("a string" if f.kind == "text" else "a string regex")
         if f.kind == "regex":
+            if lazy:
+                return LazyRegex(value)
+            import regex  # a user pattern: compiled now, so its error is reported at load
+
             try:
                 return regex.compile(value)
             except regex.error as exc:
@@ -262,7 +294,7 @@ def _value(f: Field, value: Any, where: str) -> Any:
     return value
 
 
-def _checked(data: dict[str, Any], where: str) -> dict[str, Any]:
+def _checked(data: dict[str, Any], where: str, lazy: bool) -> dict[str, Any]:
     """The file's values by dotted key, each checked against SCHEMA."""
     out: dict[str, Any] = {}
     for table in ("", "match.", "explain."):
@@ -273,7 +305,7 @@ def _checked(data: dict[str, Any], where: str) -> dict[str, Any]:
             f = _BY_KEY.get(table + key)
             if f is None:
                 raise PatternError(f"unknown field {table + key!r}" if table else f"unknown field {key!r}", where)
-            out[f.key] = _value(f, value, where)
+            out[f.key] = _value(f, value, where, lazy)
     for f in SCHEMA:
         if f.required and f.key not in out:
             raise PatternError(
@@ -284,8 +316,8 @@ def _checked(data: dict[str, Any], where: str) -> dict[str, Any]:
     return out
 
 
-def _pattern_from_dict(data: dict[str, Any], where: str) -> Pattern:
-    v = _checked(data, where)
+def _pattern_from_dict(data: dict[str, Any], where: str, lazy: bool) -> Pattern:
+    v = _checked(data, where, lazy)
     levels = v.get("match.level")
     if "match.min_level" in v:
         levels = list(LEVELS[LEVELS.index(v["match.min_level"]) :])
@@ -331,7 +363,8 @@ def _pattern_from_dict(data: dict[str, Any], where: str) -> Pattern:
     )
 
 
-def load_file(path: Path) -> Pattern:
+def load_file(path: Path, lazy: bool = False) -> Pattern:
+    """The pattern of one file; ``lazy``: its regexes compile on first use (built-ins, tested)."""
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
@@ -339,7 +372,7 @@ def load_file(path: Path) -> Pattern:
         raise PatternError(f"not valid TOML: {exc}", str(path)) from None
     except OSError as exc:
         raise PatternError(exc.strerror or "cannot read", str(path)) from None
-    return _pattern_from_dict(data, str(path))
+    return _pattern_from_dict(data, str(path), lazy)
 
 
 def builtin_dir() -> Path:
@@ -358,7 +391,7 @@ def load_patterns(extra_dirs: list[str] | None = None, warnings: list[str] | Non
     """
     by_id: dict[str, Pattern] = {}
     for path in sorted(builtin_dir().glob("*.toml")):
-        p = load_file(path)
+        p = load_file(path, lazy=True)
         by_id[p.id] = p
     for d in extra_dirs or []:
         base = Path(d)

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import ctypes
-import multiprocessing
 import os
 import signal
 import sys
@@ -64,6 +63,8 @@ def install_sigterm() -> None:
 
 def end_workers() -> None:
     """Terminate every child process still running (pool workers), then reap them."""
+    import multiprocessing  # loaded by the workers already; a run without them skips it
+
     children = multiprocessing.active_children()
     for child in children:
         child.terminate()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shlex
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -355,7 +354,6 @@ def analyze(
     """The forensic report: lifetimes, failures, root causes with evidence, fixes, verification."""
     from logsleuth.report.build import build_report
     from logsleuth.report.model import SEVERITY_RANK
-    from logsleuth.report.redact import scrub_controls
 
     _check(files, output)
     result = _scan(files, patterns, jobs=jobs, **_focus(files, since, until, db, pid, lifetime, level))
@@ -364,8 +362,12 @@ def analyze(
     if redact:
         report = _redactor(result).redact(report)
     if fmt in (Format.markdown, Format.html):
+        from logsleuth.report.redact import scrub_controls  # its rules cost every other format 5 ms
+
         report = scrub_controls(report)
     if fmt is Format.text:
+        import shlex
+
         from logsleuth.render.text import print_report, render
 
         hint = "logsleuth lifetimes " + " ".join(shlex.quote(f) for f in files) + "   # or: analyze --verbose"
@@ -758,6 +760,60 @@ def _readable_help() -> None:
 
 
 _readable_help()
+
+
+def _plain_values() -> None:
+    """typer 0.29 coerces every parameter with a pydantic TypeAdapter, built on first use even for
+    an option that was not given: pydantic's import and 16 adapters cost ``analyze`` about 110 ms.
+    A plain value (none given, a str or a list of them, a flag, an Enum choice, a number in range
+    written in digits, a path) is taken as typer's own coercion would take it, through the same
+    typer helpers; any other value goes to typer's adapter, so every error reads as before."""
+    from typer import core
+
+    parameter = getattr(core, "_TyperParameter", None)
+    if parameter is None or not hasattr(parameter, "get_runtime_param") or getattr(parameter, "_logsleuth", False):
+        return
+    from typer._coercion import RuntimeParam, build_runtime_param
+    from typer._param_types import coerce_cli_choice, coerce_cli_path
+
+    class Plain(RuntimeParam):
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            kind, info = self.annotation, self.parameter_info
+            if info.parser is None:
+                if kind is str and type(value) is str:
+                    return value
+                if kind == list[str] and isinstance(value, (list, tuple)) and all(type(v) is str for v in value):
+                    return list(value)
+                if isinstance(kind, type) and issubclass(kind, Enum):
+                    try:
+                        return coerce_cli_choice(value, choices=list(kind), case_sensitive=info.case_sensitive, ctx=ctx)
+                    except ValueError:
+                        pass  # typer's adapter words the error
+                if kind is int and type(value) is str and value.isascii() and value.isdigit() and len(value) < 19:
+                    number = int(value)
+                    if (info.min is None or number >= info.min) and (info.max is None or number <= info.max):
+                        return number
+                if (
+                    kind is Path
+                    and info.path_type is None
+                    and (isinstance(value, Path) or (type(value) is str and value))
+                ):
+                    return coerce_cli_path(Path(value), info, path_type=Path, param=param, ctx=ctx)
+            return build_runtime_param(param.type_descriptor)._coerce_value(value, param, ctx)
+
+    def get_runtime_param(self):  # type: ignore[no-untyped-def]
+        if self._runtime_param is None:
+            descriptor = self.type_descriptor
+            if descriptor.file_annotation is not None:
+                self._runtime_param = build_runtime_param(descriptor)
+            else:
+                self._runtime_param = Plain(descriptor.parameter_info, descriptor.annotation)
+        return self._runtime_param
+
+    parameter.get_runtime_param, parameter._logsleuth = get_runtime_param, True
+
+
+_plain_values()
 
 
 class _ClosedStdout:

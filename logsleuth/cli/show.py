@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from logsleuth.reading.sources import Source, read_lines
-from logsleuth.render.text import clean
+from logsleuth.render.plain import clean
 from logsleuth.report.model import Finding
 from logsleuth.report.redact import Redactor
 

@@ -21,7 +21,7 @@ from logsleuth.analysis.patterns import Pattern
 from logsleuth.analysis.pipeline import Pipeline, Scan
 from logsleuth.reading.follow import IDLE, Follower
 from logsleuth.reading.records import RecordParser
-from logsleuth.render.text import clean
+from logsleuth.render.plain import clean
 from logsleuth.report.build import finding_title
 
 HOOK_TIMEOUT = 30

@@ -16,8 +16,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from dateutil import parser as dateparser
-
 from logsleuth.errors import UsageError
 from logsleuth.reading.records import HEADER, Record, parse_timestamp
 from logsleuth.reading.sources import Source
@@ -71,6 +69,8 @@ def parse_when(text: str, reference_date: datetime | None = None, now: datetime 
 
 
 def _parse(text: str, default: datetime) -> datetime:
+    from dateutil import parser as dateparser  # only --since and --until need it
+
     try:
         value = dateparser.parse(text.replace(",", "."), default=default)
     except (ValueError, OverflowError) as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from logsleuth.render.text import clean
+from logsleuth.render.plain import clean
 from logsleuth.report.model import CiResult, Report
 
 

@@ -4,7 +4,6 @@ as rich markup) and stripped of control characters, so a log line cannot style o
 from __future__ import annotations
 
 import os
-import re
 
 from rich.console import Console, Group
 from rich.padding import Padding
@@ -12,15 +11,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from logsleuth.render.plain import clean
 from logsleuth.render.plan import LIFETIME_COLUMNS, SUMMARY_LIMIT, lifetime_rows, lifetimes_that_matter, plan
 from logsleuth.report.model import Lifetime, Report
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
-
-
-def clean(text: object) -> str:
-    return _CONTROL.sub("�", str(text))
 
 
 def T(text: object, style: str = "") -> Text:

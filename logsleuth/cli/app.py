@@ -773,8 +773,11 @@ def _plain_values() -> None:
     parameter = getattr(core, "_TyperParameter", None)
     if parameter is None or not hasattr(parameter, "get_runtime_param") or getattr(parameter, "_logsleuth", False):
         return
-    from typer._coercion import RuntimeParam, build_runtime_param
-    from typer._param_types import coerce_cli_choice, coerce_cli_path
+    try:  # typer's private modules: another typer keeps its own coercion
+        from typer._coercion import RuntimeParam, build_runtime_param
+        from typer._param_types import coerce_cli_choice, coerce_cli_path
+    except ImportError:  # pragma: no cover - typer is pinned to 0.29 in pyproject.toml
+        return
 
     class Plain(RuntimeParam):
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:

@@ -45,6 +45,8 @@ pub struct Ahead {
     runs: Runs,
     pub counts: Counts,
     pub prefix: Option<Prefix>,
+    /// the thread ended before the end of the source (a panic): what came is not all there is
+    pub failed: bool,
 }
 
 fn read(mut reader: Reader, rules: Option<Arc<Rules>>, input: Receiver<Input>, output: SyncSender<Output>) {
@@ -95,14 +97,15 @@ impl Ahead {
             runs: Runs::default(),
             counts: Counts::default(),
             prefix: None,
+            failed: false,
         }
     }
 
     fn send(&mut self, message: Input) {
         if let Some(input) = &self.input {
-            // an error means the thread ended: nothing more will come back for this message
-            if input.send(message).is_ok() {
-                self.outstanding += 1;
+            match input.send(message) {
+                Ok(()) => self.outstanding += 1,
+                Err(_) => self.failed = true, // the thread ended: nothing will come back
             }
         }
     }
@@ -151,7 +154,10 @@ impl Ahead {
                 self.outstanding = 0;
                 self.runs.end();
             }
-            Err(RecvError) => self.outstanding = 0, // the thread ended without a word: a panic
+            Err(RecvError) => {
+                self.outstanding = 0;
+                self.failed = true;
+            }
         }
     }
 

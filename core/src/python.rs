@@ -170,6 +170,9 @@ impl PyScanner {
                         let (message, receiver) = py.detach(move || (receiver.recv(), receiver));
                         a.accept(receiver, message);
                     }
+                    Mode::Ahead(a) if a.failed => {
+                        return Err(pyo3::exceptions::PyRuntimeError::new_err("the reading thread stopped before the end of the input"));
+                    }
                     _ => return Ok(None),
                 },
             }

@@ -207,42 +207,61 @@ VENDORED_DIRS = frozenset(
 """Folders inside an addon that hold a copy of someone else's library: their frames are not the addon's."""
 
 
+MAX_CLASSIFIED_PATHS = 4096
+"""Paths whose classification is remembered (oldest forgotten first): a log's tracebacks pass
+through the same few hundred files again and again."""
+_classified: dict[tuple[str, tuple[str, ...]], tuple[str | None, bool, str | None]] = {}
+"""(path, addons paths) → (kind or None to keep it, whether the module is set, the module)."""
+
+
 def classify(frame: Frame, addons_paths: list[str] | tuple[str, ...] = ()) -> None:
     """Set ``kind`` and ``module`` of a frame from its path: the folder right under one of the
-    lifetime's addons paths names the addon; without those, a folder under ``…addons…``."""
-    path = frame.file
+    lifetime's addons paths names the addon; without those, a folder under ``…addons…``.
+
+    A pure function of the path and the addons paths: the answer is remembered (bounded)."""
+    key = (frame.file, addons_paths if type(addons_paths) is tuple else tuple(addons_paths))
+    found = _classified.get(key)
+    if found is None:
+        found = _classify(frame.file, key[1])
+        if len(_classified) >= MAX_CLASSIFIED_PATHS:
+            del _classified[next(iter(_classified))]
+        _classified[key] = found
+    kind, has_module, module = found
+    if kind is not None:
+        frame.kind = kind
+    if has_module:
+        frame.module = module
+
+
+def _classify(path: str, addons_paths: tuple[str, ...]) -> tuple[str | None, bool, str | None]:
     site = _SITE.search(path)
     if site and site.group("pkg") not in ("odoo", "openerp"):
-        frame.kind, frame.module = "third-party", site.group("pkg")
-        return
+        return "third-party", True, site.group("pkg")
     norm = path.replace("\\", "/").lower()
     if _CORE_ROOT.match(path) and not _ODOO_ADDON_ROOT.match(path):
         # Odoo's own code, even when an addons path is the folder that holds the source tree
-        frame.kind = "odoo"
-        return
+        return "odoo", False, None
     for root in addons_paths:
         r = root.replace("\\\\", "\\").replace("\\", "/").rstrip("/").lower()
         if r and norm.startswith(r + "/"):
             rest = path[len(r) + 1 :].replace("\\", "/").split("/")
             if len(rest) > 1:
-                _addon_frame(frame, rest)
-                return
+                return _addon_frame_kind(rest)
     addon = _ADDON_IN_PATH.search(path)
     if addon:
-        _addon_frame(frame, path[addon.start("module") :].replace("\\", "/").split("/"))
-        return
+        return _addon_frame_kind(path[addon.start("module") :].replace("\\", "/").split("/"))
     if _ODOO_CORE.search(path):
-        frame.kind = "odoo"
-    elif _STDLIB.search(path):
-        frame.kind = "stdlib"
+        return "odoo", False, None
+    if _STDLIB.search(path):
+        return "stdlib", False, None
+    return None, False, None
 
 
-def _addon_frame(frame: Frame, rest: list[str]) -> None:
+def _addon_frame_kind(rest: list[str]) -> tuple[str, bool, str]:
     """``rest`` is the path from the addon's folder on: ``[addon, …, file]``."""
     if len(rest) > 2 and rest[1].lower() in VENDORED_DIRS:
-        frame.kind, frame.module = "third-party", rest[2].removesuffix(".py")
-    else:
-        frame.kind, frame.module = "addon", rest[0]
+        return "third-party", True, rest[2].removesuffix(".py")
+    return "addon", True, rest[0]
 
 
 def foreign_addons(tb: Traceback) -> list[tuple[str, str, str]]:
@@ -290,6 +309,8 @@ def parse_traceback(
     lines: list[str], first_number: int | None = None, addons_paths: list[str] | tuple[str, ...] = ()
 ) -> Traceback | None:
     """Parse the traceback(s) in ``lines``; ``first_number`` is the log line of ``lines[0]``."""
+    if type(addons_paths) is not tuple:
+        addons_paths = tuple(addons_paths)  # once, not per frame (the key of classify's memory)
     blocks: list[ExceptionBlock] = []
     block: ExceptionBlock | None = None
     expecting_exc = False

@@ -198,6 +198,13 @@ class RegexBudget:
 
 
 _MISSING = object()
+
+
+def _not_cause(pv: tuple[Pattern, dict[str, str]]) -> bool:
+    """Sort key: a record's causes before its symptoms (a stable sort keeps the rest in order)."""
+    return pv[0].role != "cause"
+
+
 _NO_VALUES: dict[str, str] = {}
 """A condition the pattern does not set: met, with no values (never mutated)."""
 
@@ -325,7 +332,8 @@ class Engine:
         matched = [(p, v) for p in primary if (v := self._match(p, rec, tb, text)) is not None]
         if not matched:
             matched = [(p, v) for p in fallback if (v := self._match(p, rec, tb, text)) is not None]
-        matched.sort(key=lambda pv: pv[0].role != "cause")
+        if len(matched) > 1:
+            matched.sort(key=_not_cause)
         occ = Occurrence(
             rec.source,
             rec.first_line,

@@ -305,6 +305,28 @@ def _addon_root_from_loader(frames: list[Frame]) -> None:
                         g.kind, g.module = "addon", module
 
 
+MAX_FRAME_LINES = 8192
+"""Frame lines whose parse is remembered (oldest forgotten first): the same stacks repeat."""
+_frame_lines: dict[str, tuple[str, int, str] | None] = {}
+
+
+def _frame_line(text: str) -> tuple[str, int, str] | None:
+    """``  File "x.py", line 3, in f`` → (file, line, function); None for another line."""
+    found = _frame_lines.get(text, _NOT_SEEN)
+    if found is _NOT_SEEN:
+        m = _FRAME.match(text)
+        found = (m.group("file"), int(m.group("line")), m.group("func")) if m else None
+        if len(text) <= MAX_CACHED_LINE:
+            if len(_frame_lines) >= MAX_FRAME_LINES:
+                del _frame_lines[next(iter(_frame_lines))]
+            _frame_lines[text] = found
+    return found  # type: ignore[return-value]
+
+
+_NOT_SEEN = object()
+MAX_CACHED_LINE = 1000
+
+
 def parse_traceback(
     lines: list[str], first_number: int | None = None, addons_paths: list[str] | tuple[str, ...] = ()
 ) -> Traceback | None:
@@ -333,11 +355,13 @@ def parse_traceback(
             expecting_exc = False
             i += 1
             continue
-        m = _FRAME.match(text)
-        if m and expecting_exc:
-            frame = Frame(m.group("file"), int(m.group("line")), m.group("func"), log_line=number)
-            if i + 1 < n and lines[i + 1].startswith("    ") and not _FRAME.match(lines[i + 1]):
-                frame.code = lines[i + 1].strip()
+        # a frame line holds 'File "': the substring test spares the regex on every other line
+        m = _frame_line(text) if expecting_exc and 'File "' in text else None
+        if m is not None:
+            frame = Frame(m[0], m[1], m[2], log_line=number)
+            nxt = lines[i + 1] if i + 1 < n else ""
+            if nxt.startswith("    ") and not ('File "' in nxt and _frame_line(nxt) is not None):
+                frame.code = nxt.strip()
                 i += 1
             classify(frame, addons_paths)
             block.frames.append(frame)

@@ -8,11 +8,10 @@ Everything kept is bounded: one finding per fingerprint, capped occurrence lists
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
-import time
 from dataclasses import dataclass, field
+from time import perf_counter
 from typing import Any
 
 from logsleuth.analysis.bounds import DistinctCounter
@@ -131,47 +130,83 @@ class Finding:
         return ctx
 
 
-def _search(rx: Any, text: str | None) -> Any:
-    if text is None:
-        return None
-    try:
-        return rx.search(text, timeout=REGEX_TIMEOUT)
-    except TimeoutError:
-        return None
+MAX_CACHED_SEARCHES = 8192
+"""Search results a run remembers (oldest forgotten first): a failure repeats, and its messages
+and exception lines with it."""
+MAX_CACHED_TEXT = 2048
+"""Longer texts are searched each time: the cache stays a few MB at most."""
 
 
 class RegexBudget:
     """Regex time per pattern over the whole run (``REGEX_RUN_BUDGET``); a pattern that times
-    out or spends it is disabled for the rest of the run, with one warning on stderr."""
+    out or spends it is disabled for the rest of the run, with one warning on stderr.
+
+    A search's result is a pure function of the regex and the text, so the values of the
+    searches that completed are remembered (bounded): a repeated failure costs a dict lookup,
+    not a timed search (the ``regex`` module's timeout alone costs a few µs a call)."""
 
     def __init__(self) -> None:
         self.spent: dict[str, float] = {}
         self.disabled: set[str] = set()
         self.records = 0
         """Records fed so far: the budget grows with the log."""
+        self._cache: dict[tuple[Any, str], dict[str, str] | None] = {}
 
-    def search(self, p: Pattern, rx: Any, text: str | None) -> Any:
+    def search(self, p: Pattern, rx: Any, text: str | None, cache: bool = True) -> dict[str, str] | None:
+        """The named groups that matched (None values left out) when ``rx`` matches ``text``,
+        else None. ``cache``: the text may repeat (not a whole record, whose header is unique)."""
         if text is None or p.id in self.disabled:
             return None
-        spent = self.spent.get(p.id, 0.0)
+        if cache and len(text) <= MAX_CACHED_TEXT:
+            key = (rx, text)
+            found = self._cache.get(key, _MISSING)
+            if found is not _MISSING:
+                return found  # type: ignore[return-value]
+            values = self._timed(p, rx, text)
+            if p.id not in self.disabled:  # a search cut short by a timeout says nothing
+                cached = self._cache
+                if len(cached) >= MAX_CACHED_SEARCHES:
+                    del cached[next(iter(cached))]
+                cached[key] = values
+            return values
+        return self._timed(p, rx, text)
+
+    def _timed(self, p: Pattern, rx: Any, text: str) -> dict[str, str] | None:
+        pid = p.id
+        spent = self.spent.get(pid, 0.0)
         budget = REGEX_RUN_BUDGET + REGEX_BUDGET_PER_RECORD * self.records
-        start = time.perf_counter()
+        start = perf_counter()
         try:
-            return rx.search(text, timeout=min(REGEX_TIMEOUT, max(budget - spent, 0.001)))
+            m = rx.search(text, timeout=min(REGEX_TIMEOUT, max(budget - spent, 0.001)))
         except TimeoutError:
             self.disable(p, f"a regex ran longer than {REGEX_TIMEOUT:g} s on one record")
             return None
         finally:
-            spent += time.perf_counter() - start
-            self.spent[p.id] = spent
-            if spent > budget and p.id not in self.disabled:
+            spent += perf_counter() - start
+            self.spent[pid] = spent
+            if spent > budget and pid not in self.disabled:
                 self.disable(
                     p, f"its regexes used their budget for the run ({spent:.1f} s over {self.records} records)"
                 )
+        if m is None:
+            return None
+        return {k: v for k, v in m.groupdict().items() if v is not None}
 
     def disable(self, p: Pattern, why: str) -> None:
         self.disabled.add(p.id)
         sys.stderr.write(f"logsleuth: warning: pattern {p.id} disabled for the rest of the run: {why} ({p.path})\n")
+
+
+_MISSING = object()
+
+
+def _not_cause(pv: tuple[Pattern, dict[str, str]]) -> bool:
+    """Sort key: a record's causes before its symptoms (a stable sort keeps the rest in order)."""
+    return pv[0].role != "cause"
+
+
+_NO_VALUES: dict[str, str] = {}
+"""A condition the pattern does not set: met, with no values (never mutated)."""
 
 
 class Engine:
@@ -297,7 +332,8 @@ class Engine:
         matched = [(p, v) for p in primary if (v := self._match(p, rec, tb, text)) is not None]
         if not matched:
             matched = [(p, v) for p in fallback if (v := self._match(p, rec, tb, text)) is not None]
-        matched.sort(key=lambda pv: pv[0].role != "cause")
+        if len(matched) > 1:
+            matched.sort(key=_not_cause)
         occ = Occurrence(
             rec.source,
             rec.first_line,
@@ -342,23 +378,24 @@ class Engine:
 
     def _match(self, p: Pattern, rec: Record, tb: Traceback | None, text: list[str]) -> dict[str, str] | None:
         """Values of the named groups when ``p`` matches ``rec``; ``text`` caches the record text."""
-        if p.id in self.budget.disabled:
+        budget = self.budget
+        if p.id in budget.disabled:
             return None
-        _search = functools.partial(self.budget.search, p)
+        search = budget.search
         values: dict[str, str] = {}
         for rx in (p.message, p.raw):
             if rx is not None:
-                m = _search(rx, rec.message)
+                m = search(p, rx, rec.message)
                 if m is None:
                     return None
-                values.update({k: v for k, v in m.groupdict().items() if v is not None})
+                values.update(m)
         if p.text is not None:
             if not text:
                 text.append(rec.text)
-            m = _search(p.text, text[0])
+            m = search(p, p.text, text[0], False)
             if m is None:
                 return None
-            values.update({k: v for k, v in m.groupdict().items() if v is not None})
+            values.update(m)
         if p.needs_traceback:
             if tb is None or not self._match_traceback(p, tb, values):
                 return None
@@ -367,35 +404,38 @@ class Engine:
         return values
 
     def _match_traceback(self, p: Pattern, tb: Traceback, values: dict[str, str]) -> bool:
-        _search = functools.partial(self.budget.search, p)
-        if p.exception_type is not None or p.exception_message is not None:
+        search = self.budget.search
+        exception_type, exception_message = p.exception_type, p.exception_message
+        if exception_type is not None or exception_message is not None:
             for block in reversed(tb.blocks):
-                mt = _search(p.exception_type, block.type or "") if p.exception_type is not None else True
-                mm = _search(p.exception_message, block.message) if p.exception_message is not None else True
-                if mt and mm:
-                    for m in (mt, mm):
-                        if m is not True:
-                            values.update({k: v for k, v in m.groupdict().items() if v is not None})
-                    values["exception_type"] = block.type or ""
-                    values["exception"] = f"{block.type}: {block.message}".strip(": ")
-                    break
+                mt = search(p, exception_type, block.type or "") if exception_type is not None else _NO_VALUES
+                if mt is None:
+                    continue
+                mm = search(p, exception_message, block.message) if exception_message is not None else _NO_VALUES
+                if mm is None:
+                    continue
+                values.update(mt)
+                values.update(mm)
+                values["exception_type"] = block.type or ""
+                values["exception"] = f"{block.type}: {block.message}".strip(": ")
+                break
             else:
                 return False
         if p.culprit_imports is not None:
             culprit = tb.culprit()
             if culprit is None or culprit.func != "<module>":
                 return False
-            m = _search(p.culprit_imports, culprit.imports)
-            if not m:
+            m = search(p, p.culprit_imports, culprit.imports)
+            if m is None:
                 return False
-            values.update({k: v for k, v in m.groupdict().items() if v is not None})
+            values.update(m)
         if p.chain_code is not None:
             for frame in reversed(tb.import_chain()):
                 if frame.kind != "addon":
                     continue
-                m = _search(p.chain_code, f"{frame.file}\n{frame.code or ''}")
-                if m:
-                    values.update({k: v for k, v in m.groupdict().items() if v is not None})
+                m = search(p, p.chain_code, f"{frame.file}\n{frame.code or ''}")
+                if m is not None:
+                    values.update(m)
                     values["frame_file"], values["frame_line"] = frame.file, str(frame.line)
                     values["frame_code"] = frame.code or ""
                     break
@@ -609,18 +649,38 @@ _WHOLE_PATH = re.compile(r"(?:[A-Za-z]:[/\\]|[/\\])[^\n'\"`<>|:]+\.(?:xml|py|csv
 def _file_module(values: dict[str, str], addons_paths: list[str]) -> str | None:
     """The addon that a file path in a captured value or a message lies in (a view file, a data
     file): the first such path that is under an addon."""
+    paths = tuple(addons_paths)
     for key, value in values.items():
-        if key.startswith("_"):
+        if key.startswith("_") or not value:
             continue
-        # a captured value that is one whole path may hold spaces (`/Users/me/KeDA Tech Test/…`),
-        # which the search in free text below must stop at
-        whole = [value.strip()] if _WHOLE_PATH.fullmatch((value or "").strip()) else []
-        parsed = [m.group("path") for m in _PARSED_PATH.finditer(value or "")]
-        for path in whole + parsed + [m.group(0) for m in _PATH_VALUE.finditer(value or "")]:
-            frame = Frame(path, 0, "")
-            classify(frame, addons_paths)
-            if frame.kind == "addon" and frame.module:
-                return frame.module
+        cacheable = len(value) <= MAX_CACHED_TEXT
+        found = _value_modules.get((value, paths), _MISSING) if cacheable else _MISSING
+        if found is _MISSING:
+            found = _value_module(value, paths)
+            if cacheable:
+                if len(_value_modules) >= MAX_CACHED_SEARCHES:
+                    del _value_modules[next(iter(_value_modules))]
+                _value_modules[(value, paths)] = found
+        if found is not None:
+            return found  # type: ignore[return-value]
+    return None
+
+
+_value_modules: dict[tuple[str, tuple[str, ...]], str | None] = {}
+"""(value, addons paths) → its addon (_value_module is a pure function of the two; bounded):
+a repeated failure names the same files."""
+
+
+def _value_module(value: str, addons_paths: tuple[str, ...]) -> str | None:
+    # a captured value that is one whole path may hold spaces (`/Users/me/KeDA Tech Test/…`),
+    # which the search in free text below must stop at
+    whole = [value.strip()] if _WHOLE_PATH.fullmatch(value.strip()) else []
+    parsed = [m.group("path") for m in _PARSED_PATH.finditer(value)]
+    for path in whole + parsed + [m.group(0) for m in _PATH_VALUE.finditer(value)]:
+        frame = Frame(path, 0, "")
+        classify(frame, addons_paths)
+        if frame.kind == "addon" and frame.module:
+            return frame.module
     return None
 
 
@@ -666,8 +726,19 @@ def fingerprint(
 
 
 def mask(text: str) -> str:
-    """Fingerprint text: numbers, quoted values and hex ids do not make errors different."""
-    return _MASK_NUMBERS.sub("N", _MASK_QUOTED.sub("'…'", text))[:300]
+    """Fingerprint text: numbers, quoted values and hex ids do not make errors different.
+    Remembered (bounded): a repeated failure has the same texts."""
+    masked = _masked.get(text)
+    if masked is None:
+        masked = _MASK_NUMBERS.sub("N", _MASK_QUOTED.sub("'…'", text))[:300]
+        if len(text) <= MAX_CACHED_TEXT:
+            if len(_masked) >= MAX_CACHED_SEARCHES:
+                del _masked[next(iter(_masked))]
+            _masked[text] = masked
+    return masked
+
+
+_masked: dict[str, str] = {}
 
 
 def _differs(finding: Finding, tb: Traceback) -> bool:

@@ -264,18 +264,22 @@ class LifetimeTracker:
         window: what ``feed`` does with each of them (WANTS keeps every other case out)."""
         base = self.seq
         self.seq += run.count
-        for pid, _db, logger, _level, count, _first, last_line, last_time, message, index in sorted(
-            run.groups, key=_LAST_INDEX
-        ):
-            lt = self.by_pid[pid]
+        groups = run.groups
+        if len(groups) > 1:
+            groups = sorted(groups, key=_LAST_INDEX)
+        by_pid, source = self.by_pid, run.source
+        lt = None
+        for pid, _db, logger, _level, count, _first, last_line, last_time, message, index in groups:
+            lt = by_pid[pid]
             lt.lines += count
             lt.records += count
-            lt.end_line, lt.end_source, lt.end_seq, lt.end = last_line, run.source, base + index, last_time
+            lt.end_line, lt.end_source, lt.end_seq, lt.end = last_line, source, base + index, last_time
             if logger == "werkzeug":
                 lt.requests += count
             elif pid == lt.pid:
                 lt.last_master_message, lt.last_master_time = message, last_time
-            self.last = lt
+        if lt is not None:
+            self.last = lt  # the process of the run's last record
 
     def feed(self, rec: Record) -> Lifetime | None:
         """Attribute ``rec`` to a lifetime (``None`` for console text outside any process)."""

@@ -196,8 +196,9 @@ class Pipeline:
             result.first_timestamp = run.first_time
         result.last_timestamp = run.last_time
         levels, databases, seen = result.levels, result.databases, result.module_last_seen
+        level_count = levels.get
         for _pid, db, logger, level, n, _first, last_line, _time, _msg, _index in run.groups:
-            levels[level] = levels.get(level, 0) + n
+            levels[level] = level_count(level, 0) + n
             if db not in databases:
                 if len(databases) < MAX_DATABASES:
                     databases.add(db)
@@ -205,8 +206,12 @@ class Pipeline:
                     result.omitted_databases.add(db)
             if logger.startswith("odoo.addons."):
                 key = (run.source, logger.split(".", 3)[2])
-                if key in seen or len(seen) < MAX_MODULES:
-                    seen[key] = max(last_line, seen.get(key, 0))
+                last = seen.get(key)
+                if last is not None:
+                    if last_line > last:
+                        seen[key] = last_line
+                elif len(seen) < MAX_MODULES:
+                    seen[key] = max(last_line, 0)
                 else:
                     result.omitted_modules.add(key)
         result.tests.feed_routine(run)

@@ -207,42 +207,61 @@ VENDORED_DIRS = frozenset(
 """Folders inside an addon that hold a copy of someone else's library: their frames are not the addon's."""
 
 
+MAX_CLASSIFIED_PATHS = 4096
+"""Paths whose classification is remembered (oldest forgotten first): a log's tracebacks pass
+through the same few hundred files again and again."""
+_classified: dict[tuple[str, tuple[str, ...]], tuple[str | None, bool, str | None]] = {}
+"""(path, addons paths) → (kind or None to keep it, whether the module is set, the module)."""
+
+
 def classify(frame: Frame, addons_paths: list[str] | tuple[str, ...] = ()) -> None:
     """Set ``kind`` and ``module`` of a frame from its path: the folder right under one of the
-    lifetime's addons paths names the addon; without those, a folder under ``…addons…``."""
-    path = frame.file
+    lifetime's addons paths names the addon; without those, a folder under ``…addons…``.
+
+    A pure function of the path and the addons paths: the answer is remembered (bounded)."""
+    key = (frame.file, addons_paths if type(addons_paths) is tuple else tuple(addons_paths))
+    found = _classified.get(key)
+    if found is None:
+        found = _classify(frame.file, key[1])
+        if len(_classified) >= MAX_CLASSIFIED_PATHS:
+            del _classified[next(iter(_classified))]
+        _classified[key] = found
+    kind, has_module, module = found
+    if kind is not None:
+        frame.kind = kind
+    if has_module:
+        frame.module = module
+
+
+def _classify(path: str, addons_paths: tuple[str, ...]) -> tuple[str | None, bool, str | None]:
     site = _SITE.search(path)
     if site and site.group("pkg") not in ("odoo", "openerp"):
-        frame.kind, frame.module = "third-party", site.group("pkg")
-        return
+        return "third-party", True, site.group("pkg")
     norm = path.replace("\\", "/").lower()
     if _CORE_ROOT.match(path) and not _ODOO_ADDON_ROOT.match(path):
         # Odoo's own code, even when an addons path is the folder that holds the source tree
-        frame.kind = "odoo"
-        return
+        return "odoo", False, None
     for root in addons_paths:
         r = root.replace("\\\\", "\\").replace("\\", "/").rstrip("/").lower()
         if r and norm.startswith(r + "/"):
             rest = path[len(r) + 1 :].replace("\\", "/").split("/")
             if len(rest) > 1:
-                _addon_frame(frame, rest)
-                return
+                return _addon_frame_kind(rest)
     addon = _ADDON_IN_PATH.search(path)
     if addon:
-        _addon_frame(frame, path[addon.start("module") :].replace("\\", "/").split("/"))
-        return
+        return _addon_frame_kind(path[addon.start("module") :].replace("\\", "/").split("/"))
     if _ODOO_CORE.search(path):
-        frame.kind = "odoo"
-    elif _STDLIB.search(path):
-        frame.kind = "stdlib"
+        return "odoo", False, None
+    if _STDLIB.search(path):
+        return "stdlib", False, None
+    return None, False, None
 
 
-def _addon_frame(frame: Frame, rest: list[str]) -> None:
+def _addon_frame_kind(rest: list[str]) -> tuple[str, bool, str]:
     """``rest`` is the path from the addon's folder on: ``[addon, …, file]``."""
     if len(rest) > 2 and rest[1].lower() in VENDORED_DIRS:
-        frame.kind, frame.module = "third-party", rest[2].removesuffix(".py")
-    else:
-        frame.kind, frame.module = "addon", rest[0]
+        return "third-party", True, rest[2].removesuffix(".py")
+    return "addon", True, rest[0]
 
 
 def foreign_addons(tb: Traceback) -> list[tuple[str, str, str]]:
@@ -286,10 +305,34 @@ def _addon_root_from_loader(frames: list[Frame]) -> None:
                         g.kind, g.module = "addon", module
 
 
+MAX_FRAME_LINES = 8192
+"""Frame lines whose parse is remembered (oldest forgotten first): the same stacks repeat."""
+_frame_lines: dict[str, tuple[str, int, str] | None] = {}
+
+
+def _frame_line(text: str) -> tuple[str, int, str] | None:
+    """``  File "x.py", line 3, in f`` → (file, line, function); None for another line."""
+    found = _frame_lines.get(text, _NOT_SEEN)
+    if found is _NOT_SEEN:
+        m = _FRAME.match(text)
+        found = (m.group("file"), int(m.group("line")), m.group("func")) if m else None
+        if len(text) <= MAX_CACHED_LINE:
+            if len(_frame_lines) >= MAX_FRAME_LINES:
+                del _frame_lines[next(iter(_frame_lines))]
+            _frame_lines[text] = found
+    return found  # type: ignore[return-value]
+
+
+_NOT_SEEN = object()
+MAX_CACHED_LINE = 1000
+
+
 def parse_traceback(
     lines: list[str], first_number: int | None = None, addons_paths: list[str] | tuple[str, ...] = ()
 ) -> Traceback | None:
     """Parse the traceback(s) in ``lines``; ``first_number`` is the log line of ``lines[0]``."""
+    if type(addons_paths) is not tuple:
+        addons_paths = tuple(addons_paths)  # once, not per frame (the key of classify's memory)
     blocks: list[ExceptionBlock] = []
     block: ExceptionBlock | None = None
     expecting_exc = False
@@ -312,11 +355,13 @@ def parse_traceback(
             expecting_exc = False
             i += 1
             continue
-        m = _FRAME.match(text)
-        if m and expecting_exc:
-            frame = Frame(m.group("file"), int(m.group("line")), m.group("func"), log_line=number)
-            if i + 1 < n and lines[i + 1].startswith("    ") and not _FRAME.match(lines[i + 1]):
-                frame.code = lines[i + 1].strip()
+        # a frame line holds 'File "': the substring test spares the regex on every other line
+        m = _frame_line(text) if expecting_exc and 'File "' in text else None
+        if m is not None:
+            frame = Frame(m[0], m[1], m[2], log_line=number)
+            nxt = lines[i + 1] if i + 1 < n else ""
+            if nxt.startswith("    ") and not ('File "' in nxt and _frame_line(nxt) is not None):
+                frame.code = nxt.strip()
                 i += 1
             classify(frame, addons_paths)
             block.frames.append(frame)

@@ -15,9 +15,9 @@ use crate::runs::{Item, Runs};
 use crate::scan::{Counts, Prefix, Reader, Rec};
 
 /// Records sent at a time: few messages, and still an early start on a long block.
-const CHUNK: usize = 256;
+const CHUNK: usize = 1024;
 /// Blocks and chunks in flight at most: what the thread may read ahead is bounded.
-const IN_FLIGHT: usize = 8;
+const IN_FLIGHT: usize = 32;
 
 enum Input {
     Bytes(Vec<u8>),

@@ -7,3 +7,8 @@ pub mod runs;
 pub mod scan;
 #[cfg(feature = "python")]
 mod python;
+
+/// See Cargo.toml: frees across threads without a lock.
+#[cfg(feature = "python")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -11,7 +11,7 @@ use std::thread::{self, JoinHandle};
 
 use crate::routine::{Rules, Table};
 use std::sync::Arc;
-use crate::runs::{Item, Runs};
+use crate::runs::{Item, Runs, Scanner};
 use crate::scan::{Counts, Prefix, Reader, Rec};
 
 /// Records sent at a time: few messages, and still an early start on a long block.
@@ -41,7 +41,8 @@ pub struct Ahead {
     thread: Option<JoinHandle<()>>,
     /// blocks (and the close) sent whose Idle (or Done) has not come back
     outstanding: usize,
-    records: VecDeque<Rec>,
+    /// the chunks that came, taken from in order (never copied into one queue)
+    records: VecDeque<std::vec::IntoIter<Rec>>,
     runs: Runs,
     pub counts: Counts,
     pub prefix: Option<Prefix>,
@@ -81,9 +82,16 @@ impl Ahead {
     /// ``rules``: the fixed part of the table the records will be classified with, so that
     /// the thread does that part too.
     pub fn new(first_line: u64, probe: bool, rules: Option<Arc<Rules>>) -> Ahead {
+        Ahead::take_over(Scanner::new(first_line, probe), rules)
+    }
+
+    /// Go on with what a Scanner has read so far (its items all taken): its reader moves to
+    /// the thread, its open run stays.
+    pub fn take_over(scanner: Scanner, rules: Option<Arc<Rules>>) -> Ahead {
         let (input, thread_input) = mpsc::sync_channel(IN_FLIGHT);
         let (thread_output, output) = mpsc::sync_channel(IN_FLIGHT);
-        let reader = Reader::new(first_line, probe);
+        let (reader, runs) = scanner.into_parts();
+        let (counts, prefix) = (reader.counts, reader.cleaner.mode);
         let thread = thread::Builder::new()
             .name("logsleuth-reader".into())
             .spawn(move || read(reader, rules, thread_input, thread_output))
@@ -94,9 +102,9 @@ impl Ahead {
             thread: Some(thread),
             outstanding: 0,
             records: VecDeque::new(),
-            runs: Runs::default(),
-            counts: Counts::default(),
-            prefix: None,
+            runs,
+            counts,
+            prefix,
             failed: false,
         }
     }
@@ -126,8 +134,13 @@ impl Ahead {
             if let Some(item) = self.runs.pop() {
                 return Some(item);
             }
-            let rec = self.records.pop_front()?;
-            self.runs.take(rec, table);
+            let chunk = self.records.front_mut()?;
+            match chunk.next() {
+                Some(rec) => self.runs.take(rec, table),
+                None => {
+                    self.records.pop_front();
+                }
+            }
         }
     }
 
@@ -144,7 +157,7 @@ impl Ahead {
     pub fn accept(&mut self, receiver: Receiver<Output>, message: Result<Output, RecvError>) {
         *self.output.get_mut().expect("never poisoned") = Some(receiver);
         match message {
-            Ok(Output::Records(records)) => self.records.extend(records),
+            Ok(Output::Records(records)) => self.records.push_back(records.into_iter()),
             Ok(Output::Idle(counts, prefix)) => {
                 (self.counts, self.prefix) = (counts, prefix);
                 self.outstanding -= 1;
@@ -185,7 +198,6 @@ impl Drop for Ahead {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runs::Scanner;
 
     fn shape(item: Item) -> String {
         match item {

@@ -101,7 +101,7 @@ fn pid_object<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
 
 fn record_tuple<'py>(py: Python<'py>, mut rec: Rec) -> PyResult<Bound<'py, PyTuple>> {
     let extra = std::mem::take(&mut rec.extra);
-    let tail: Option<Vec<String>> = rec.tail.take().map(Vec::from);
+    let tail: Option<Vec<String>> = rec.tail.take().map(|t| Vec::from(*t));
     let (ts, pid, level, db, logger) = match rec.header() {
         Some(h) => (Some(h.timestamp), Some(pid_object(py, h.pid)?), Some(h.level), Some(h.db), Some(h.logger)),
         None => (None, None, None, None, None),
@@ -175,6 +175,16 @@ impl PyScanner {
                     }
                     _ => return Ok(None),
                 },
+            }
+        }
+    }
+
+    /// From now on, read ahead on a thread (between two blocks, their items all taken).
+    fn read_ahead(&mut self, py: Python<'_>) {
+        if let Mode::Serial(_) = self.mode {
+            let rules = self.table.as_ref().map(|t| t.borrow(py).inner.rules.clone());
+            if let Mode::Serial(scanner) = std::mem::replace(&mut self.mode, Mode::Serial(Scanner::new(1, false))) {
+                self.mode = Mode::Ahead(Ahead::take_over(scanner, rules));
             }
         }
     }

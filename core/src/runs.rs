@@ -149,6 +149,11 @@ impl Scanner {
         Scanner { reader: Reader::new(first_line, probe), runs: Runs::default(), ended: false }
     }
 
+    /// Its reader and its open run, to go on elsewhere (ahead.rs).
+    pub fn into_parts(self) -> (Reader, Runs) {
+        (self.reader, self.runs)
+    }
+
     /// The next item, or None when more bytes are needed (or, once closed, at the end).
     pub fn next_item(&mut self, table: Option<&Table>) -> Option<Item> {
         loop {

@@ -101,7 +101,16 @@ impl Kind {
 }
 
 /// A byte range of a record's first line.
-pub type Span = (usize, usize);
+pub type Span = (u32, u32);
+
+/// A span of a line (lines are cut at MAX_LINE_BYTES: u32 is plenty, and records move a lot).
+fn span(from: usize, to: usize) -> Span {
+    (from as u32, to as u32)
+}
+
+fn at(line: &str, (from, to): Span) -> &str {
+    &line[from as usize..to as usize]
+}
 
 /// Where the header columns are in a record's first line (the line is stored once: a routine
 /// record costs one allocation, not one per column).
@@ -138,7 +147,8 @@ pub struct Rec {
     header: Option<Header>,
     message: Span,
     pub extra: Vec<String>,
-    pub tail: Option<VecDeque<String>>,
+    /// the last lines of a record longer than MAX_KEPT_LINES_HEAD (boxed: records move a lot)
+    pub tail: Option<Box<VecDeque<String>>>,
     pub cut_lines: u64,
 }
 
@@ -150,7 +160,7 @@ impl Rec {
     /// A record without a header (console text): its message is the line, right-stripped.
     fn plain(kind: Kind, first_line: u64, line: String) -> Rec {
         let end = py_rstrip(&line).len();
-        Rec::new(kind, first_line, line, None, (0, end))
+        Rec::new(kind, first_line, line, None, span(0, end))
     }
 
     fn add(&mut self, text: String, number: u64) {
@@ -165,7 +175,7 @@ impl Rec {
             self.extra.push(text);
             return;
         }
-        let tail = self.tail.get_or_insert_with(VecDeque::new);
+        let tail = self.tail.get_or_insert_with(Box::default);
         if tail.len() == MAX_KEPT_LINES_TAIL {
             self.cut_lines += 1;
             tail.pop_front();
@@ -174,26 +184,26 @@ impl Rec {
     }
 
     pub fn message(&self) -> &str {
-        &self.line[self.message.0..self.message.1]
+        at(&self.line, self.message)
     }
 
     pub fn header(&self) -> Option<Columns<'_>> {
-        let at = |(from, to): Span| &self.line[from..to];
+        let line = self.line.as_str();
         self.header.map(|h| Columns {
-            timestamp: at(h.timestamp),
-            pid: at(h.pid),
-            level: at(h.level),
-            db: at(h.db),
-            logger: at(h.logger),
+            timestamp: at(line, h.timestamp),
+            pid: at(line, h.pid),
+            level: at(line, h.level),
+            db: at(line, h.db),
+            logger: at(line, h.logger),
         })
     }
 
     pub fn logger(&self) -> Option<&str> {
-        self.header.map(|h| &self.line[h.logger.0..h.logger.1])
+        self.header.map(|h| at(&self.line, h.logger))
     }
 
     fn level_is(&self, levels: &[&str]) -> bool {
-        self.header.is_some_and(|h| levels.contains(&&self.line[h.level.0..h.level.1]))
+        self.header.is_some_and(|h| levels.contains(&at(&self.line, h.level)))
     }
 
     /// records.py's Record.text (None when the PID would not print as it is written).
@@ -215,11 +225,11 @@ impl Rec {
     }
 
     fn continuation(&self) -> impl Iterator<Item = &str> {
-        self.extra.iter().chain(self.tail.iter().flatten()).map(String::as_str)
+        self.extra.iter().chain(self.tail.iter().flat_map(|t| t.iter())).map(String::as_str)
     }
 
     fn continuation_len(&self) -> usize {
-        self.extra.len() + self.tail.as_ref().map_or(0, VecDeque::len)
+        self.extra.len() + self.tail.as_ref().map_or(0, |t| t.len())
     }
 }
 
@@ -232,12 +242,12 @@ fn header_spans(text: &str) -> Option<(Header, Span)> {
         Some(found) => found,
         None => {
             let c = HEADER.captures(text)?;
-            let span = |i: usize| c.get(i).map(|m| (m.start(), m.end())).expect("the header's groups");
-            let header = Header { timestamp: span(1), pid: span(2), level: span(3), db: span(4), logger: span(5) };
-            (header, span(6).0)
+            let group = |i: usize| c.get(i).map(|m| span(m.start(), m.end())).expect("the header's groups");
+            let header = Header { timestamp: group(1), pid: group(2), level: group(3), db: group(4), logger: group(5) };
+            (header, group(6).0 as usize)
         }
     };
-    Some((header, (message, message + py_rstrip(&text[message..]).len())))
+    Some((header, span(message, message + py_rstrip(&text[message..]).len())))
 }
 
 /// HEADER on a line whose columns up to the logger are ASCII (nearly every line), without the
@@ -281,11 +291,11 @@ fn fast_header(text: &str) -> Option<(Header, usize)> {
         message += 1;
     }
     let header = Header {
-        timestamp: (0, 23),
-        pid: (24, pid_end),
-        level: (pid_end + 1, level_end),
-        db: (level_end + 1, db_end),
-        logger: (db_end + 1, logger_end),
+        timestamp: span(0, 23),
+        pid: span(24, pid_end),
+        level: span(pid_end + 1, level_end),
+        db: span(level_end + 1, db_end),
+        logger: span(db_end + 1, logger_end),
     };
     Some((header, message))
 }
@@ -722,7 +732,7 @@ mod tests {
             "2025-01-01 10:00:00,000 7 INFO db :x",
         ] {
             let fast = fast_header(line).map(|(h, m)| {
-                let at = |(a, b): Span| line[a..b].to_string();
+                let at = |x: Span| at(&line, x).to_string();
                 (at(h.timestamp), at(h.pid), at(h.level), at(h.db), at(h.logger), line[m..].to_string())
             });
             let slow = HEADER.captures(line).map(|c| (c[1].into(), c[2].into(), c[3].into(), c[4].into(), c[5].into(), c[6].to_string()));
@@ -739,7 +749,7 @@ mod tests {
             line in "20[0-9]5-01-01 10:00:00,000 [0-9٣]{0,3} {0,2}[A-Z_a-z]{0,11} [ -~\u{1f}é]{0,6} [ -~é]{0,12}"
         ) {
             if let Some((h, m)) = fast_header(&line) {
-                let at = |(a, b): Span| line[a..b].to_string();
+                let at = |x: Span| at(&line, x).to_string();
                 let c = HEADER.captures(&line).expect("the regex reads it too");
                 proptest::prop_assert_eq!(
                     (at(h.timestamp), at(h.pid), at(h.level), at(h.db), at(h.logger), line[m..].to_string()),

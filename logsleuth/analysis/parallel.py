@@ -15,6 +15,7 @@ from logsleuth.analysis.gate import Gate, GateConfig
 from logsleuth.analysis.patterns import Pattern
 from logsleuth.analysis.pipeline import Scan, scan
 from logsleuth.analysis.workers import init_worker
+from logsleuth.reading.records import Ahead
 from logsleuth.reading.sources import group_sources
 
 
@@ -48,10 +49,12 @@ def scan_streams(
     paths: list[str], patterns: list[Pattern], jobs: int, gate: Gate | None = None, **options: Any
 ) -> Scan:
     """Scan each stream in its own process (at most ``jobs`` at once) and merge in order; a
-    single stream with several jobs is read ahead on a thread of the compiled core."""
+    single stream with several jobs is read ahead on a thread of the compiled core where that
+    pays (``auto``, see records.AHEAD_RECORDS)."""
     groups = group_sources(paths)
     if jobs <= 1 or len(groups) < 2 or options.get("echo"):
-        return scan(paths, patterns, stages=[gate] if gate else None, ahead=jobs > 1, **options)
+        ahead: Ahead = "auto" if jobs > 1 else "never"
+        return scan(paths, patterns, stages=[gate] if gate else None, ahead=ahead, **options)
     config = gate.config if gate is not None else None
     from concurrent.futures import ProcessPoolExecutor  # only -j N with several streams needs it
 

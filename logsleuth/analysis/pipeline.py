@@ -17,7 +17,7 @@ from logsleuth.analysis.findings import Engine, Finding
 from logsleuth.analysis.lifetimes import Lifetime, LifetimeTracker
 from logsleuth.analysis.patterns import LEVELS, Pattern
 from logsleuth.analysis.testruns import TestCollector
-from logsleuth.reading.records import Record, Wants, _core, engine, parse_records
+from logsleuth.reading.records import Ahead, Record, Wants, _core, engine, parse_records
 from logsleuth.reading.requests import parse_request
 from logsleuth.reading.sources import Source, group_sources
 from logsleuth.reading.window import Selection, Window, WindowFilter, seek
@@ -308,7 +308,7 @@ def scan(
     echo: bool = False,
     window: Window | None = None,
     selection: Selection | None = None,
-    ahead: bool = False,
+    ahead: Ahead = "never",
 ) -> Scan:
     """Read every input once and collect everything the reports are built from; ``ahead``
     reads on a second core (see parse_records)."""

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from logsleuth.reading.sources import Source, read_blocks, read_lines
 
@@ -349,19 +349,37 @@ def engine() -> str:
     return "rust"
 
 
-def _scan_compiled(sources: list[Source], table: Any, ahead: bool) -> Iterator[Any]:
+Ahead = Literal["never", "auto", "always"]
+"""Whether the compiled engine reads ahead on a thread of its own: ``auto`` does once a block
+(after the first, which holds the start-up) brings Python ``AHEAD_RECORDS`` records or more."""
+
+AHEAD_RECORDS = 200
+"""Where Python gets few records per block (runs of request lines), its share of the work is
+small, and a second thread only adds the cost of handing every record over: no faster."""
+
+
+def _scan_compiled(sources: list[Source], table: Any, ahead: Ahead) -> Iterator[Any]:
     for source in sources:
         name = source.name
-        scanner = _core.Scanner(name, source.first_line, True, table, ahead)
-        for block in itertools.chain(read_blocks(source), (None,)):
+        scanner = _core.Scanner(name, source.first_line, True, table, ahead == "always")
+        serial = ahead == "auto"
+        for number, block in enumerate(itertools.chain(read_blocks(source), (None,))):
             if block is None:  # after damage, the partial line is lost as with read_lines
                 scanner.close(source.damage is not None)
             else:
                 scanner.push(block)
+            records = 0
             for item in scanner:
-                yield _record(name, item) if type(item) is tuple else item
+                if type(item) is tuple:
+                    records += 1
+                    yield _record(name, item)
+                else:
+                    yield item
             source.lines, source.bytes, source.cut_lines, source.cut_bytes, prefix = scanner.counts()
             source.prefix = prefix or source.prefix
+            if serial and number and block is not None and records >= AHEAD_RECORDS:
+                scanner.read_ahead()
+                serial = False
 
 
 def _record(source: str, row: tuple) -> Record:
@@ -376,11 +394,11 @@ def _record(source: str, row: tuple) -> Record:
     return rec
 
 
-def parse_records(sources: Iterable[Source], table: Any = None, ahead: bool = False) -> Iterator[Any]:
+def parse_records(sources: Iterable[Source], table: Any = None, ahead: Ahead = "never") -> Iterator[Any]:
     """Yield the records of the sources, in file order. Each source keeps its own numbering.
 
     With the compiled engine and a routine ``table`` (analysis.Pipeline.routine_table), the
-    records no stage wants one by one come as runs (``_core.Run``) instead; with ``ahead``,
+    records no stage wants one by one come as runs (``_core.Run``) instead; reading ``ahead``,
     a thread of the compiled engine reads the bytes that follow while the caller works."""
     sources = list(sources)
     if engine() == "rust" and not any(s.echo for s in sources):

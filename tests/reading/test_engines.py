@@ -44,7 +44,7 @@ FIELDS = (
 )
 
 
-def parsed(path: str, engine: str, ahead: bool = False) -> tuple[list, tuple]:
+def parsed(path: str, engine: str, ahead: str = "never") -> tuple[list, tuple]:
     """The records and source counters, or the input error both engines must raise alike."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LOGSLEUTH_ENGINE", engine)
@@ -62,7 +62,7 @@ def assert_same(path: str) -> list:
     for a, b in zip(rust[0], python[0]):
         assert a == b
     assert len(rust[0]) == len(python[0])
-    assert parsed(path, "rust", ahead=True) == rust
+    assert parsed(path, "rust", ahead="always") == rust
     return rust[0]
 
 
@@ -142,7 +142,7 @@ def test_same_records_on_fuzzed_headers(tmp_path_factory, text):
     assert_same(str(path))
 
 
-def report(paths: list[str], engine: str, patterns=PATTERNS, fail_on: str | None = None, ahead: bool = False) -> dict:
+def report(paths: list[str], engine: str, patterns=PATTERNS, fail_on: str | None = None, ahead: str = "never") -> dict:
     """The JSON report, plus what the scan keeps beyond it: the databases seen (redaction uses
     them), each lifetime's counters and sequence numbers, and the CI gate's counts."""
     gate = Gate(GateConfig(fail_on=fail_on)) if fail_on is not None else None
@@ -165,7 +165,7 @@ def report(paths: list[str], engine: str, patterns=PATTERNS, fail_on: str | None
 def same_report(paths: list[str], **options) -> dict:
     rust = report(paths, "rust", **options)
     assert rust == report(paths, "python", **options)
-    assert rust == report(paths, "rust", ahead=True, **options)
+    assert rust == report(paths, "rust", ahead="always", **options)
     return rust
 
 
@@ -187,6 +187,43 @@ def test_same_report_on_generated_profiles(tmp_path):
     gz = tmp_path / "production.log.gz"
     gz.write_bytes(gzip.compress((tmp_path / "production.log").read_bytes()))
     same_report([str(gz)], fail_on="ERROR")
+
+
+def test_auto_reads_ahead_where_python_gets_many_records_and_the_report_is_the_same(tmp_path, monkeypatch):
+    """``auto`` (--jobs on one file) switches to the reading thread after a block that brought
+    Python AHEAD_RECORDS records (error-dense), not where runs of request lines leave it
+    little to do (request-only); either way the report is the serial one."""
+    import sys
+    import types
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import write_profile
+
+    real = records._core
+    switched: list[str] = []
+
+    class Spy:
+        def __init__(self, *args):
+            self.scanner = real.Scanner(*args)
+            self.name = args[0]
+
+        def __getattr__(self, name):
+            return getattr(self.scanner, name)
+
+        def __iter__(self):
+            return iter(self.scanner)
+
+        def read_ahead(self):
+            switched.append(self.name)
+            self.scanner.read_ahead()
+
+    monkeypatch.setattr(records, "_core", types.SimpleNamespace(Scanner=Spy))
+    for profile, switches in (("error-dense", True), ("request-only", False)):
+        log = tmp_path / f"{profile}.log"
+        write_profile(str(log), profile, 3 * 1024 * 1024, seed=3)
+        switched.clear()
+        assert report([str(log)], "rust", ahead="auto") == report([str(log)], "rust"), profile
+        assert switched == ([str(log)] if switches else []), profile
 
 
 def test_a_user_pattern_for_request_lines_is_honoured_by_both_engines(tmp_path):

@@ -1,16 +1,16 @@
 //! A Reader on its own thread: while Python analyses the records of one stretch of the log,
-//! the next stretch is split into lines, decoded and parsed on another core. Records are
-//! still classified (Runs) on the caller's thread, when they are pulled, because the routine
-//! table changes with what Python has seen so far.
+//! the next stretch is split into lines, decoded, parsed and checked against the table's fixed
+//! part (Rules) on another core. Whether a record's process may be in a run is still decided on
+//! the caller's thread, when the record is pulled, because that changes with what Python has
+//! seen so far.
 
 use std::collections::VecDeque;
 use std::mem;
 use std::sync::mpsc::{self, Receiver, RecvError, SyncSender};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
 use crate::routine::{Rules, Table};
-use std::sync::Arc;
 use crate::runs::{Item, Runs, Scanner};
 use crate::scan::{Counts, Prefix, Reader, Rec};
 

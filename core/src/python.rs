@@ -155,11 +155,14 @@ impl PyScanner {
     /// ``may_match``: bit i set when pattern i of the table may match (None without a table).
     fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         loop {
-            let table = self.table.as_ref().map(|t| t.borrow(py));
-            let table = table.as_ref().map(|t| &t.inner);
-            let item = match &mut self.mode {
-                Mode::Serial(s) => s.next_item(table),
-                Mode::Ahead(a) => a.next_item(table),
+            let item = {
+                // borrowed only while classifying: never held while the GIL is released below
+                let table = self.table.as_ref().map(|t| t.borrow(py));
+                let table = table.as_ref().map(|t| &t.inner);
+                match &mut self.mode {
+                    Mode::Serial(s) => s.next_item(table),
+                    Mode::Ahead(a) => a.next_item(table),
+                }
             };
             match item {
                 Some(item) => return self.convert(py, item).map(Some),

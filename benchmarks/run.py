@@ -49,6 +49,8 @@ DATA = HERE / "data"
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
+from startup import commands as startup_commands  # noqa: E402
+from startup import median_ms  # noqa: E402
 
 DEFAULT_SIZES = {"request-only": "1G", "production": "1G", "error-dense": "1G", **generate.DEFAULT_SIZES}
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -367,18 +369,8 @@ def per_record(ls: str, runs: int, base: int, n: int, startup_wall: float) -> li
 
 
 def startup(ls: str, runs: int) -> dict[str, float]:
-    """Median wall time of ``--version`` and of ``analyze`` on a 10-line log."""
-    tiny = DATA / "ten-lines.log"
-    if not tiny.exists():
-        src = ensure("request-only", "1M")
-        tiny.write_bytes(b"".join(src.read_bytes().splitlines(keepends=True)[:10]))
-    out = {}
-    for name, cmd in (
-        ("python -c pass", f"{sys.executable} -c pass"),
-        ("logsleuth --version", f"{ls} --version"),
-        ("logsleuth analyze (10-line log)", f"{ls} analyze -j 1 {tiny} --format json"),
-    ):
-        out[name] = statistics.median(measure(cmd, sample=False).wall for _ in range(runs))
+    """Median wall time, in seconds, of startup.py's commands (a 10-line log among them)."""
+    out = {name: median_ms(cmd, runs)[0] / 1000 for name, cmd in startup_commands(ls).items()}
     print("\n== startup, median of", runs)
     for name, wall in out.items():
         print(f"{name:40} {wall * 1000:8.0f} ms", flush=True)
@@ -468,7 +460,7 @@ def main() -> None:
             int(runs_default or 3),
             args.per_record_base,
             args.per_record_n,
-            extra["startup_ms"]["logsleuth analyze (10-line log)"] / 1000,
+            extra["startup_ms"]["analyze --format json"] / 1000,
         )
     if args.json:
         Path(args.json).write_text(

@@ -258,7 +258,7 @@ mod tests {
         use regex::Regex;
         let rules = || {
             let wanted = Wanted { loggers: Some(Regex::new("^odoo$").unwrap()), messages: vec![] };
-            Rules::new(vec![("INFO".into(), wanted)], vec![], vec![], Default::default(), Prefilter::new(&[(vec!["boom".into()], None)]))
+            Rules::new(vec![("INFO".into(), wanted)], vec![], vec![], Default::default(), Prefilter::new(&[(vec!["boom".into()], None, vec![])]))
         };
         let line = |pid: u32, level: &str, logger: &str, msg: &str| format!("2025-01-01 10:00:00,000 {pid} {level} db {logger}: {msg}\n");
         let text = [

@@ -6,7 +6,7 @@ use pyo3::types::{PyInt, PyList, PyTuple};
 use regex::Regex;
 use std::collections::HashMap;
 
-use crate::routine::{widen, Prefilter, Rules, Table, Wanted};
+use crate::routine::{widen, Prefilter, Rules, Searched, Table, Wanted};
 use crate::ahead::Ahead;
 use crate::runs::{Item, Scanner};
 use crate::scan::{self, Rec};
@@ -28,7 +28,7 @@ impl PyTable {
         excluded_prefixes: Vec<String>,
         excluded_substrings: Vec<String>,
         requests: HashMap<String, String>,
-        patterns: Vec<(Vec<String>, Option<String>)>,
+        patterns: Vec<Searched>,
     ) -> PyResult<Self> {
         let compile = |p: &str| Regex::new(p).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()));
         let mut compiled = Vec::new();

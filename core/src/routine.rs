@@ -8,7 +8,7 @@ use regex::{Regex, RegexSet};
 use std::sync::{Arc, Mutex};
 use std::collections::{HashMap, HashSet};
 
-use crate::scan::{FxBuild, Kind, Rec};
+use crate::scan::{py_rstrip, FxBuild, Kind, Rec};
 
 /// Who wants records of one level: loggers wanted whatever the message, and (logger, message)
 /// pairs wanted only when the message may match.
@@ -37,12 +37,14 @@ const MAX_SEEN_LOGGERS: usize = 10_000;
 /// flags of the regex module, a class that negates one of those): the caller then assumes
 /// that the regex may match anything.
 pub fn widen(pattern: &str) -> Option<Regex> {
-    Regex::new(&widened(pattern)?).ok()
+    Regex::new(&widened(pattern, false)?).ok()
 }
 
 /// ``widen``'s text, checked by the parser alone (compiling it would be wasted where the
-/// caller compiles it into a set).
-pub fn widened(pattern: &str) -> Option<String> {
+/// caller compiles it into a set). ``anywhere``: the anchors go too, for a regex that Python
+/// searches in a part of the text (an exception's type or message) and the prefilter in the
+/// whole text.
+pub fn widened(pattern: &str, anywhere: bool) -> Option<String> {
     let chars: Vec<char> = pattern.chars().collect();
     let mut out = String::new();
     let mut i = 0;
@@ -60,6 +62,7 @@ pub fn widened(pattern: &str) -> Option<String> {
                 // compile time, range by range over all of Unicode, for nothing
                 (None, 'd' | 'w' | 's' | 'D' | 'W' | 'S') => out.push_str("(?s-i:.)"),
                 (None, 'b' | 'B') => {}
+                (None, 'A' | 'Z') if anywhere => {}
                 (None, 'Z') => out.push_str("\\z"),
                 (Some(false), 'd' | 'w' | 's' | 'D' | 'W' | 'S') => {
                     class_any = true;
@@ -101,6 +104,7 @@ pub fn widened(pattern: &str) -> Option<String> {
                         i += 1;
                     }
                 }
+                '^' | '$' if anywhere => {}
                 '$' => out.push_str("(?m:$)"),
                 '(' if chars.get(i + 1) == Some(&'?') => {
                     let rest: String = chars[i + 2..].iter().take(3).collect();
@@ -127,68 +131,106 @@ pub fn widened(pattern: &str) -> Option<String> {
     regex_syntax::Parser::new().parse(&out).is_ok().then_some(out)
 }
 
-/// Which patterns may match a record: each pattern's message and text regexes (widened), one
-/// RegexSet per field, so that Python runs only the patterns that can match.
+/// What a pattern searches (regexes of Python's regex module): the message, the record's
+/// text, and parts of its traceback (an exception's type or message, each a part of some
+/// line of the text, its trailing spaces aside).
+pub type Searched = (Vec<String>, Option<String>, Vec<String>);
+
+/// Which patterns may match a record: each pattern's regexes (widened), one RegexSet per
+/// field, so that Python runs only the patterns that can match.
 pub struct Prefilter {
     message: RegexSet,
     text: RegexSet,
+    traceback: RegexSet,
     /// per pattern: its message regexes (indexes in ``message``, None: not widened, may match
-    /// anything) and its text regex
-    fields: Vec<(Vec<Option<usize>>, Option<Option<usize>>)>,
+    /// anything), its text regex, and its traceback regexes
+    fields: Vec<Fields>,
+}
+
+struct Fields {
+    message: Vec<Option<usize>>,
+    text: Option<Option<usize>>,
+    traceback: Vec<Option<usize>>,
 }
 
 impl Prefilter {
-    /// ``patterns``: per pattern, the regexes (of Python's regex module) it searches the
-    /// message with, and the one it searches the record's text with.
-    pub fn new(patterns: &[(Vec<String>, Option<String>)]) -> Prefilter {
+    /// ``patterns``: per pattern, what it searches.
+    pub fn new(patterns: &[Searched]) -> Prefilter {
         Prefilter::build(patterns, false).or_else(|| Prefilter::build(patterns, true)).unwrap_or_else(|| {
             // the sets are too large together: every pattern may match every record
-            let fields = patterns.iter().map(|(m, t)| (vec![None; m.len()], t.as_ref().map(|_| None))).collect();
-            Prefilter { message: RegexSet::empty(), text: RegexSet::empty(), fields }
+            let fields = patterns
+                .iter()
+                .map(|(m, t, tb)| Fields { message: vec![None; m.len()], text: t.as_ref().map(|_| None), traceback: vec![None; tb.len()] })
+                .collect();
+            Prefilter { message: RegexSet::empty(), text: RegexSet::empty(), traceback: RegexSet::empty(), fields }
         })
     }
 
     /// The regexes checked by the parser only (then a set may still fail to compile, past the
     /// size limit: None), or each compiled on its own (``strict``, those that fail are left out).
-    fn build(patterns: &[(Vec<String>, Option<String>)], strict: bool) -> Option<Prefilter> {
-        let mut messages = Vec::new();
-        let mut texts = Vec::new();
+    fn build(patterns: &[Searched], strict: bool) -> Option<Prefilter> {
+        let (mut messages, mut texts, mut tracebacks) = (Vec::new(), Vec::new(), Vec::new());
         let mut fields = Vec::new();
-        let add = |pattern: &str, to: &mut Vec<String>| {
-            let rx = if strict { widen(pattern).map(|rx| rx.as_str().to_string()) } else { widened(pattern) };
+        let add = |pattern: &str, anywhere: bool, to: &mut Vec<String>| {
+            let rx = match widened(pattern, anywhere) {
+                Some(rx) if strict => Regex::new(&rx).ok().map(|_| rx),
+                found => found,
+            };
             rx.map(|rx| {
                 to.push(rx);
                 to.len() - 1
             })
         };
-        for (message, text) in patterns {
-            let m = message.iter().map(|p| add(p, &mut messages)).collect();
-            let t = text.as_ref().map(|p| add(p, &mut texts));
-            fields.push((m, t));
+        for (message, text, traceback) in patterns {
+            fields.push(Fields {
+                message: message.iter().map(|p| add(p, false, &mut messages)).collect(),
+                text: text.as_ref().map(|p| add(p, false, &mut texts)),
+                traceback: traceback.iter().map(|p| add(p, true, &mut tracebacks)).collect(),
+            });
         }
-        Some(Prefilter { message: RegexSet::new(&messages).ok()?, text: RegexSet::new(&texts).ok()?, fields })
+        Some(Prefilter {
+            message: RegexSet::new(&messages).ok()?,
+            text: RegexSet::new(&texts).ok()?,
+            traceback: RegexSet::new(&tracebacks).ok()?,
+            fields,
+        })
     }
 
-    /// Bit i set: pattern i may match (patterns past 128 are left to Python).
-    pub fn may_match(&self, message: &str, text: Option<&str>) -> u128 {
+    /// Bit i set: pattern i may match (patterns past 128 are left to Python). ``text``: the
+    /// record's text, ``lines`` its lines without their trailing spaces (None: not known).
+    pub fn may_match(&self, message: &str, text: Option<&str>, lines: Option<&str>) -> u128 {
         let m = self.message.matches(message);
-        let needs_text = self.fields.iter().any(|(_, t)| matches!(t, Some(Some(_))));
+        let needs_text = self.fields.iter().any(|f| matches!(f.text, Some(Some(_))));
         let t = match text {
             Some(text) if needs_text => Some(self.text.matches(text)),
             _ => None,
         };
+        let tb = lines.filter(|_| !self.traceback.is_empty()).map(|lines| self.traceback.matches(lines));
         let mut mask = 0u128;
-        for (i, (message_fields, text_field)) in self.fields.iter().enumerate().take(128) {
-            let message_ok = message_fields.iter().all(|f| f.is_none_or(|j| m.matched(j)));
-            let text_ok = match text_field {
-                Some(Some(j)) => t.as_ref().is_none_or(|t| t.matched(*j)),
+        for (i, f) in self.fields.iter().enumerate().take(128) {
+            let message_ok = f.message.iter().all(|x| x.is_none_or(|j| m.matched(j)));
+            let text_ok = match f.text {
+                Some(Some(j)) => t.as_ref().is_none_or(|t| t.matched(j)),
                 _ => true,
             };
-            if message_ok && text_ok {
+            let traceback_ok = tb.as_ref().is_none_or(|tb| f.traceback.iter().all(|x| x.is_none_or(|j| tb.matched(j))));
+            if message_ok && text_ok && traceback_ok {
                 mask |= 1 << i;
             }
         }
         mask
+    }
+
+    /// ``may_match`` of a record.
+    pub fn record(&self, rec: &Rec) -> u128 {
+        let text = rec.text();
+        let lines = match &text {
+            Some(text) if !self.traceback.is_empty() && rec.may_have_traceback() => {
+                Some(text.split('\n').map(py_rstrip).collect::<Vec<_>>().join("\n"))
+            }
+            _ => None,
+        };
+        self.may_match(rec.message(), text.as_deref(), lines.as_deref())
     }
 }
 
@@ -329,7 +371,7 @@ impl Rules {
     pub fn classify(&self, rec: &mut Rec) {
         let unwanted = self.unwanted(rec, None);
         if unwanted.is_none() {
-            rec.may_match = Some(self.prefilter.may_match(rec.message(), rec.text().as_deref()));
+            rec.may_match = Some(self.prefilter.record(rec));
         }
         rec.unwanted = Some(unwanted);
     }
@@ -357,26 +399,42 @@ mod tests {
     #[test]
     fn the_prefilter_names_the_patterns_that_may_match() {
         let p = Prefilter::new(&[
-            (vec![r"^bad query:".into()], Some(r"(?m)^ERROR: +(?P<e>.+)$".into())),
-            (vec![r"(a)\1".into()], None),
-            (vec![], Some("Traceback".into())),
+            (vec![r"^bad query:".into()], Some(r"(?m)^ERROR: +(?P<e>.+)$".into()), vec![]),
+            (vec![r"(a)\1".into()], None, vec![]),
+            (vec![], Some("Traceback".into()), vec![]),
         ]);
-        assert_eq!(p.may_match("bad query: x", Some("h: bad query: x\nERROR:  boom")), 0b011);
-        assert_eq!(p.may_match("bad query: x", None), 0b111);
-        assert_eq!(p.may_match("fine", Some("fine\nTraceback")), 0b110);
+        assert_eq!(p.may_match("bad query: x", Some("h: bad query: x\nERROR:  boom"), None), 0b011);
+        assert_eq!(p.may_match("bad query: x", None, None), 0b111);
+        assert_eq!(p.may_match("fine", Some("fine\nTraceback"), None), 0b110);
     }
 
     #[test]
     fn a_regex_past_the_size_limit_may_match_anything() {
         let huge = r"\w{1000}{1000}".to_string();
-        assert!(widened(&huge).is_some() && widen(&huge).is_none());
-        let p = Prefilter::new(&[(vec![huge], None), (vec!["^x".into()], None)]);
-        assert_eq!(p.may_match("y", None), 0b01);
+        assert!(widened(&huge, false).is_some() && widen(&huge).is_none());
+        let p = Prefilter::new(&[(vec![huge], None, vec![]), (vec!["^x".into()], None, vec![])]);
+        assert_eq!(p.may_match("y", None, None), 0b01);
+    }
+
+    #[test]
+    fn a_traceback_regex_may_match_anywhere_in_the_lines() {
+        // as Python searches them: in an exception's type and in its message, parts of lines
+        let p = Prefilter::new(&[
+            (vec![], None, vec![r"(?:^|\.)KeyError$".into(), r"^'(?P<m>[a-z]+\.[a-z]+)'$".into()]),
+            (vec![], None, vec![r"\AModuleNotFoundError\Z".into()]),
+            (vec![], None, vec![]),
+        ]);
+        assert_eq!(p.may_match("m", None, Some("h\nTraceback\nbuiltins.KeyError: 'res.partner'")), 0b101);
+        assert_eq!(p.may_match("m", None, Some("h\nTraceback\nModuleNotFoundError: x")), 0b110);
+        assert_eq!(p.may_match("m", None, None), 0b111);
+        let rec = crate::scan::tests::record(&["2024-01-01 10:00:00,000 7 ERROR db x: boom", "Traceback (most recent call last):", "KeyError: 'a.b'   "]);
+        assert_eq!(p.record(&rec), 0b101);
     }
 
     #[test]
     fn widened_regexes_match_at_least_where_python_does() {
         let w = |p: &str| widen(p).map(|r| r.as_str().to_string());
+        assert_eq!(widened(r"\A(?:^|\.)x$\Z[$^]", true), Some(r"(?:|\.)x[$^]".into()));
         assert_eq!(w(r"^a\d+\b$"), Some(r"^a(?s-i:.)+(?m:$)".into()));
         assert_eq!(w(r"[\w.]+[^\]x]"), Some(r"(?s-i:.)+[^\]x]".into()));
         assert_eq!(w(r"(?i)\b\w[\w .-]{0,40}?\b"), Some(r"(?i)(?s-i:.)(?s-i:.){0,40}?".into()));

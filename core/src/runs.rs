@@ -118,7 +118,7 @@ impl Runs {
                 self.end();
                 let mut rec = rec;
                 if let (Some(t), None) = (table, rec.may_match) {
-                    rec.may_match = Some(t.rules.prefilter.may_match(rec.message(), rec.text().as_deref()));
+                    rec.may_match = Some(t.rules.prefilter.record(&rec));
                 }
                 self.out.push_back(Item::Record(rec));
             }

@@ -228,6 +228,11 @@ impl Rec {
         self.extra.iter().chain(self.tail.iter().flat_map(|t| t.iter())).map(String::as_str)
     }
 
+    /// Whether a traceback may be among its lines (records.py's Record.has_traceback is a part).
+    pub fn may_have_traceback(&self) -> bool {
+        self.kind != Kind::Record || !self.extra.is_empty()
+    }
+
     fn continuation_len(&self) -> usize {
         self.extra.len() + self.tail.as_ref().map_or(0, |t| t.len())
     }
@@ -684,8 +689,13 @@ impl Reader {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// The one record of these lines.
+    pub(crate) fn record(lines: &[&str]) -> Rec {
+        records(&(lines.join("\n") + "\n")).remove(0)
+    }
 
     fn records(text: &str) -> Vec<Rec> {
         let mut r = Reader::new(1, true);

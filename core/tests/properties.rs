@@ -1,10 +1,10 @@
 //! Properties of the scanning core on generated input (the Python suite compares it with the
 //! reference parser; these run without Python): the cut of the blocks never matters, reading
 //! ahead on a thread (from the start or after some blocks) gives the same items, and a widened regex matches wherever its original
-//! does.
+//! does (widened to match anywhere: in any text holding a part it matches).
 
 use _core::ahead::Ahead;
-use _core::routine::widen;
+use _core::routine::{widen, widened};
 use _core::runs::{Item, Scanner};
 use proptest::prelude::*;
 use regex::Regex;
@@ -133,6 +133,27 @@ proptest! {
         let original = Regex::new(&pattern.replace(r"(?=y)", "").replace(r"(?<!a)", "")).unwrap();
         let wide = widen(pattern).expect("these widen");
         if original.is_match(&text) {
+            prop_assert!(wide.is_match(&text), "{} on {:?}", wide.as_str(), text);
+        }
+    }
+
+    #[test]
+    fn a_regex_widened_anywhere_matches_a_text_that_holds_a_part_it_matches(
+        pattern in prop::sample::select(vec![
+            r"(?:^|\.)KeyError$",
+            r"^'(?P<model>[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)'$",
+            r"^No module named '(?P<package>(?!odoo\b|openerp\b)[\w.]+)'$",
+            r"\A(?:can't register atexit after shutdown|cannot schedule new futures)\Z",
+            r"^x\b$|^$",
+        ]),
+        part in "(builtins\\.KeyError|KeyError|'res\\.partner'|No module named 'odoo_x'|can't register atexit after shutdown|x|)",
+        before in "[ -~\n]{0,12}",
+        after in "[ -~\n]{0,12}",
+    ) {
+        let original = Regex::new(&pattern.replace(r"(?!odoo\b|openerp\b)", "").replace(r"\Z", r"\z")).unwrap();
+        let wide = Regex::new(&widened(pattern, true).expect("these widen")).unwrap();
+        if original.is_match(&part) {
+            let text = format!("{before}{part}{after}");
             prop_assert!(wide.is_match(&text), "{} on {:?}", wide.as_str(), text);
         }
     }

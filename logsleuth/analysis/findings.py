@@ -257,13 +257,15 @@ class Engine:
         return Wants(levels=frozenset({"CRITICAL"}), loggers=loggers)
 
     @property
-    def prefilter(self) -> list[tuple[list[str], str | None]]:
+    def prefilter(self) -> list[tuple[list[str], str | None, list[str]]]:
         """Per pattern (bit i of Record.may_match: self.patterns + self.fallbacks), the regexes
-        it searches the message with, and the one it searches the record's text with."""
+        it searches the message with, the one it searches the record's text with, and those it
+        searches an exception's type and message with (parts of the text's lines)."""
         return [
             (
                 [rx.pattern for rx in (p.message, p.raw) if rx is not None],
                 p.text.pattern if p.text is not None else None,
+                [rx.pattern for rx in (p.exception_type, p.exception_message) if rx is not None],
             )
             for p in self.patterns + self.fallbacks
         ]

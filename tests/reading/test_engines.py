@@ -242,6 +242,45 @@ def test_a_user_pattern_for_request_lines_is_honoured_by_both_engines(tmp_path):
     assert [f["count"] for f in data["findings"] if f["kind"] == "not-found"] == [30]
 
 
+def test_patterns_on_an_exception_are_tried_whatever_the_spaces_and_lines_around_it(tmp_path):
+    """The compiled prefilter searches an exception's type and message regexes in the record's
+    lines: the exception found in the middle of a chain, after trailing spaces, or with a
+    message of several lines still matches as Python's traceback parser sees it."""
+    pattern = tmp_path / "multi.toml"
+    pattern.write_text(
+        "id = 'multi'\ntitle = 'Two-line message'\nseverity = 'high'\ncategory = 'runtime'\n"
+        "[match]\nexception_type = '^(?:builtins\\.)?ValueError$'\n"
+        "exception_message = '^first part\\nsecond (?P<what>part)$'\n"
+    )
+    head = "2025-01-01 10:00:0{n},000 7 ERROR db odoo.addons.x.models.y: failed "
+    tb = ["Traceback (most recent call last):", '  File "/opt/odoo/addons/x/models/y.py", line 3, in f   ', "    g()"]
+    records = [
+        [head, *tb, "KeyError: 'res.partner'   "],
+        [
+            head,
+            *tb,
+            "ValueError: first part   ",
+            "second part  ",
+            "",
+            "During handling of the above exception, another exception occurred:",
+            "",
+            *tb,
+            "RuntimeError: boom",
+        ],
+        [head, *tb, "ModuleNotFoundError: No module named 'pandas'\t"],
+        [head, *tb, "builtins.ValueError:   first part", "second part"],
+    ]
+    lines = ["2025-01-01 10:00:00,000 7 INFO ? odoo: Odoo version 17.0"]
+    lines += [line.format(n=i + 1) if j == 0 else line for i, rec in enumerate(records) for j, line in enumerate(rec)]
+    log = tmp_path / "odoo.log"
+    log.write_text("\n".join(lines) + "\n")
+    data = same_report([str(log)], patterns=[*PATTERNS, load_file(pattern)])
+    counts = {f["kind"]: 0 for f in data["findings"]}
+    for f in data["findings"]:
+        counts[f["kind"]] += f["count"]
+    assert (counts["multi"], counts["missing-model"], counts["missing-python-dependency"]) == (2, 1, 1)
+
+
 def test_same_report_with_a_gate_on_info(tmp_path):
     """A gate failing on INFO wants every INFO record: none may come in a run."""
     log = tmp_path / "odoo.log"

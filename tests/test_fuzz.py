@@ -40,6 +40,8 @@ LOGGERS = [
     "odoo.sql_db",
     "odoo.modules.registry",
     "py.warnings",
+    "odoo.service.model",
+    "odoo.addons.sale.tests.test_sale",
 ]
 MESSAGES = [
     "Odoo version 17.0",
@@ -60,6 +62,11 @@ MESSAGES = [
     "FAIL: TestX.test_y",
     "1 failed, 0 error(s) of 3 tests when loading database 'db'",
     "Some modules are not loaded, some dependencies or manifest may be missing: ['x']",
+    "Starting post tests",
+    "1 post-tests in 0.31s, 40 queries",
+    "Starting TestX.test_y ...",
+    "SERIALIZATION_FAILURE, 4 tries left, try again in 0.5320 sec...",
+    "Stopping forcefully",
 ]
 TRACEBACK = [
     "Traceback (most recent call last):",

@@ -110,12 +110,20 @@ class TestCollector:
     _open: dict[object, TestCase] = field(default_factory=dict)
 
     wants = Wants(
-        loggers=tuple(
-            (None, logger_regex(prefix=x), None) for x in ("odoo.tests", "odoo.service", "odoo.modules", "openerp")
+        loggers=tuple((None, logger_regex(prefix=x), None) for x in ("odoo.tests", "odoo.modules", "openerp"))
+        + (
+            (
+                None,
+                logger_regex(prefix="odoo.service"),
+                "|".join(rx.pattern for rx in (_RUN_MARKERS, _POST_DONE, _GRACEFUL, _FORCED)),
+            ),
+            (frozenset({"CRITICAL"}), logger_regex(prefix="odoo.service"), None),
+            (None, r"^(?:odoo|openerp)\.addons\.[^.]+\.test", None),
         )
-        + ((None, r"^(?:odoo|openerp)\.addons\.[^.]+\.test", None),)
     )
-    """The loggers ``feed`` looks at beyond the open test's end time (a superset of _TEST_LOGGER)."""
+    """The records ``feed`` looks at beyond the open test's end time: those of the test loggers
+    (a superset of _TEST_LOGGER), and of ``odoo.service`` its markers and CRITICAL records only
+    (its RPC retries, ``SERIALIZATION_FAILURE, 3 tries left``, are many on a busy server)."""
 
     def feed_routine(self, run) -> None:
         """Records of other loggers only move the end of the test their process runs."""

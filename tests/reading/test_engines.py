@@ -4,6 +4,7 @@ the compiled scanner reading on the caller's thread and ahead on its own (``--jo
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 
 import pytest
@@ -27,6 +28,7 @@ PATTERNS = load_patterns()
 pytestmark = pytest.mark.skipif(records._core is None, reason="the compiled core is not built")
 
 LOGS = sorted(SAMPLES.glob("*.log")) + sorted((ROOT / "tests" / "corpus" / "real").glob("*.log"))
+LOGS += sorted((ROOT / "tests" / "fixtures" / "testruns").glob("*.log"))  # the test collector's markers
 LOGS += sorted(CORPUS_REAL.glob("*.log")) + sorted(CORPUS_GENERATED.glob("*.log")) if CORPUS_REAL.is_dir() else []
 FIELDS = (
     "source",
@@ -144,7 +146,8 @@ def test_same_records_on_fuzzed_headers(tmp_path_factory, text):
 
 def report(paths: list[str], engine: str, patterns=PATTERNS, fail_on: str | None = None, ahead: str = "never") -> dict:
     """The JSON report, plus what the scan keeps beyond it: the databases seen (redaction uses
-    them), each lifetime's counters and sequence numbers, and the CI gate's counts."""
+    them), each lifetime's counters and sequence numbers, the CI gate's counts and the test
+    collector's whole state (``ci`` reads more of it than the report shows)."""
     gate = Gate(GateConfig(fail_on=fail_on)) if fail_on is not None else None
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LOGSLEUTH_ENGINE", engine)
@@ -159,6 +162,7 @@ def report(paths: list[str], engine: str, patterns=PATTERNS, fail_on: str | None
         "state": state,
         "gate": gated,
         "budget": result.engine.budget.records,
+        "tests": dataclasses.asdict(result.tests),
     }
 
 
@@ -279,6 +283,21 @@ def test_patterns_on_an_exception_are_tried_whatever_the_spaces_and_lines_around
     for f in data["findings"]:
         counts[f["kind"]] += f["count"]
     assert (counts["multi"], counts["missing-model"], counts["missing-python-dependency"]) == (2, 1, 1)
+
+
+def test_test_markers_of_any_service_logger_reach_the_test_collector(tmp_path):
+    """The test collector wants only the markers of ``odoo.service.*`` loggers (their RPC
+    retries come in runs): a marker from another service logger than the server's still counts."""
+    log = tmp_path / "odoo.log"
+    log.write_text(
+        "2025-01-01 10:00:00,000 7 INFO ? odoo: Odoo version 17.0\n"
+        + "2025-01-01 10:00:01,000 7 INFO db odoo.service.model: SERIALIZATION_FAILURE, 4 tries left\n" * 3
+        + "2025-01-01 10:00:02,000 7 INFO db odoo.service.model: Starting post tests\n"
+        + "2025-01-01 10:00:02,500 7 INFO db odoo.service.model: SERIALIZATION_FAILURE, 3 tries left\n"
+        + "2025-01-01 10:00:03,000 7 INFO db odoo.service.model: 1 post-tests in 0.31s, 40 queries\n"
+    )
+    tests = same_report([str(log)])["tests"]
+    assert (tests["post_started"], tests["post_done"], tests["detected"]) == (True, True, True)
 
 
 def test_same_report_with_a_gate_on_info(tmp_path):

@@ -5,10 +5,11 @@
 
 use memchr::memmem::Finder;
 use regex::{Regex, RegexSet};
+use regex_syntax::hir::literal::Extractor;
 use std::sync::{Arc, Mutex};
 use std::collections::{HashMap, HashSet};
 
-use crate::scan::{py_rstrip, FxBuild, Kind, Rec};
+use crate::scan::{FxBuild, Kind, Rec};
 
 /// Who wants records of one level: loggers wanted whatever the message, and (logger, message)
 /// pairs wanted only when the message may match.
@@ -132,8 +133,7 @@ pub fn widened(pattern: &str, anywhere: bool) -> Option<String> {
 }
 
 /// What a pattern searches (regexes of Python's regex module): the message, the record's
-/// text, and parts of its traceback (an exception's type or message, each a part of some
-/// line of the text, its trailing spaces aside).
+/// text, and parts of its traceback (an exception's type or message).
 pub type Searched = (Vec<String>, Option<String>, Vec<String>);
 
 /// Which patterns may match a record: each pattern's regexes (widened), one RegexSet per
@@ -141,16 +141,30 @@ pub type Searched = (Vec<String>, Option<String>, Vec<String>);
 pub struct Prefilter {
     message: RegexSet,
     text: RegexSet,
-    traceback: RegexSet,
     /// per pattern: its message regexes (indexes in ``message``, None: not widened, may match
-    /// anything), its text regex, and its traceback regexes
+    /// anything), its text regex, and what its traceback regexes need
     fields: Vec<Fields>,
 }
 
 struct Fields {
     message: Vec<Option<usize>>,
     text: Option<Option<usize>>,
-    traceback: Vec<Option<usize>>,
+    /// per traceback regex that has them: strings one of which any match starts with
+    traceback: Vec<Vec<Finder<'static>>>,
+}
+
+/// The strings that a match of a traceback regex starts with, wherever Python searches it (in
+/// an exception's type or message, parts of the text's lines): one of them is in the record's
+/// text. None when they are unknown, empty or span lines (the parser strips lines' ends). A
+/// search for a few strings costs a fraction of a RegexSet's search through a long traceback.
+fn starts(pattern: &str) -> Option<Vec<Finder<'static>>> {
+    let hir = regex_syntax::Parser::new().parse(&widened(pattern, true)?).ok()?;
+    let seq = Extractor::new().extract(&hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty() || l.as_bytes().contains(&b'\n')) {
+        return None;
+    }
+    Some(literals.iter().map(|l| Finder::new(l.as_bytes()).into_owned()).collect())
 }
 
 impl Prefilter {
@@ -160,22 +174,19 @@ impl Prefilter {
             // the sets are too large together: every pattern may match every record
             let fields = patterns
                 .iter()
-                .map(|(m, t, tb)| Fields { message: vec![None; m.len()], text: t.as_ref().map(|_| None), traceback: vec![None; tb.len()] })
+                .map(|(m, t, _)| Fields { message: vec![None; m.len()], text: t.as_ref().map(|_| None), traceback: vec![] })
                 .collect();
-            Prefilter { message: RegexSet::empty(), text: RegexSet::empty(), traceback: RegexSet::empty(), fields }
+            Prefilter { message: RegexSet::empty(), text: RegexSet::empty(), fields }
         })
     }
 
     /// The regexes checked by the parser only (then a set may still fail to compile, past the
     /// size limit: None), or each compiled on its own (``strict``, those that fail are left out).
     fn build(patterns: &[Searched], strict: bool) -> Option<Prefilter> {
-        let (mut messages, mut texts, mut tracebacks) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut messages, mut texts) = (Vec::new(), Vec::new());
         let mut fields = Vec::new();
-        let add = |pattern: &str, anywhere: bool, to: &mut Vec<String>| {
-            let rx = match widened(pattern, anywhere) {
-                Some(rx) if strict => Regex::new(&rx).ok().map(|_| rx),
-                found => found,
-            };
+        let add = |pattern: &str, to: &mut Vec<String>| {
+            let rx = if strict { widen(pattern).map(|rx| rx.as_str().to_string()) } else { widened(pattern, false) };
             rx.map(|rx| {
                 to.push(rx);
                 to.len() - 1
@@ -183,29 +194,24 @@ impl Prefilter {
         };
         for (message, text, traceback) in patterns {
             fields.push(Fields {
-                message: message.iter().map(|p| add(p, false, &mut messages)).collect(),
-                text: text.as_ref().map(|p| add(p, false, &mut texts)),
-                traceback: traceback.iter().map(|p| add(p, true, &mut tracebacks)).collect(),
+                message: message.iter().map(|p| add(p, &mut messages)).collect(),
+                text: text.as_ref().map(|p| add(p, &mut texts)),
+                traceback: traceback.iter().filter_map(|p| starts(p)).collect(),
             });
         }
-        Some(Prefilter {
-            message: RegexSet::new(&messages).ok()?,
-            text: RegexSet::new(&texts).ok()?,
-            traceback: RegexSet::new(&tracebacks).ok()?,
-            fields,
-        })
+        Some(Prefilter { message: RegexSet::new(&messages).ok()?, text: RegexSet::new(&texts).ok()?, fields })
     }
 
     /// Bit i set: pattern i may match (patterns past 128 are left to Python). ``text``: the
-    /// record's text, ``lines`` its lines without their trailing spaces (None: not known).
-    pub fn may_match(&self, message: &str, text: Option<&str>, lines: Option<&str>) -> u128 {
+    /// record's text (None: not known); ``traceback``: whether it may hold one.
+    pub fn may_match(&self, message: &str, text: Option<&str>, traceback: bool) -> u128 {
         let m = self.message.matches(message);
         let needs_text = self.fields.iter().any(|f| matches!(f.text, Some(Some(_))));
         let t = match text {
             Some(text) if needs_text => Some(self.text.matches(text)),
             _ => None,
         };
-        let tb = lines.filter(|_| !self.traceback.is_empty()).map(|lines| self.traceback.matches(lines));
+        let lines = text.filter(|_| traceback).map(str::as_bytes);
         let mut mask = 0u128;
         for (i, f) in self.fields.iter().enumerate().take(128) {
             let message_ok = f.message.iter().all(|x| x.is_none_or(|j| m.matched(j)));
@@ -213,7 +219,8 @@ impl Prefilter {
                 Some(Some(j)) => t.as_ref().is_none_or(|t| t.matched(j)),
                 _ => true,
             };
-            let traceback_ok = tb.as_ref().is_none_or(|tb| f.traceback.iter().all(|x| x.is_none_or(|j| tb.matched(j))));
+            let traceback_ok =
+                lines.is_none_or(|lines| f.traceback.iter().all(|starts| starts.iter().any(|s| s.find(lines).is_some())));
             if message_ok && text_ok && traceback_ok {
                 mask |= 1 << i;
             }
@@ -223,14 +230,7 @@ impl Prefilter {
 
     /// ``may_match`` of a record.
     pub fn record(&self, rec: &Rec) -> u128 {
-        let text = rec.text();
-        let lines = match &text {
-            Some(text) if !self.traceback.is_empty() && rec.may_have_traceback() => {
-                Some(text.split('\n').map(py_rstrip).collect::<Vec<_>>().join("\n"))
-            }
-            _ => None,
-        };
-        self.may_match(rec.message(), text.as_deref(), lines.as_deref())
+        self.may_match(rec.message(), rec.text().as_deref(), rec.may_have_traceback())
     }
 }
 
@@ -403,9 +403,9 @@ mod tests {
             (vec![r"(a)\1".into()], None, vec![]),
             (vec![], Some("Traceback".into()), vec![]),
         ]);
-        assert_eq!(p.may_match("bad query: x", Some("h: bad query: x\nERROR:  boom"), None), 0b011);
-        assert_eq!(p.may_match("bad query: x", None, None), 0b111);
-        assert_eq!(p.may_match("fine", Some("fine\nTraceback"), None), 0b110);
+        assert_eq!(p.may_match("bad query: x", Some("h: bad query: x\nERROR:  boom"), false), 0b011);
+        assert_eq!(p.may_match("bad query: x", None, false), 0b111);
+        assert_eq!(p.may_match("fine", Some("fine\nTraceback"), false), 0b110);
     }
 
     #[test]
@@ -413,22 +413,24 @@ mod tests {
         let huge = r"\w{1000}{1000}".to_string();
         assert!(widened(&huge, false).is_some() && widen(&huge).is_none());
         let p = Prefilter::new(&[(vec![huge], None, vec![]), (vec!["^x".into()], None, vec![])]);
-        assert_eq!(p.may_match("y", None, None), 0b01);
+        assert_eq!(p.may_match("y", None, false), 0b01);
     }
 
     #[test]
-    fn a_traceback_regex_may_match_anywhere_in_the_lines() {
+    fn a_traceback_regex_needs_one_of_the_strings_its_matches_start_with() {
         // as Python searches them: in an exception's type and in its message, parts of lines
         let p = Prefilter::new(&[
             (vec![], None, vec![r"(?:^|\.)KeyError$".into(), r"^'(?P<m>[a-z]+\.[a-z]+)'$".into()]),
-            (vec![], None, vec![r"\AModuleNotFoundError\Z".into()]),
+            (vec![], None, vec![r"\AModuleNotFoundError\Z".into(), r"^a\nb".into(), r"\w+".into()]),
             (vec![], None, vec![]),
         ]);
-        assert_eq!(p.may_match("m", None, Some("h\nTraceback\nbuiltins.KeyError: 'res.partner'")), 0b101);
-        assert_eq!(p.may_match("m", None, Some("h\nTraceback\nModuleNotFoundError: x")), 0b110);
-        assert_eq!(p.may_match("m", None, None), 0b111);
+        assert_eq!(p.may_match("m", Some("h\nTraceback\nbuiltins.KeyError: 'res.partner'"), true), 0b101);
+        assert_eq!(p.may_match("m", Some("h\nTraceback\nModuleNotFoundError: x"), true), 0b110);
+        assert_eq!(p.may_match("m", Some("h"), false), 0b111);
+        assert_eq!(p.may_match("m", None, true), 0b111);
         let rec = crate::scan::tests::record(&["2024-01-01 10:00:00,000 7 ERROR db x: boom", "Traceback (most recent call last):", "KeyError: 'a.b'   "]);
         assert_eq!(p.record(&rec), 0b101);
+        assert!(starts(r"^a\nb").is_none() && starts(r"\w+").is_none() && starts(r"[^x]").is_none());
     }
 
     #[test]

@@ -43,14 +43,17 @@ class Wait:
     """A failure waiting for the traceback of its PID that explains it."""
 
     finding: Finding
-    since: int
+    occurrence: Occurrence
+    """The occurrence that waits (it moves to another finding if its traceback tells another failure)."""
     module: str
     stream: int
     linked: list[Finding] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Occurrence:
+    """One record of a finding (up to MAX_OCCURRENCES each: slots, as there may be many)."""
+
     source: str
     line: int
     last_line: int
@@ -59,6 +62,19 @@ class Occurrence:
     seq: int
     timestamp: str | None
     in_shutdown: bool
+
+
+@dataclass(slots=True)
+class Hits:
+    """A finding's occurrences in one process lifetime."""
+
+    lifetime: Lifetime
+    first: Occurrence
+    count: int
+    last_seq: int
+    """The sequence number of the latest (a lifetime that went on long after it survived it)."""
+    previous_seq: int
+    """The one before: the latest may move to another finding (Engine._variant)."""
 
 
 @dataclass
@@ -91,9 +107,77 @@ class Finding:
     message: str = ""
     last: Occurrence = field(init=False)
     """The latest occurrence (the list of occurrences is capped)."""
+    in_shutdown: int = 0
+    """Occurrences after a shutdown marker of their own process. This and the fields below
+    count every occurrence, however many the list keeps: the ranking rests on them."""
+    lifetimes: list[Hits] = field(default_factory=list)
+    """Per process lifetime, its occurrences, in order of the first (bounded by the lifetimes
+    kept; a list, not a map keyed by ``id``: a worker's findings are pickled for ``--jobs``)."""
+    outside: int = 0
+    """Occurrences in no process lifetime."""
+    sources: dict[str, Occurrence] = field(default_factory=dict)
+    """The first occurrence in each input (bounded by the inputs)."""
 
     def __post_init__(self) -> None:
         self.last = self.first
+
+    def add(self, occ: Occurrence) -> None:
+        """Count one more occurrence (kept in the list while there is room)."""
+        self.count += 1
+        self.last = occ
+        if len(self.occurrences) < MAX_OCCURRENCES:
+            self.occurrences.append(occ)
+        self.in_shutdown += occ.in_shutdown
+        self.sources.setdefault(occ.source, occ)
+        if occ.lifetime is None:
+            self.outside += 1
+            return
+        hits = self._hits(occ.lifetime)
+        if hits is None:
+            self.lifetimes.append(Hits(occ.lifetime, occ, 1, occ.seq, occ.seq))
+        else:
+            hits.count += 1
+            hits.previous_seq, hits.last_seq = hits.last_seq, occ.seq
+
+    def _hits(self, lifetime: Lifetime) -> Hits | None:
+        # the latest lifetimes first: a failure mostly repeats in the process it was last seen in
+        return next((h for h in reversed(self.lifetimes) if h.lifetime is lifetime), None)
+
+    def remove(self, occ: Occurrence) -> None:
+        """Take back an occurrence that turned out to be another failure (Engine._variant)."""
+        self.count -= 1
+        for i in range(len(self.occurrences) - 1, -1, -1):
+            if self.occurrences[i] is occ:
+                del self.occurrences[i]
+                break
+        self.in_shutdown -= occ.in_shutdown
+        if self.sources.get(occ.source) is occ:
+            later = next((o for o in self.occurrences if o.source == occ.source), None)
+            if later is None:
+                del self.sources[occ.source]
+            else:
+                self.sources[occ.source] = later
+        if occ.lifetime is None:
+            self.outside -= 1
+            return
+        hits = self._hits(occ.lifetime)
+        assert hits is not None, "an occurrence taken back was counted"
+        hits.count -= 1
+        if hits.count == 0:
+            self.lifetimes.remove(hits)
+        elif hits.last_seq == occ.seq:
+            hits.last_seq = hits.previous_seq
+
+    def absorb(self, other: Finding) -> None:
+        """Take in the same failure's occurrences in a later stream (``--jobs``)."""
+        self.count += other.count
+        room = MAX_OCCURRENCES - len(self.occurrences)
+        self.occurrences.extend(other.occurrences[: max(room, 0)])
+        self.in_shutdown += other.in_shutdown
+        self.outside += other.outside
+        self.lifetimes.extend(h for h in other.lifetimes if self._hits(h.lifetime) is None)
+        for source, occ in other.sources.items():
+            self.sources.setdefault(source, occ)
 
     def first_message(self) -> str:
         return self.message
@@ -101,7 +185,7 @@ class Finding:
     @property
     def in_shutdown_window(self) -> bool:
         """Strict: every occurrence followed a shutdown marker of its own process."""
-        return bool(self.occurrences) and all(o.in_shutdown for o in self.occurrences)
+        return self.count > 0 and self.in_shutdown == self.count
 
     @property
     def severity(self) -> str:
@@ -369,7 +453,7 @@ class Engine:
         finding = waiting.finding
         if (
             rec.level == "CRITICAL"
-            and self._seq - waiting.since <= 2
+            and self._seq - waiting.occurrence.seq <= 2
             and rec.logger == finding.values.get("_logger")
             and not finding.pattern.message.search(rec.message)
         ):
@@ -506,13 +590,10 @@ class Engine:
             _bounded_set(self._orphans, (self._stream, rec.pid), (finding, occ.seq))
         if rec.pid is not None and self._orphans:
             self._adopt_orphan(finding, p, rec, occ.seq)
-        finding.count += 1
-        finding.last = occ
-        if len(finding.occurrences) < MAX_OCCURRENCES:
-            finding.occurrences.append(occ)
+        finding.add(occ)
         self._latest[(stream, p.id)] = finding
         if p.awaits_traceback and tb is None and rec.pid is not None:
-            _bounded_set(self._awaiting, (self._stream, rec.pid), Wait(finding, occ.seq, module or "", stream))
+            _bounded_set(self._awaiting, (self._stream, rec.pid), Wait(finding, occ, module or "", stream))
         return finding
 
     def _link(self, symptom: Finding, cause: Finding, rec: Record) -> None:
@@ -540,10 +621,9 @@ class Engine:
             self._link(symptom, cause, rec)
             del self._orphans[(self._stream, pid)]  # type: ignore[arg-type]
 
-    def _variant(self, finding: Finding, tb: Traceback) -> Finding:
-        """Move the last occurrence of ``finding`` to the finding of its own explanation."""
-        occ = finding.occurrences.pop() if finding.occurrences else finding.first
-        finding.count -= 1
+    def _variant(self, finding: Finding, occ: Occurrence, tb: Traceback) -> Finding:
+        """Move an occurrence of ``finding`` to the finding of its own explanation."""
+        finding.remove(occ)
         culprit = tb.culprit()
         key = finding.key + (tb.short_type, culprit.file if culprit else None)
         variant = self.findings.get(key)
@@ -552,10 +632,7 @@ class Engine:
                 finding.pattern, key, finding.values, finding.module, occ, finding.sample, message=finding.message
             )
             self.findings[key] = variant
-        variant.count += 1
-        variant.last = occ
-        if len(variant.occurrences) < MAX_OCCURRENCES:
-            variant.occurrences.append(occ)
+        variant.add(occ)
         return variant
 
     def _explain(self, rec: Record, tb: Traceback, matched: list[Finding], seq: int) -> None:
@@ -564,7 +641,7 @@ class Engine:
         waiting = self._awaiting.get((self._stream, rec.pid))
         if waiting is None:
             return
-        finding, since, module = waiting.finding, waiting.since, waiting.module
+        finding, since, module = waiting.finding, waiting.occurrence.seq, waiting.module
         if seq - since > AWAIT_RECORDS:
             del self._awaiting[(self._stream, rec.pid)]
             return
@@ -578,7 +655,7 @@ class Engine:
             return
         del self._awaiting[(self._stream, rec.pid)]
         if finding.explained_by is not None and _differs(finding, tb):
-            base, finding = finding, self._variant(finding, tb)
+            base, finding = finding, self._variant(finding, waiting.occurrence, tb)
             self._latest[(waiting.stream, finding.pattern.id)] = finding
             for symptom in waiting.linked:
                 if symptom.linked_to is base:
@@ -773,9 +850,7 @@ def _link(finding: Finding, cause: Finding) -> None:
 
 
 def _absorb(kept: Finding, other: Finding) -> None:
-    kept.count += other.count
-    room = MAX_OCCURRENCES - len(kept.occurrences)
-    kept.occurrences.extend(other.occurrences[: max(room, 0)])
+    kept.absorb(other)
     kept.linked.extend(g for g in other.linked if g not in kept.linked)
     if kept.explained_by is None and other.explained_by is not None:
         kept.explained_by, kept.traceback = other.explained_by, other.traceback

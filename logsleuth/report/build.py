@@ -195,7 +195,7 @@ def _finding(f: Finding, v: Links) -> model.Finding:
         )
     )
     cause = v.cause(f)
-    lts = {o.lifetime.index for o in f.occurrences if o.lifetime is not None}
+    lts = {h.lifetime.index for h in f.lifetimes}
     return model.Finding(
         v.id(f),
         f.pattern.id,
@@ -214,7 +214,7 @@ def _finding(f: Finding, v: Links) -> model.Finding:
         tuple(o.line for o in f.occurrences),
         tuple(sorted({o.source for o in f.occurrences})),
         f.count,
-        len({id(o.lifetime) for o in f.occurrences if o.lifetime is not None}) > 1,
+        len(f.lifetimes) > 1,
         tuple(o.line for o in f.occurrences if o.in_shutdown),
         tuple(sorted(lts)),
         f.explained_by[1] if f.explained_by else None,
@@ -452,9 +452,7 @@ def _across_hosts(v: Links, lifetimes: list[Lifetime]) -> list[model.Note]:
     for f in v.findings:
         if v.cause(f) is not None:
             continue
-        first_by_source: dict[str, tuple[str | None, int]] = {}
-        for o in f.occurrences:
-            first_by_source.setdefault(o.source, (o.timestamp, o.line))
+        first_by_source = {source: (o.timestamp, o.line) for source, o in f.sources.items()}
         if len(first_by_source) < 2:
             continue
         items = sorted(first_by_source.items(), key=lambda kv: kv[1][0] or "")
@@ -475,7 +473,7 @@ def _across_hosts(v: Links, lifetimes: list[Lifetime]) -> list[model.Note]:
         if not lt.started_by_banner or lt.index in first_of_stream:
             continue
         for f in serious:
-            other = next((o for o in f.occurrences if o.lifetime is not None and o.lifetime.stream != lt.stream), None)
+            other = next((h.first for h in f.lifetimes if h.lifetime.stream != lt.stream), None)
             if other is None:
                 continue
             gap = _seconds_between(lt.start, other.timestamp)
@@ -570,8 +568,10 @@ def _demotion(f: Finding) -> str | None:
         return "noise"
     if f.in_shutdown_window:
         return "shutdown"
-    if f.pattern.context == "transient" and all(
-        o.lifetime is not None and o.lifetime.end_seq - o.seq >= SURVIVED_RECORDS for o in f.occurrences
+    if (
+        f.pattern.context == "transient"
+        and not f.outside
+        and all(h.lifetime.end_seq - h.last_seq >= SURVIVED_RECORDS for h in f.lifetimes)
     ):
         return "transient"
     return None
@@ -581,8 +581,8 @@ def _standing(f: Finding, last: set[int]) -> tuple[tuple[Any, ...], str]:
     """The rank key of a root cause and, in words, why it stands there: severity first, then
     persistence (still failing in the last process of its log, recurring after restarts), then
     causes before symptoms and the more frequent first."""
-    lts = {id(o.lifetime): o.lifetime for o in f.occurrences if o.lifetime is not None}
-    at_end = any(k in last for k in lts)
+    lts = f.lifetimes
+    at_end = any(id(h.lifetime) in last for h in lts)
     recurring = len(lts) > 1
     demoted = _demotion(f)
     key = (
@@ -600,9 +600,7 @@ def _standing(f: Finding, last: set[int]) -> tuple[tuple[Any, ...], str]:
 def _root_causes(v: Links, lifetimes: list[Lifetime]) -> list[tuple[model.RootCause, Finding]]:
     """The ranked root causes, each with the finding it rests on."""
     findings = v.findings
-    contradicted = {
-        id(f) for f in findings if f.pattern.implies_shutdown and any(not o.in_shutdown for o in f.occurrences)
-    }
+    contradicted = {id(f) for f in findings if f.pattern.implies_shutdown and f.in_shutdown < f.count}
     last_of_stream: dict[int, Lifetime] = {}
     for lt in lifetimes:
         if lt.stream not in last_of_stream or lt.start_seq > last_of_stream[lt.stream].start_seq:
@@ -643,7 +641,7 @@ def _root_causes(v: Links, lifetimes: list[Lifetime]) -> list[tuple[model.RootCa
         linked = v.linked(f)
         impact = narrative.impact(
             f.count,
-            sorted({o.lifetime.index for o in f.occurrences if o.lifetime is not None}),
+            sorted(h.lifetime.index for h in f.lifetimes),
             _demotion(f),
             sorted({g.pattern.title.lower() for g in linked if g.pattern.role == "symptom"}) if linked else None,
         )

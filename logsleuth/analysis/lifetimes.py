@@ -74,7 +74,18 @@ RESTART_LINE = re.compile(r"HTTP service \(\w+\) running |database: \S*@|Startin
 
 _POOL_CLOSED = re.compile(r"ConnectionPool\(.*\): Closed \d+ connections")
 
-LOADING_LOGGERS = ("odoo.modules", "odoo.registry", "odoo.service.db")
+ROOT_LOGGERS = ("odoo", "openerp")
+SERVER_LOGGERS = ("odoo.service.server", "openerp.service.server")
+"""Odoo's root and server loggers: OpenERP (up to 9.0) logged its banner, start lines and
+markers under ``openerp``/``openerp.service.server``, as Odoo does under ``odoo``."""
+
+LOADING_LOGGERS = (
+    "odoo.modules",
+    "odoo.registry",
+    "odoo.service.db",
+    "openerp.modules",
+    "openerp.service.db",
+)
 _SHELL_FRAME = 'cli/shell.py"'
 
 _LOADING_MODULE = re.compile(r"loading (\w+)[/\\]|Loading module (\w+) \(")
@@ -84,7 +95,7 @@ _EVENTED = "Evented Service (longpolling) running on"
 _HTTP_SERVICE = "HTTP service (werkzeug) running"
 
 WANTS = Wants(
-    loggers=tuple((None, logger_regex(exact=x), None) for x in ("odoo", "odoo.service.server"))
+    loggers=tuple((None, logger_regex(exact=x), None) for x in (*ROOT_LOGGERS, *SERVER_LOGGERS))
     + tuple((None, logger_regex(prefix=x), None) for x in LOADING_LOGGERS),
     prefixes=(
         *SHUTDOWN_MARKERS,
@@ -230,7 +241,7 @@ def _outlived(lt: Lifetime, rec: Record) -> bool:
     return _seconds_between(lt.shutdown_time, rec.timestamp) > AFTER_MARKER_SECONDS
 
 
-_START_ONLY = re.compile(r"odoo\.tools\.config$|odoo\.netsvc$")
+_START_ONLY = re.compile(r"(?:odoo|openerp)\.tools\.config$|(?:odoo|openerp)\.netsvc$")
 """Loggers whose records only a starting process writes: ``logger level set: …`` (init_logger),
 the configuration's warnings (``missing --http-interface``, deprecated options)."""
 _CONFIG_WARNING = re.compile(r"[/\\]odoo[/\\]tools[/\\]config\.py:\d+: \w*Warning")
@@ -292,7 +303,7 @@ class LifetimeTracker:
             return None  # no process logs as PID 0: a platform's own lines (odoo.sh) written in Odoo's format
         lt = self.by_pid.get(pid)
         msg = rec.message
-        banner = rec.logger == "odoo" and msg.startswith(BANNER_PREFIXES)
+        banner = rec.logger in ROOT_LOGGERS and msg.startswith(BANNER_PREFIXES)
         if (lt is None or banner) and len(self.lifetimes) >= MAX_LIFETIMES:
             self.omitted.add((pid, self.seq) if banner else pid)
             if lt is not None:
@@ -345,7 +356,7 @@ class LifetimeTracker:
         """A start line of ``lt``'s PID that a running process would not log: after its own
         shutdown marker, or an HTTP service / database line it already logged."""
         msg = rec.message
-        if rec.logger not in ("odoo", "odoo.service.server") or not RESTART_LINE.match(msg):
+        if rec.logger not in ROOT_LOGGERS + SERVER_LOGGERS or not RESTART_LINE.match(msg):
             return False
         if lt.shutdown_line is not None and not lt.early_marker:
             return True
@@ -456,7 +467,7 @@ class LifetimeTracker:
                 lt.forced_line = rec.first_line
             lt.marker_kind = kind if lt.marker_kind != "forced" else "forced"
             return
-        if lt.shutdown_seq is not None and rec.logger != "odoo.service.server" and not _POOL_CLOSED.match(msg):
+        if lt.shutdown_seq is not None and rec.logger not in SERVER_LOGGERS and not _POOL_CLOSED.match(msg):
             # a shell session goes on after its marker; a stopping server only closes its pool
             lt.after_marker_records += 1
         if rec.extra and any(_SHELL_FRAME in x for x in rec.extra[:60]):
@@ -470,12 +481,12 @@ class LifetimeTracker:
                 lt.loading_module = None
         if msg.startswith(_HTTP_SERVICE):
             lt.http_service = True
-        elif rec.logger == "odoo" and msg.startswith("database: "):
+        elif rec.logger in ROOT_LOGGERS and msg.startswith("database: "):
             lt.database_line = True
         elif msg.startswith(_EVENTED):
             lt.evented = True
             self._attach_gevent_child(lt)
-        elif rec.logger == "odoo" and msg.startswith("addons paths: "):
+        elif rec.logger in ROOT_LOGGERS and msg.startswith("addons paths: "):
             lt.addons_paths = re.findall(r"'((?:[^'\\]|\\.)*)'", msg)
         else:
             killed = _WORKER_KILLED.match(msg)

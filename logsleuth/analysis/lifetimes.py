@@ -169,6 +169,12 @@ class Lifetime:
     database_line: bool = False
     loading_module: str | None = None
     """The addon whose files or code the process is loading now (``loading X/views/y.xml``)."""
+    reload_interrupted_loading: str | None = None
+    """The addon it was loading when it logged its reload marker: the reload (a threaded server's
+    limit, an update from the web) cut an install or upgrade short."""
+    reloaded_from: Lifetime | None = None
+    """The process of the same PID whose reload started this one (its banner, or its lines just
+    before it): what this one finds half done (modules left to install) comes from it."""
     shell: bool = False
     activity: LifetimeActivity = field(default_factory=LifetimeActivity)
     """Requests and loading in its shutdown window, failed requests: kept with it across processes."""
@@ -213,6 +219,11 @@ class Lifetime:
         """True when this process logged a shutdown marker before the record numbered ``seq``
         (a shell's marker, logged before its interactive work, opens no window)."""
         return self.shutdown_seq is not None and self.shutdown_seq < seq and not self.early_marker
+
+
+def _reloaded(old: Lifetime) -> Lifetime | None:
+    """``old`` when its own reload marker ended it (the new process of its PID is its reload)."""
+    return old if old.marker_kind == "reload" else None
 
 
 def _pre_banner_output(lt: Lifetime, banner: Record) -> bool:
@@ -325,6 +336,7 @@ class LifetimeTracker:
                     old.closed = True
                     old.replaced_by_same_pid = True
                     self._adopt_children(old, lt)
+                    lt.reloaded_from = _reloaded(old)
             lt.version = msg.split(" version ", 1)[1].strip() or None
         elif lt is None:
             lt = self._adopt(rec)
@@ -334,6 +346,7 @@ class LifetimeTracker:
             old.closed = True
             old.replaced_by_same_pid = True
             lt.predecessor = old  # its worker PIDs move over at the banner, as at any restart
+            lt.reloaded_from = _reloaded(old)
         elif pid == lt.pid and self._restarts(lt, rec):
             old = lt
             lt = self._start(rec, banner=False)
@@ -341,6 +354,7 @@ class LifetimeTracker:
             old.closed = True
             old.replaced_by_same_pid = True
             self._adopt_children(old, lt)
+            lt.reloaded_from = _reloaded(old)
         lt._touch(rec, self.seq)
         self.last = lt
         if rec.logger == "werkzeug":
@@ -446,6 +460,8 @@ class LifetimeTracker:
                 lt.shutdown_time = rec.timestamp
                 lt.shutdown_marker = msg
                 lt.shutdown_seq = self.seq
+                if kind == "reload":
+                    lt.reload_interrupted_loading = lt.loading_module
                 lt.early_marker = (
                     kind == "shutdown"
                     and not lt.http_service

@@ -77,6 +77,28 @@ def test_a_symptom_cites_the_occurrence_of_its_cause_in_its_own_process(tmp_path
     )
     d = run(text, tmp_path, capsys)
     assert [lt["start_line"] for lt in d["lifetimes"]] == [1, 8]
-    follows = [n["text"] for n in d["notes"] if n["kind"] == "symptom" and "follows from" in n["text"]]
-    assert follows, [n["text"] for n in d["notes"]]
-    assert all("at line 10." in t for t in follows), follows
+    follows = [n["text"] for n in d["notes"] if n["kind"] == "symptom" and n["text"].startswith("Unhandled exception")]
+    assert len(follows) == 1, [n["text"] for n in d["notes"]]
+    assert "at line 10." in follows[0], follows
+
+
+def test_a_job_failing_because_the_database_stops_is_no_root_cause_of_its_own(tmp_path, capsys):
+    """The cron's record shows why it failed (PostgreSQL shutting down): it follows from that,
+    and 'fix the job's code' is not advice to give. A job failing on its own stays a root cause."""
+    cron = "odoo.addons.base.models.ir_cron"
+    d = run(
+        H("00:00", "Odoo version 16.0", logger="odoo") + stopping("00:02", cron, "Exception in cron:"), tmp_path, capsys
+    )
+    by_kind = {f["kind"]: f for f in d["findings"]}
+    assert by_kind["cron-failure"]["linked_to"] == by_kind["database-server-stopping"]["id"]
+    assert all(by_kind["cron-failure"]["id"] not in rc["finding_ids"][:1] for rc in d["root_causes"])
+    own = (
+        H("00:02", "Exception in cron:", logger=cron, level="WARNING", db="db1")
+        + "Traceback (most recent call last):\n"
+        + '  File "/mnt/extra-addons/x/models/job.py", line 12, in _cron_sync\n'
+        + "    raise ValueError('bad partner')\n"
+        + "ValueError: bad partner\n"
+    )
+    d = run(H("00:00", "Odoo version 16.0", logger="odoo") + own, tmp_path, capsys)
+    (f,) = [f for f in d["findings"] if f["kind"] == "cron-failure"]
+    assert f["linked_to"] is None and d["root_causes"][0]["finding_ids"][0] == f["id"]

@@ -53,8 +53,10 @@ RAW_BEFORE_START = ("Running as user ", "Using the database user ", "nohup: ")
 STOP_AFTER_INIT_BEFORE = re.compile(
     r"Modules loaded\.$|Registry loaded in |\d+ post-tests in |All post-tested in "
     r"|when loading database |Failed to initialize database |Closed \d+ connections"
+    r"|^[\w.]+: \d+ tests? \d+(?:\.\d+)?s(?: \d+ queries)?\s*$"
 )
-"""What a one-shot run (``--stop-after-init``) logs just before its own ``Initiating shutdown``."""
+"""What a one-shot run (``--stop-after-init``) logs just before its own ``Initiating shutdown``
+(a prefork test run, 16+, ends with its ``odoo.tests.stats`` lines: it logs no summary)."""
 
 STOP_AFTER_INIT_GAP = 5.0
 """Seconds at most between that line and the marker: a one-shot run stops as soon as loading (and

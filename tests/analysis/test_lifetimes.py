@@ -316,3 +316,18 @@ def test_openerp_banners_and_start_lines_begin_lifetimes_as_odoo_ones_do():
     # without the second banner, the start line after the marker is still a new process
     lts = lifetimes(text.replace(H("04:10", 1, "OpenERP version 9.0c-20180808", logger="openerp"), ""))
     assert [(lt.start_line, lt.end_reason) for lt in lts] == [(1, "shutdown"), (5, "end-of-log")]
+
+
+def test_a_prefork_test_run_ending_with_its_statistics_is_stop_after_init():
+    """16+ in prefork logs no summary: after the post tests come the odoo.tests.stats lines,
+    then the prefork marker. A real 18.0 run (--stop-after-init --no-http) ends so."""
+    text = (
+        banner("00:00", 7, "18.0")
+        + H("00:01", 7, "Modules loaded.", logger="odoo.modules.loading", db="odoo")
+        + H("00:01", 7, "Starting post tests", db="odoo")
+        + H("00:04", 7, "12 post-tests in 2.83s, 957 queries", db="odoo")
+        + H("00:04", 7, "qms_nonconformity: 16 tests 2.82s 957 queries", logger="odoo.tests.stats", db="odoo")
+        + H("00:04", 7, "Stopping gracefully", db="odoo")
+    )
+    (lt,) = lifetimes(text)
+    assert (lt.kind, lt.end_reason, lt.end_evidence) == ("stop-after-init", "stop-after-init", 6)

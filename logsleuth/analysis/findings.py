@@ -565,12 +565,14 @@ class Engine:
                 finding.culprit = culprit
             self.findings[key] = finding
             if p.symptom_of:
-                # a symptom follows from a cause of the same process lifetime, never an earlier one's
+                # a symptom follows from a cause of the same process lifetime, never an earlier
+                # one's, except the process whose reload cut an install or upgrade short: what
+                # its successor (same PID) finds half done comes from it
                 cause = next(
                     (
                         self._latest[(stream, c)]
                         for c in p.symptom_of
-                        if (stream, c) in self._latest and self._latest[(stream, c)].last.lifetime is occ.lifetime
+                        if (stream, c) in self._latest and _same_or_reloaded(self._latest[(stream, c)], occ)
                     ),
                     None,
                 )
@@ -857,3 +859,17 @@ def _absorb(kept: Finding, other: Finding) -> None:
         kept.exception, kept.culprit = other.exception, other.culprit
     if kept.trigger_request is None:
         kept.trigger_request = other.trigger_request
+
+
+def _same_or_reloaded(cause: Finding, occ: Occurrence) -> bool:
+    """``cause`` (its last occurrence) is of ``occ``'s lifetime, or of the one whose reload,
+    logged while it loaded modules, started ``occ``'s."""
+    lt, before = occ.lifetime, cause.last.lifetime
+    if before is lt:
+        return True
+    return (
+        lt is not None
+        and before is not None
+        and lt.reloaded_from is before
+        and before.reload_interrupted_loading is not None
+    )

@@ -53,8 +53,10 @@ RAW_BEFORE_START = ("Running as user ", "Using the database user ", "nohup: ")
 STOP_AFTER_INIT_BEFORE = re.compile(
     r"Modules loaded\.$|Registry loaded in |\d+ post-tests in |All post-tested in "
     r"|when loading database |Failed to initialize database |Closed \d+ connections"
+    r"|^[\w.]+: \d+ tests? \d+(?:\.\d+)?s(?: \d+ queries)?\s*$"
 )
-"""What a one-shot run (``--stop-after-init``) logs just before its own ``Initiating shutdown``."""
+"""What a one-shot run (``--stop-after-init``) logs just before its own ``Initiating shutdown``
+(a prefork test run, 16+, ends with its ``odoo.tests.stats`` lines: it logs no summary)."""
 
 STOP_AFTER_INIT_GAP = 5.0
 """Seconds at most between that line and the marker: a one-shot run stops as soon as loading (and
@@ -74,7 +76,18 @@ RESTART_LINE = re.compile(r"HTTP service \(\w+\) running |database: \S*@|Startin
 
 _POOL_CLOSED = re.compile(r"ConnectionPool\(.*\): Closed \d+ connections")
 
-LOADING_LOGGERS = ("odoo.modules", "odoo.registry", "odoo.service.db")
+ROOT_LOGGERS = ("odoo", "openerp")
+SERVER_LOGGERS = ("odoo.service.server", "openerp.service.server")
+"""Odoo's root and server loggers: OpenERP (up to 9.0) logged its banner, start lines and
+markers under ``openerp``/``openerp.service.server``, as Odoo does under ``odoo``."""
+
+LOADING_LOGGERS = (
+    "odoo.modules",
+    "odoo.registry",
+    "odoo.service.db",
+    "openerp.modules",
+    "openerp.service.db",
+)
 _SHELL_FRAME = 'cli/shell.py"'
 
 _LOADING_MODULE = re.compile(r"loading (\w+)[/\\]|Loading module (\w+) \(")
@@ -84,7 +97,7 @@ _EVENTED = "Evented Service (longpolling) running on"
 _HTTP_SERVICE = "HTTP service (werkzeug) running"
 
 WANTS = Wants(
-    loggers=tuple((None, logger_regex(exact=x), None) for x in ("odoo", "odoo.service.server"))
+    loggers=tuple((None, logger_regex(exact=x), None) for x in (*ROOT_LOGGERS, *SERVER_LOGGERS))
     + tuple((None, logger_regex(prefix=x), None) for x in LOADING_LOGGERS),
     prefixes=(
         *SHUTDOWN_MARKERS,
@@ -158,6 +171,12 @@ class Lifetime:
     database_line: bool = False
     loading_module: str | None = None
     """The addon whose files or code the process is loading now (``loading X/views/y.xml``)."""
+    reload_interrupted_loading: str | None = None
+    """The addon it was loading when it logged its reload marker: the reload (a threaded server's
+    limit, an update from the web) cut an install or upgrade short."""
+    reloaded_from: Lifetime | None = None
+    """The process of the same PID whose reload started this one (its banner, or its lines just
+    before it): what this one finds half done (modules left to install) comes from it."""
     shell: bool = False
     activity: LifetimeActivity = field(default_factory=LifetimeActivity)
     """Requests and loading in its shutdown window, failed requests: kept with it across processes."""
@@ -204,6 +223,11 @@ class Lifetime:
         return self.shutdown_seq is not None and self.shutdown_seq < seq and not self.early_marker
 
 
+def _reloaded(old: Lifetime) -> Lifetime | None:
+    """``old`` when its own reload marker ended it (the new process of its PID is its reload)."""
+    return old if old.marker_kind == "reload" else None
+
+
 def _pre_banner_output(lt: Lifetime, banner: Record) -> bool:
     """Records a process logs before its own banner (config warnings, logger levels) open a
     headless lifetime; its banner, seconds later, completes that lifetime instead of a new one."""
@@ -230,7 +254,7 @@ def _outlived(lt: Lifetime, rec: Record) -> bool:
     return _seconds_between(lt.shutdown_time, rec.timestamp) > AFTER_MARKER_SECONDS
 
 
-_START_ONLY = re.compile(r"odoo\.tools\.config$|odoo\.netsvc$")
+_START_ONLY = re.compile(r"(?:odoo|openerp)\.tools\.config$|(?:odoo|openerp)\.netsvc$")
 """Loggers whose records only a starting process writes: ``logger level set: …`` (init_logger),
 the configuration's warnings (``missing --http-interface``, deprecated options)."""
 _CONFIG_WARNING = re.compile(r"[/\\]odoo[/\\]tools[/\\]config\.py:\d+: \w*Warning")
@@ -292,7 +316,7 @@ class LifetimeTracker:
             return None  # no process logs as PID 0: a platform's own lines (odoo.sh) written in Odoo's format
         lt = self.by_pid.get(pid)
         msg = rec.message
-        banner = rec.logger == "odoo" and msg.startswith(BANNER_PREFIXES)
+        banner = rec.logger in ROOT_LOGGERS and msg.startswith(BANNER_PREFIXES)
         if (lt is None or banner) and len(self.lifetimes) >= MAX_LIFETIMES:
             self.omitted.add((pid, self.seq) if banner else pid)
             if lt is not None:
@@ -314,6 +338,7 @@ class LifetimeTracker:
                     old.closed = True
                     old.replaced_by_same_pid = True
                     self._adopt_children(old, lt)
+                    lt.reloaded_from = _reloaded(old)
             lt.version = msg.split(" version ", 1)[1].strip() or None
         elif lt is None:
             lt = self._adopt(rec)
@@ -323,6 +348,7 @@ class LifetimeTracker:
             old.closed = True
             old.replaced_by_same_pid = True
             lt.predecessor = old  # its worker PIDs move over at the banner, as at any restart
+            lt.reloaded_from = _reloaded(old)
         elif pid == lt.pid and self._restarts(lt, rec):
             old = lt
             lt = self._start(rec, banner=False)
@@ -330,6 +356,7 @@ class LifetimeTracker:
             old.closed = True
             old.replaced_by_same_pid = True
             self._adopt_children(old, lt)
+            lt.reloaded_from = _reloaded(old)
         lt._touch(rec, self.seq)
         self.last = lt
         if rec.logger == "werkzeug":
@@ -345,7 +372,7 @@ class LifetimeTracker:
         """A start line of ``lt``'s PID that a running process would not log: after its own
         shutdown marker, or an HTTP service / database line it already logged."""
         msg = rec.message
-        if rec.logger not in ("odoo", "odoo.service.server") or not RESTART_LINE.match(msg):
+        if rec.logger not in ROOT_LOGGERS + SERVER_LOGGERS or not RESTART_LINE.match(msg):
             return False
         if lt.shutdown_line is not None and not lt.early_marker:
             return True
@@ -435,6 +462,8 @@ class LifetimeTracker:
                 lt.shutdown_time = rec.timestamp
                 lt.shutdown_marker = msg
                 lt.shutdown_seq = self.seq
+                if kind == "reload":
+                    lt.reload_interrupted_loading = lt.loading_module
                 lt.early_marker = (
                     kind == "shutdown"
                     and not lt.http_service
@@ -456,7 +485,7 @@ class LifetimeTracker:
                 lt.forced_line = rec.first_line
             lt.marker_kind = kind if lt.marker_kind != "forced" else "forced"
             return
-        if lt.shutdown_seq is not None and rec.logger != "odoo.service.server" and not _POOL_CLOSED.match(msg):
+        if lt.shutdown_seq is not None and rec.logger not in SERVER_LOGGERS and not _POOL_CLOSED.match(msg):
             # a shell session goes on after its marker; a stopping server only closes its pool
             lt.after_marker_records += 1
         if rec.extra and any(_SHELL_FRAME in x for x in rec.extra[:60]):
@@ -470,12 +499,12 @@ class LifetimeTracker:
                 lt.loading_module = None
         if msg.startswith(_HTTP_SERVICE):
             lt.http_service = True
-        elif rec.logger == "odoo" and msg.startswith("database: "):
+        elif rec.logger in ROOT_LOGGERS and msg.startswith("database: "):
             lt.database_line = True
         elif msg.startswith(_EVENTED):
             lt.evented = True
             self._attach_gevent_child(lt)
-        elif rec.logger == "odoo" and msg.startswith("addons paths: "):
+        elif rec.logger in ROOT_LOGGERS and msg.startswith("addons paths: "):
             lt.addons_paths = re.findall(r"'((?:[^'\\]|\\.)*)'", msg)
         else:
             killed = _WORKER_KILLED.match(msg)

@@ -435,7 +435,11 @@ def build_test_run(collector: TestCollector) -> TestRun | None:
     if summaries:
         total = sum(s.total for s in summaries)
     elif collector.stats:
-        total = sum(n for n, _ in collector.stats.values())
+        # odoo.tests.stats counts every timed entry: each test, and each class's setUpClass and
+        # tearDownClass (OdooSuite collects their stats too): 12 tests in 2 classes log "16 tests".
+        # The tests that started are the count when the log names them; the statistics only
+        # when it does not.
+        total = named_tests or sum(n for n, _ in collector.stats.values())
     elif by_module and all(t is not None for _, _, t, _, _ in by_module.values()):
         total = max(named_tests, sum(t or 0 for _, _, t, _, _ in by_module.values()))
     elif legacy:

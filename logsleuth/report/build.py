@@ -415,28 +415,38 @@ def _contradictions(v: Links, lifetimes: list[Lifetime]) -> list[model.Note]:
     return out
 
 
+def _cause_line(cause: Finding, f: Finding) -> int:
+    """The occurrence of ``cause`` to cite for ``f``: its last one up to ``f``'s first in the same
+    process, not one of an earlier process that the same failure also hit."""
+    first = f.first
+    same = [o for o in cause.occurrences if o.source == first.source and o.lifetime is first.lifetime]
+    before = [o for o in same if o.seq < first.seq] or [o for o in same if o.seq == first.seq]
+    return before[-1].line if before else cause.first.line
+
+
 def _shutdown_timing(v: Links) -> list[model.Note]:
-    """Findings whose every occurrence came after its own process's shutdown marker."""
+    """Findings whose every occurrence came after its own process's shutdown marker: each
+    occurrence is cited with the marker of the lifetime it belongs to."""
     out = []
     for f in v.findings:
         if not f.in_shutdown_window or f.first.lifetime is None:
             continue
-        lt = f.first.lifetime
+        shown = f.occurrences[:8]
+        groups: dict[int, tuple[Lifetime, list[int]]] = {}
+        for o in shown:
+            lt = o.lifetime or f.first.lifetime
+            groups.setdefault(id(lt), (lt, []))[1].append(o.line)
         fact = narrative.ShutdownTiming(
             v.id(f),
             f.pattern.title,
-            tuple(o.line for o in f.occurrences[:8]),
-            lt.pid,
-            lt.index,
-            lt.shutdown_marker,
-            lt.shutdown_line,
+            tuple((lt.pid, lt.index, lt.shutdown_marker, lt.shutdown_line, tuple(ns)) for lt, ns in groups.values()),
             bool(f.pattern.shutdown_severity),
         )
         out.append(
             _note(
                 fact,
-                [(o.source, o.line) for o in f.occurrences[:8]]
-                + [(lt.shutdown_source or lt.source, lt.shutdown_line or 0)],
+                [(o.source, o.line) for o in shown]
+                + [(lt.shutdown_source or lt.source, lt.shutdown_line or 0) for lt, _ in groups.values()],
             )
         )
     return out
@@ -542,7 +552,7 @@ def _symptom_notes(v: Links, scan: Scan) -> list[model.Note]:
             )
         else:
             fact = narrative.FollowsFrom(
-                f.pattern.title, f.first.line, f.count, v.id(cause), cause.pattern.title, cause.first.line
+                f.pattern.title, f.first.line, f.count, v.id(cause), cause.pattern.title, _cause_line(cause, f)
             )
         out.append(_note(fact, [(o.source, o.line) for o in f.occurrences[:10]]))
     for lt in scan.lifetimes:

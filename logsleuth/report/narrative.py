@@ -195,22 +195,30 @@ class ShutdownTiming:
     kind: ClassVar[str] = "timing"
     finding: str
     title: str
-    lines: tuple[int, ...]
-    pid: int
-    lifetime: int
-    marker: str | None
-    shutdown_line: int | None
+    windows: tuple[tuple[int, int, str | None, int | None, tuple[int, ...]], ...]
+    """Each process whose shutdown window holds occurrences: PID, lifetime, its marker, the
+    marker's line and the occurrences' lines (a failure that recurs at several stops names each)."""
     expected: bool
     """The pattern names a severity for its shutdown window: expected while a server stops."""
 
     @property
     def text(self) -> str:
         title = self.title.lower()
-        return (
-            f"{self.finding} ({title}, line {', '.join(map(str, self.lines))}) happened inside the shutdown window of PID {self.pid} "
-            f"(lifetime {self.lifetime}): its '{self.marker}' is at line {self.shutdown_line}, before every occurrence"
-            + (f"; {title} is expected while a server stops." if self.expected else ".")
+        lines = [n for *_, ns in self.windows for n in ns]
+        head = f"{self.finding} ({title}, line {', '.join(map(str, lines))}) happened inside the shutdown window of "
+        tail = f"; {title} is expected while a server stops." if self.expected else "."
+        if len(self.windows) == 1:
+            pid, lifetime, marker, at, _ = self.windows[0]
+            return (
+                head
+                + f"PID {pid} (lifetime {lifetime}): its '{marker}' is at line {at}, before every occurrence"
+                + tail
+            )
+        each = "; ".join(
+            f"PID {pid} (lifetime {lifetime}, its '{marker}' at line {at}): line {', '.join(map(str, ns))}"
+            for pid, lifetime, marker, at, ns in self.windows
         )
+        return head + f"its own process every time — {each}" + tail
 
 
 @dataclass(frozen=True)

@@ -228,3 +228,33 @@ def test_junit_time_from_the_detailed_tests_report(tmp_path, capsys):
     suite = ET.parse(junit).getroot().find("testsuite[@name='sale_x']")
     assert suite.get("time") == "2.500"
     assert [c.get("time") for c in suite.iter("testcase")] == ["1.250", "1.250"]
+
+
+def test_stats_count_class_fixtures_so_the_started_tests_are_the_total(tmp_path, capsys):
+    """A real 18.0 prefork run: 12 tests in 2 classes, one FAIL, no final summary; its
+    `odoo.tests.stats` line says 16 tests because Odoo also times each class's setUpClass and
+    tearDownClass. The total is the 12 tests that started, not 16."""
+    t = "odoo.addons.qms_nc.tests.test_nc"
+    starts = [("INFO", t, f"Starting TestHeader.test_{i} ...") for i in range(5)]
+    starts += [("INFO", t, f"Starting TestItem.test_{i} ...") for i in range(7)]
+    text = _log(
+        ("INFO", "odoo", "Odoo version 18.0.20260817"),
+        ("WARNING", "odoo.service.server", "Unit testing in workers mode could fail; use --workers 0."),
+        ("INFO", "odoo.modules.loading", "Modules loaded."),
+        ("INFO", "odoo.service.server", "Starting post tests"),
+        *starts[:3],
+        ("INFO", t, "=" * 70),
+        (
+            "ERROR",
+            t,
+            "FAIL: TestHeader.test_2\nTraceback (most recent call last):\nAssertionError: 1 not greater than 1",
+        ),
+        *starts[3:],
+        ("INFO", "odoo.service.server", "12 post-tests in 2.83s, 957 queries"),
+        ("INFO", "odoo.tests.stats", "qms_nc: 16 tests 2.82s 957 queries"),
+        ("INFO", "odoo.service.server", "Stopping gracefully"),
+    )
+    code, out, _ = run_cli(["ci", write_log(tmp_path, text), "-f", "json"], capsys)
+    data = json.loads(out)
+    assert code == 1 and data["tests"]["finished"] is True and data["tests"]["summary_found"] is False
+    assert (data["tests"]["total"], data["tests"]["passed"], data["tests"]["failed"]) == (12, 11, 1)

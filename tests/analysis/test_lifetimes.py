@@ -291,3 +291,43 @@ def test_configuration_warnings_before_a_banner_belong_to_the_next_process():
     lts = lifetimes(text)
     assert [(lt.start_line, lt.end_line, lt.end_reason) for lt in lts] == [(1, 3, "shutdown"), (4, 5, "end-of-log")]
     assert lts[1].started_by_banner
+
+
+def test_openerp_banners_and_start_lines_begin_lifetimes_as_odoo_ones_do():
+    """OpenERP (up to 9.0) logs its banner, start lines and markers under ``openerp``: a docker
+    restart under PID 1 is two lifetimes, and the requests of the second are not the first's
+    shutdown window."""
+    srv = "openerp.service.server"
+    text = (
+        H("00:00", 1, "OpenERP version 9.0c-20180808", logger="openerp")
+        + H("00:01", 1, "HTTP service (werkzeug) running on a68d649c6b72:8069", logger=srv)
+        + H("00:02", 1, "Modules loaded.", logger="openerp.modules.loading")
+        + H("04:00", 1, "Initiating shutdown", logger=srv)
+        + H("04:10", 1, "OpenERP version 9.0c-20180808", logger="openerp")
+        + H("04:11", 1, "HTTP service (werkzeug) running on a68d649c6b72:8069", logger=srv)
+        + H("04:20", 1, '1.2.3.4 - - [x] "GET /web HTTP/1.1" 303 -', logger="werkzeug")
+    )
+    lts = lifetimes(text)
+    assert [(lt.start_line, lt.started_by_banner, lt.end_reason, lt.version) for lt in lts] == [
+        (1, True, "shutdown", "9.0c-20180808"),
+        (5, True, "end-of-log", "9.0c-20180808"),
+    ]
+    assert lts[1].requests == 1 and lts[1].http_service
+    # without the second banner, the start line after the marker is still a new process
+    lts = lifetimes(text.replace(H("04:10", 1, "OpenERP version 9.0c-20180808", logger="openerp"), ""))
+    assert [(lt.start_line, lt.end_reason) for lt in lts] == [(1, "shutdown"), (5, "end-of-log")]
+
+
+def test_a_prefork_test_run_ending_with_its_statistics_is_stop_after_init():
+    """16+ in prefork logs no summary: after the post tests come the odoo.tests.stats lines,
+    then the prefork marker. A real 18.0 run (--stop-after-init --no-http) ends so."""
+    text = (
+        banner("00:00", 7, "18.0")
+        + H("00:01", 7, "Modules loaded.", logger="odoo.modules.loading", db="odoo")
+        + H("00:01", 7, "Starting post tests", db="odoo")
+        + H("00:04", 7, "12 post-tests in 2.83s, 957 queries", db="odoo")
+        + H("00:04", 7, "qms_nonconformity: 16 tests 2.82s 957 queries", logger="odoo.tests.stats", db="odoo")
+        + H("00:04", 7, "Stopping gracefully", db="odoo")
+    )
+    (lt,) = lifetimes(text)
+    assert (lt.kind, lt.end_reason, lt.end_evidence) == ("stop-after-init", "stop-after-init", 6)

@@ -50,7 +50,7 @@ pattern!(RAW_START, concat!(
     r"|[^\s\x1c-\x1f][^:]*\.py:\d+: [\p{L}\p{N}_]*Warning: ",
     r"|[^\s\x1c-\x1f][^:]*: error: option [^\s\x1c-\x1f]+: )"
 ));
-pattern!(PS_PREFIX, r"^[\p{L}\p{N}_.-]+ : \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ ");
+pattern!(PS_PREFIX, r"^(?:[A-Za-z]:)?[\p{L}\p{N}_.\\/~-]+ : \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ ");
 pattern!(CUT_HEADER, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+(?: [A-Z_]{3,10}(?: [^\s\x1c-\x1f]+)?)? ?$");
 /// records.py's _CUT_HEADER_CHARS
 const CUT_HEADER_CHARS: usize = 120;

@@ -53,8 +53,9 @@ RAW_START = re.compile(
 )
 """Console lines written by the interpreter or the shell, never by Odoo's logging."""
 
-_PS_PREFIX = re.compile(r"[\w.-]+ : (?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ )")
-"""PowerShell's ``2>&1`` capture puts ``python : `` before the first line a program wrote to stderr."""
+_PS_PREFIX = re.compile(r"(?:[A-Za-z]:)?[\w.\\/~-]+ : (?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ )")
+"""PowerShell's ``2>&1`` capture puts the command as it was typed (``python``,
+``.\\venv\\Scripts\\python.exe``) and `` : `` before the first line a program wrote to stderr."""
 _CUT_HEADER = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+(?: [A-Z_]{3,10}(?: \S+)?)? ?$")
 """A header cut after its PID, its level or its database by a console that wraps lines at a
 word (PowerShell's ``Out-File`` at its width): the next line goes on."""

@@ -79,6 +79,9 @@ def test_same_records_on_cleaning_edge_cases(tmp_path):
     parts = [
         "2025-01-01 10:00:00,000 7 INFO ? odoo: Odoo version 17.0 ",
         "python : 2025-01-01 10:00:00,000 7 INFO db odoo: ps",
+        ".\\venv\\Scripts\\python.exe : 2025-01-01 10:00:00,000 7 INFO db odoo: ps path",
+        "C:/odoo/python.exe : 2025-01-01 10:00:00,000 7 INFO db odoo: ps drive",
+        "not a : 2025-01-01 10:00:00,000 7 INFO db odoo: words before",
         "2025-01-01 10:00:01,000 7",
         "INFO db odoo: joined",
         "2025-01-01 10:00:02,000 7 \x1b[1;31mERROR\x1b[0m db odoo.http: boom \x00",

@@ -127,3 +127,15 @@ def test_headers_cut_at_a_word_by_a_wrapping_console_are_joined(monkeypatch, eng
     ]
     assert recs[0].continuation == ["request handling. "]
     assert recs[2].continuation == ["2026-03-26 05:35:36,000 9460 INFO"]
+
+
+def test_powershell_prefix_of_a_command_typed_as_a_path_is_removed():
+    """``2>&1`` in PowerShell prefixes the first stderr line with the command as it was typed:
+    a bare name, a relative path or a path with a drive; words with spaces are not a command."""
+    recs = records_of(
+        ".\\venv\\Scripts\\python.exe : 2026-04-16 10:54:38,737 18288 INFO ? odoo: Odoo version 14.0\n"
+        "C:\\odoo\\python.exe : 2026-04-16 10:54:39,000 18288 INFO ? odoo: addons paths: []\n"
+        "not a : 2026-04-16 10:54:40,000 18288 INFO ? odoo: words\n"
+    )
+    assert [(r.pid, r.message) for r in recs[:2]] == [(18288, "Odoo version 14.0"), (18288, "addons paths: []")]
+    assert recs[1].extra == ["not a : 2026-04-16 10:54:40,000 18288 INFO ? odoo: words"]

@@ -3,10 +3,12 @@
 //! in a run. When in doubt (a PID or a status that is not plain ASCII digits) a record is not
 //! routine, and Python sees it whole.
 
+use aho_corasick::AhoCorasick;
 use memchr::memmem::Finder;
 use regex::{Regex, RegexSet};
-use regex_syntax::hir::literal::Extractor;
-use std::sync::{Arc, Mutex};
+use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
+use regex_syntax::hir::{Hir, HirKind};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::collections::{HashMap, HashSet};
 
 use crate::scan::{FxBuild, Kind, Rec};
@@ -136,92 +138,163 @@ pub fn widened(pattern: &str, anywhere: bool) -> Option<String> {
 /// text, and parts of its traceback (an exception's type or message).
 pub type Searched = (Vec<String>, Option<String>, Vec<String>);
 
-/// Which patterns may match a record: each pattern's regexes (widened), one RegexSet per
-/// field, so that Python runs only the patterns that can match.
+/// Which patterns may match a record, so that Python runs only those: each pattern's regexes
+/// widened, the message's in one RegexSet (messages are short), the text's each behind the
+/// strings one of which its matches need (a set would search every long traceback whole).
 pub struct Prefilter {
     message: RegexSet,
-    text: RegexSet,
+    texts: Vec<TextRegex>,
+    /// the strings that text and traceback regexes need, each with its group (one per regex)
+    needs: Option<AhoCorasick>,
+    group_of: Vec<usize>,
+    groups: usize,
     /// per pattern: its message regexes (indexes in ``message``, None: not widened, may match
-    /// anything), its text regex, and what its traceback regexes need
+    /// anything), its text regex (an index in ``texts``) and the groups its traceback regexes need
     fields: Vec<Fields>,
 }
 
 struct Fields {
     message: Vec<Option<usize>>,
     text: Option<Option<usize>>,
-    /// per traceback regex that has them: strings one of which any match starts with
-    traceback: Vec<Vec<Finder<'static>>>,
+    traceback: Vec<usize>,
+}
+
+/// A text regex: the group of strings one of which its matches hold (None: unknown), and the
+/// regex, compiled the first time a text holds one (most never do).
+struct TextRegex {
+    needs: Option<usize>,
+    source: String,
+    regex: OnceLock<Option<Regex>>,
+}
+
+impl TextRegex {
+    fn may_match(&self, text: &str, present: &[bool]) -> bool {
+        if self.needs.is_some_and(|g| !present[g]) {
+            return false;
+        }
+        // one that does not compile (past the size limit) may match anything
+        self.regex.get_or_init(|| Regex::new(&self.source).ok()).as_ref().is_none_or(|r| r.is_match(text))
+    }
+}
+
+/// Strings one of which every match holds: the start or the end of every match (regex-syntax's
+/// extractor), else the longest string that all matches share inside; None when unknown.
+fn needed(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let usable = |seq: Seq| {
+        let literals: Vec<Vec<u8>> = seq.literals()?.iter().map(|l| l.as_bytes().to_vec()).collect();
+        (!literals.is_empty() && literals.iter().all(|l| !l.is_empty())).then_some(literals)
+    };
+    usable(Extractor::new().extract(hir))
+        .or_else(|| usable(Extractor::new().kind(ExtractKind::Suffix).extract(hir)))
+        .or_else(|| inside(hir).filter(|l| !l.is_empty()).map(|l| vec![l]))
+}
+
+/// The longest string inside every match of ``hir`` (a part of a concatenation, or of what
+/// must repeat at least once).
+fn inside(hir: &Hir) -> Option<Vec<u8>> {
+    match hir.kind() {
+        HirKind::Literal(lit) => Some(lit.0.to_vec()),
+        HirKind::Capture(c) => inside(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => inside(&r.sub),
+        HirKind::Concat(parts) => parts.iter().filter_map(inside).max_by_key(Vec::len),
+        _ => None,
+    }
 }
 
 /// The strings that a match of a traceback regex starts with, wherever Python searches it (in
 /// an exception's type or message, parts of the text's lines): one of them is in the record's
-/// text. None when they are unknown, empty or span lines (the parser strips lines' ends). A
-/// search for a few strings costs a fraction of a RegexSet's search through a long traceback.
-fn starts(pattern: &str) -> Option<Vec<Finder<'static>>> {
+/// text. None when they are unknown, empty or span lines (the parser strips lines' ends).
+fn starts(pattern: &str) -> Option<Vec<Vec<u8>>> {
     let hir = regex_syntax::Parser::new().parse(&widened(pattern, true)?).ok()?;
-    let seq = Extractor::new().extract(&hir);
-    let literals = seq.literals()?;
-    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty() || l.as_bytes().contains(&b'\n')) {
+    let literals = Extractor::new().extract(&hir).literals()?.iter().map(|l| l.as_bytes().to_vec()).collect::<Vec<_>>();
+    if literals.is_empty() || literals.iter().any(|l| l.is_empty() || l.contains(&b'\n')) {
         return None;
     }
-    Some(literals.iter().map(|l| Finder::new(l.as_bytes()).into_owned()).collect())
+    Some(literals)
 }
 
 impl Prefilter {
     /// ``patterns``: per pattern, what it searches.
     pub fn new(patterns: &[Searched]) -> Prefilter {
         Prefilter::build(patterns, false).or_else(|| Prefilter::build(patterns, true)).unwrap_or_else(|| {
-            // the sets are too large together: every pattern may match every record
-            let fields = patterns
-                .iter()
-                .map(|(m, t, _)| Fields { message: vec![None; m.len()], text: t.as_ref().map(|_| None), traceback: vec![] })
-                .collect();
-            Prefilter { message: RegexSet::empty(), text: RegexSet::empty(), fields }
+            // the set is too large: every pattern may match every message
+            let mut p = Prefilter::build(&patterns.iter().map(|(_, t, tb)| (vec![], t.clone(), tb.clone())).collect::<Vec<_>>(), true)
+                .expect("no message regex, no set to fail");
+            for (f, (m, _, _)) in p.fields.iter_mut().zip(patterns) {
+                f.message = vec![None; m.len()];
+            }
+            p
         })
     }
 
-    /// The regexes checked by the parser only (then a set may still fail to compile, past the
-    /// size limit: None), or each compiled on its own (``strict``, those that fail are left out).
+    /// The message regexes checked by the parser only (then the set may still fail to compile,
+    /// past the size limit: None), or each compiled on its own (``strict``, those that fail are
+    /// left out).
     fn build(patterns: &[Searched], strict: bool) -> Option<Prefilter> {
-        let (mut messages, mut texts) = (Vec::new(), Vec::new());
-        let mut fields = Vec::new();
-        let add = |pattern: &str, to: &mut Vec<String>| {
-            let rx = if strict { widen(pattern).map(|rx| rx.as_str().to_string()) } else { widened(pattern, false) };
-            rx.map(|rx| {
-                to.push(rx);
-                to.len() - 1
-            })
+        let (mut messages, mut texts, mut fields) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut literals, mut group_of, mut groups) = (Vec::new(), Vec::new(), 0);
+        let mut group = |needs: Vec<Vec<u8>>| {
+            group_of.extend(std::iter::repeat_n(groups, needs.len()));
+            literals.extend(needs);
+            groups += 1;
+            groups - 1
         };
         for (message, text, traceback) in patterns {
-            fields.push(Fields {
-                message: message.iter().map(|p| add(p, &mut messages)).collect(),
-                text: text.as_ref().map(|p| add(p, &mut texts)),
-                traceback: traceback.iter().filter_map(|p| starts(p)).collect(),
+            let message = message
+                .iter()
+                .map(|p| {
+                    let rx = if strict { widen(p).map(|rx| rx.as_str().to_string()) } else { widened(p, false) };
+                    rx.map(|rx| {
+                        messages.push(rx);
+                        messages.len() - 1
+                    })
+                })
+                .collect();
+            let text = text.as_ref().map(|p| {
+                widened(p, false).map(|source| {
+                    let needs = regex_syntax::Parser::new().parse(&source).ok().and_then(|hir| needed(&hir)).map(&mut group);
+                    texts.push(TextRegex { needs, source, regex: OnceLock::new() });
+                    texts.len() - 1
+                })
             });
+            let traceback = traceback.iter().filter_map(|p| starts(p)).map(&mut group).collect();
+            fields.push(Fields { message, text, traceback });
         }
-        Some(Prefilter { message: RegexSet::new(&messages).ok()?, text: RegexSet::new(&texts).ok()?, fields })
+        let needs = (!literals.is_empty()).then(|| AhoCorasick::new(&literals).ok()).flatten();
+        if needs.is_none() {
+            // no strings, or too many for one automaton: every regex is run
+            texts.iter_mut().for_each(|t| t.needs = None);
+            fields.iter_mut().for_each(|f| f.traceback.clear());
+        }
+        Some(Prefilter { message: RegexSet::new(&messages).ok()?, texts, needs, group_of, groups, fields })
+    }
+
+    /// Which groups of needed strings the text holds.
+    fn present(&self, text: &str) -> Vec<bool> {
+        let mut present = vec![false; self.groups];
+        if let Some(ac) = &self.needs {
+            for m in ac.find_overlapping_iter(text) {
+                present[self.group_of[m.pattern().as_usize()]] = true;
+            }
+        }
+        present
     }
 
     /// Bit i set: pattern i may match (patterns past 128 are left to Python). ``text``: the
     /// record's text (None: not known); ``traceback``: whether it may hold one.
     pub fn may_match(&self, message: &str, text: Option<&str>, traceback: bool) -> u128 {
         let m = self.message.matches(message);
-        let needs_text = self.fields.iter().any(|f| matches!(f.text, Some(Some(_))));
-        let t = match text {
-            Some(text) if needs_text => Some(self.text.matches(text)),
-            _ => None,
-        };
-        let lines = text.filter(|_| traceback).map(str::as_bytes);
+        let present = text.map(|t| self.present(t));
         let mut mask = 0u128;
         for (i, f) in self.fields.iter().enumerate().take(128) {
             let message_ok = f.message.iter().all(|x| x.is_none_or(|j| m.matched(j)));
-            let text_ok = match f.text {
-                Some(Some(j)) => t.as_ref().is_none_or(|t| t.matched(j)),
+            let traceback_ok = !traceback || present.as_ref().is_none_or(|p| f.traceback.iter().all(|&g| p[g]));
+            let text_ok = || match (f.text.flatten(), text, &present) {
+                (Some(j), Some(text), Some(present)) => self.texts[j].may_match(text, present),
                 _ => true,
             };
-            let traceback_ok =
-                lines.is_none_or(|lines| f.traceback.iter().all(|starts| starts.iter().any(|s| s.find(lines).is_some())));
-            if message_ok && text_ok && traceback_ok {
+            // the text's regex last: it is the dearest check
+            if message_ok && traceback_ok && text_ok() {
                 mask |= 1 << i;
             }
         }
@@ -431,6 +504,26 @@ mod tests {
         let rec = crate::scan::tests::record(&["2024-01-01 10:00:00,000 7 ERROR db x: boom", "Traceback (most recent call last):", "KeyError: 'a.b'   "]);
         assert_eq!(p.record(&rec), 0b101);
         assert!(starts(r"^a\nb").is_none() && starts(r"\w+").is_none() && starts(r"[^x]").is_none());
+    }
+
+    #[test]
+    fn a_text_regex_is_run_only_on_a_text_holding_what_its_matches_need() {
+        let needs = |p: &str| {
+            let hir = regex_syntax::Parser::new().parse(&widened(p, false).unwrap()).unwrap();
+            needed(&hir).map(|f| f.iter().map(|f| String::from_utf8(f.clone()).unwrap()).collect::<Vec<_>>())
+        };
+        assert_eq!(needs(r"(?:OSError|error): x"), Some(vec!["OSError: x".into(), "error: x".into()]));
+        assert_eq!(needs(r"(?s)\A.*?could not serialize"), Some(vec!["could not serialize".into()]));
+        assert_eq!(needs(r"(?m)\A[\s\S]*?^ERROR: +(?P<e>.+?)\s*$"), Some(vec!["ERROR:".into()]));
+        assert_eq!(needs(r"\w+|x"), None);
+        let p = Prefilter::new(&[
+            (vec![], Some(r"(?s)\A(?![^\n]*\bNOWAIT\b).*?could not serialize (?P<a>\w+)".into()), vec![]),
+            (vec![], Some(r"(?i)deadlock".into()), vec![]),
+        ]);
+        assert_eq!(p.may_match("m", Some("h\nERROR: could not serialize access"), true), 0b01);
+        assert_eq!(p.may_match("m", Some("h\nERROR: could not serialize"), true), 0b00);
+        assert_eq!(p.may_match("m", Some("DEADLOCK detected"), true), 0b10);
+        assert_eq!(p.may_match("m", None, true), 0b11);
     }
 
     #[test]

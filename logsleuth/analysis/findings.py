@@ -132,9 +132,10 @@ class Finding:
         if occ.lifetime is None:
             self.outside += 1
             return
-        hits = self._hits(occ.lifetime)
+        lifetimes = self.lifetimes
+        hits = lifetimes[-1] if lifetimes and lifetimes[-1].lifetime is occ.lifetime else self._hits(occ.lifetime)
         if hits is None:
-            self.lifetimes.append(Hits(occ.lifetime, occ, 1, occ.seq, occ.seq))
+            lifetimes.append(Hits(occ.lifetime, occ, 1, occ.seq, occ.seq))
         else:
             hits.count += 1
             hits.previous_seq, hits.last_seq = hits.last_seq, occ.seq

@@ -262,11 +262,12 @@ def _scan(
     patterns = load_patterns(patterns_dirs, warnings) if with_patterns else []
     for w in warnings:
         typer.echo(f"logsleuth: warning: pattern skipped: {w}", err=True)
-    from logsleuth.analysis.parallel import resolve_jobs, scan_streams
+    if jobs != "1":  # the default needs none of parallel's machinery (its gate alone costs 3 ms)
+        from logsleuth.analysis.parallel import resolve_jobs, scan_streams
 
-    workers = resolve_jobs(jobs)
-    if workers > 1:
-        return scan_streams(files, patterns, workers, gate, **kwargs)
+        workers = resolve_jobs(jobs)
+        if workers > 1:
+            return scan_streams(files, patterns, workers, gate, **kwargs)
     update, stop = _progress(files)
     try:
         return scan(files, patterns, progress=update, stages=[gate] if gate else None, **kwargs)  # type: ignore[arg-type]

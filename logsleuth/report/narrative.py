@@ -3,7 +3,8 @@ built here from plain facts (ids, lines, values) that ``report.py`` establishes.
 
 ``report.py`` decides what is true (which process was stopping, what follows from what); this
 module only says it. Each note is a frozen fact with its ``kind`` (the JSON ``notes[].kind``)
-and its ``text``.
+and its ``text``. A fact is said once and never compared or printed: its class has no generated
+``__eq__``, ``__hash__`` or ``__repr__`` (they cost each run about 4 ms of start-up).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def _requests(items: tuple[Request, ...]) -> str:
     return ", ".join(f"{method} {path} → {status} (line {line})" for method, path, status, line in items)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Damage:
     kind: ClassVar[str] = "input"
     source: str
@@ -31,7 +32,7 @@ class Damage:
         return f"{self.source}: {self.damage}; the report covers the {self.lines} lines read before it."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class CutLines:
     kind: ClassVar[str] = "input"
     source: str
@@ -43,7 +44,7 @@ class CutLines:
         return f"{self.source}: {self.lines} over-long lines were cut ({self.bytes} bytes not analysed)."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class NotOdoo:
     kind: ClassVar[str] = "input"
 
@@ -52,7 +53,7 @@ class NotOdoo:
         return "No Odoo log record was found: this does not look like an Odoo server log."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Window:
     kind: ClassVar[str] = "scope"
     since: str | None
@@ -70,7 +71,7 @@ class Window:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Bounded:
     kind: ClassVar[str] = "scope"
     findings: int
@@ -106,7 +107,7 @@ class Bounded:
         return "Bounded report: " + "; ".join(parts) + "."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ShutdownWindow:
     kind: ClassVar[str] = "shutdown-window"
     pid: int
@@ -135,7 +136,7 @@ class ShutdownWindow:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Nearest:
     """The nearest shutdown of another process before a contradiction."""
 
@@ -145,7 +146,7 @@ class Nearest:
     end_line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Contradiction:
     kind: ClassVar[str] = "contradiction"
     line: int
@@ -190,7 +191,7 @@ class Contradiction:
         return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ShutdownTiming:
     kind: ClassVar[str] = "timing"
     finding: str
@@ -213,7 +214,7 @@ class ShutdownTiming:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class OnSeveralHosts:
     kind: ClassVar[str] = "across-hosts"
     finding: str
@@ -233,7 +234,7 @@ class OnSeveralHosts:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class RestartBefore:
     kind: ClassVar[str] = "across-hosts"
     pid: int
@@ -254,7 +255,7 @@ class RestartBefore:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class WrongInstallation:
     kind: ClassVar[str] = "wrong-installation"
     module: str
@@ -272,7 +273,7 @@ class WrongInstallation:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Silence:
     kind: ClassVar[str] = "silence"
     module: str
@@ -285,7 +286,7 @@ class Silence:
         return f"No record from odoo.addons.{self.module} after the failure at line {self.line}{last}: none of its code ran again."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Misleading:
     kind: ClassVar[str] = "symptom"
     line: int
@@ -304,7 +305,7 @@ class Misleading:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class FollowsFrom:
     kind: ClassVar[str] = "symptom"
     title: str
@@ -319,7 +320,7 @@ class FollowsFrom:
         return f"{self.title} (line {self.line}, {self.count}×) follows from {self.cause}: {self.cause_title.lower()} at line {self.cause_line}."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ServerErrors:
     kind: ClassVar[str] = "symptom"
     lifetime: int
@@ -431,7 +432,7 @@ def symptom_step(title: str, count: int) -> str:
     return f"{title} ({count}×)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Top:
     """The first root cause that needs action, as the verdict names it."""
 

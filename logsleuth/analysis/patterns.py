@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -377,7 +376,7 @@ def load_file(path: Path, lazy: bool = False) -> Pattern:
 
 def builtin_dir() -> Path:
     """The shipped patterns: inside the installed package, or the repository's ``patterns/``."""
-    packaged = Path(str(resources.files("logsleuth"))) / "patterns"
+    packaged = Path(__file__).parents[1] / "patterns"  # the package folder, without importlib.resources (2 ms)
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "patterns"

@@ -8,6 +8,7 @@ the Python traceback instead.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -246,6 +247,15 @@ def _focus(
     return {"window": window, "selection": Selection(db, pid, lifetime, level)}
 
 
+def _collecting() -> None:
+    """The work starts: the collection ``logsleuth.cli.main`` turned off for start-up resumes, so
+    a long read (and --jobs' workers) collects as usual; what start-up built is frozen first, as
+    it lives until exit. Where the collector was on (a caller's process), nothing changes."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def _scan(
     files: list[str],
     patterns_dirs: list[str] | None,
@@ -262,6 +272,7 @@ def _scan(
     patterns = load_patterns(patterns_dirs, warnings) if with_patterns else []
     for w in warnings:
         typer.echo(f"logsleuth: warning: pattern skipped: {w}", err=True)
+    _collecting()
     if jobs != "1":  # the default needs none of parallel's machinery (its gate alone costs 3 ms)
         from logsleuth.analysis.parallel import resolve_jobs, scan_streams
 
@@ -598,6 +609,7 @@ def watch(
     found = load_patterns(patterns, warnings)
     for w in warnings:
         typer.echo(f"logsleuth: warning: pattern skipped: {w}", err=True)
+    _collecting()
     floor = "info" if min_severity is FailOn.none else min_severity.value
     watcher = Watcher(WatchOptions(file, from_start, jsonl, on_finding, timeout, min_severity=floor), found)
     if redact:

@@ -98,8 +98,25 @@ class Pattern:
     restates: bool = False
     """The record says again what the failure it is linked to already says (Odoo logs some
     failures twice): it joins that root cause instead of being one of its own."""
-    examples_match: list[dict[str, Any]] = field(default_factory=list)
-    examples_no_match: list[dict[str, Any]] = field(default_factory=list)
+    examples: dict[str, Any] = field(default_factory=dict)
+    """``[[examples.match]]`` and ``[[examples.no_match]]``, when parsed at load."""
+    examples_toml: str = ""
+    """A built-in file's trailing ``[[examples.*]]`` tables, left unparsed at load (a run never
+    reads them, and they are most of the knowledge base: 7 ms a run); read on first use."""
+
+    @functools.cached_property
+    def _examples(self) -> dict[str, Any]:
+        return tomllib.loads(self.examples_toml).get("examples", {}) if self.examples_toml else self.examples
+
+    @property
+    def examples_match(self) -> list[dict[str, Any]]:
+        """Records the pattern must match."""
+        return list(self._examples.get("match", []))
+
+    @property
+    def examples_no_match(self) -> list[dict[str, Any]]:
+        """Records the pattern must not match."""
+        return list(self._examples.get("no_match", []))
 
     @functools.cached_property
     def needs_traceback(self) -> bool:
@@ -323,7 +340,6 @@ def _pattern_from_dict(data: dict[str, Any], where: str, lazy: bool) -> Pattern:
     default_levels = levels is None and "match.raw" not in v
     if default_levels:
         levels = list(DEFAULT_LEVELS)
-    examples = data.get("examples", {})
     return Pattern(
         id=v["id"],
         title=v["title"],
@@ -357,21 +373,42 @@ def _pattern_from_dict(data: dict[str, Any], where: str, lazy: bool) -> Pattern:
         context=v.get("context"),
         story=frozenset(v.get("story", [])),
         restates=v.get("restates", False),
-        examples_match=list(examples.get("match", [])),
-        examples_no_match=list(examples.get("no_match", [])),
+        examples=data.get("examples", {}),
     )
 
 
+def _examples_last(text: str) -> tuple[str, str]:
+    """``text`` cut before its ``[[examples.*]]`` tables when nothing else follows them, else
+    whole: ``("keys", "examples")`` or ``(text, "")``. A table header starts its line, and a line
+    inside a string that looks like one leaves the keys unclosed: they do not parse alone."""
+    at = text.find("\n[[examples.")
+    if at < 0 or any(
+        line.lstrip().startswith("[") and not line.startswith("[[examples.") for line in text[at:].splitlines()
+    ):
+        return text, ""
+    return text[: at + 1], text[at + 1 :]
+
+
 def load_file(path: Path, lazy: bool = False) -> Pattern:
-    """The pattern of one file; ``lazy``: its regexes compile on first use (built-ins, tested)."""
+    """The pattern of one file; ``lazy``: its regexes compile, and its examples are parsed, on
+    first use (built-ins, whose every example the tests read)."""
     try:
         with path.open("rb") as fh:
-            data = tomllib.load(fh)
+            text = fh.read().decode()
+        keys, examples = _examples_last(text) if lazy else (text, "")
+        try:
+            data = tomllib.loads(keys)
+        except tomllib.TOMLDecodeError:
+            if not examples:
+                raise
+            data, examples = tomllib.loads(text), ""
     except tomllib.TOMLDecodeError as exc:
         raise PatternError(f"not valid TOML: {exc}", str(path)) from None
     except OSError as exc:
         raise PatternError(exc.strerror or "cannot read", str(path)) from None
-    return _pattern_from_dict(data, str(path), lazy)
+    pattern = _pattern_from_dict(data, str(path), lazy)
+    pattern.examples_toml = examples
+    return pattern
 
 
 def builtin_dir() -> Path:

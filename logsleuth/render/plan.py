@@ -55,6 +55,8 @@ class Proof:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Plan:
+    """What a report shows, in every format: its rows, proofs and their limits."""
+
     report: Report
     lifetime_rows: tuple[tuple[str, ...], ...]
     """One row per lifetime, in ``LIFETIME_COLUMNS``."""

@@ -39,12 +39,16 @@ def fact(*, enum: tuple[str, ...] | None = None, internal: bool = False, default
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Tool:
+    """The program that wrote the report."""
+
     name: str
     version: str
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Source:
+    """One input as read: its size, compression and any damage."""
+
     path: str
     lines: int
     bytes: int
@@ -55,6 +59,8 @@ class Source:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Summary:
+    """Counts over all the inputs."""
+
     lines: int
     records: int
     first_timestamp: str | None
@@ -68,12 +74,16 @@ class Summary:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class KilledWorker:
+    """A worker its master killed, and the line that says so."""
+
     pid: int
     line: int
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Lifetime:
+    """One process from its start to its end, and how it ended."""
+
     index: int
     source: str
     pid: int
@@ -110,6 +120,8 @@ class Lifetime:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ExceptionFacts:
+    """The exception of a finding's traceback."""
+
     type: str | None
     message: str
     line: int | None
@@ -117,6 +129,8 @@ class ExceptionFacts:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Culprit:
+    """The addon frame a traceback points at: the code to read first."""
+
     file: str
     line: int
     code: str | None
@@ -126,6 +140,8 @@ class Culprit:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Frame:
+    """One frame of a finding's import chain."""
+
     file: str
     line: int
     code: str | None
@@ -147,6 +163,8 @@ class Span:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Finding:
+    """One failure signature met in the log, with its occurrences and what explains it."""
+
     id: str
     kind: str
     title: str
@@ -181,6 +199,8 @@ class Finding:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class WindowRequest:
+    """A request served after its process logged its shutdown marker."""
+
     lifetime: int
     pid: int
     source: str
@@ -193,6 +213,8 @@ class WindowRequest:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class WindowLoading:
+    """Module or registry loading after its process logged its shutdown marker."""
+
     lifetime: int
     pid: int
     source: str
@@ -202,6 +224,8 @@ class WindowLoading:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class RootCause:
+    """Something to fix, ranked, with its evidence, fix and verification."""
+
     rank: int
     title: str
     severity: str = fact(enum=SEVERITIES)
@@ -223,6 +247,8 @@ class RootCause:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Citation:
+    """A line a note rests on."""
+
     source: str
     line: int
 
@@ -239,6 +265,8 @@ class Note:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class CascadeStep:
+    """One step of the failure cascade, from the request to the symptom."""
+
     step: str
     detail: str
     source: str | None
@@ -247,6 +275,8 @@ class CascadeStep:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class TestCase:
+    """One test of the run and its outcome."""
+
     name: str
     module: str | None
     status: str = fact(enum=TEST_STATUSES)
@@ -265,6 +295,8 @@ class TestCase:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Tests:
+    """The test run of the log (``--test-enable``)."""
+
     total: int
     passed: int
     failed: int
@@ -292,6 +324,8 @@ class Tests:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Report:
+    """The whole report: what every renderer draws."""
+
     schema: int
     tool: Tool
     sources: tuple[Source, ...]
@@ -314,6 +348,8 @@ class Report:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class GateRecord:
+    """A log record that fails the CI build."""
+
     source: str
     line: int
     level: str

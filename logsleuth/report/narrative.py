@@ -22,6 +22,8 @@ def _requests(items: tuple[Request, ...]) -> str:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Damage:
+    """An input that could not be read to its end."""
+
     kind: ClassVar[str] = "input"
     source: str
     damage: str
@@ -34,6 +36,8 @@ class Damage:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class CutLines:
+    """Over-long lines cut in an input."""
+
     kind: ClassVar[str] = "input"
     source: str
     lines: int
@@ -46,6 +50,8 @@ class CutLines:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class NotOdoo:
+    """An input without a single Odoo log record."""
+
     kind: ClassVar[str] = "input"
 
     @property
@@ -55,6 +61,8 @@ class NotOdoo:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Window:
+    """The ``--since``/``--until`` window the report covers."""
+
     kind: ClassVar[str] = "scope"
     since: str | None
     until: str | None
@@ -73,6 +81,8 @@ class Window:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Bounded:
+    """What went past the report's caps (counted, not kept)."""
+
     kind: ClassVar[str] = "scope"
     findings: int
     finding_records: int
@@ -109,6 +119,8 @@ class Bounded:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ShutdownWindow:
+    """Requests served or modules loaded after a process's shutdown marker."""
+
     kind: ClassVar[str] = "shutdown-window"
     pid: int
     lifetime: int
@@ -148,6 +160,8 @@ class Nearest:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Contradiction:
+    """An exception that reads like a shutdown, in a process that was not stopping."""
+
     kind: ClassVar[str] = "contradiction"
     line: int
     exception_type: str
@@ -193,6 +207,8 @@ class Contradiction:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ShutdownTiming:
+    """A finding whose every occurrence is inside a shutdown window."""
+
     kind: ClassVar[str] = "timing"
     finding: str
     title: str
@@ -216,6 +232,8 @@ class ShutdownTiming:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class OnSeveralHosts:
+    """The same failure in several logs."""
+
     kind: ClassVar[str] = "across-hosts"
     finding: str
     title: str
@@ -236,6 +254,8 @@ class OnSeveralHosts:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class RestartBefore:
+    """A process that (re)started shortly before a failure in another log."""
+
     kind: ClassVar[str] = "across-hosts"
     pid: int
     source: str
@@ -257,6 +277,8 @@ class RestartBefore:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class WrongInstallation:
+    """A module loaded from another Odoo installation than the server's."""
+
     kind: ClassVar[str] = "wrong-installation"
     module: str
     folder: str
@@ -275,6 +297,8 @@ class WrongInstallation:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Silence:
+    """A module that logged nothing after its failure."""
+
     kind: ClassVar[str] = "silence"
     module: str
     line: int
@@ -288,6 +312,8 @@ class Silence:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Misleading:
+    """A message that names a consequence, not its cause."""
+
     kind: ClassVar[str] = "symptom"
     line: int
     claim: str
@@ -307,6 +333,8 @@ class Misleading:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class FollowsFrom:
+    """A symptom and the cause it follows from."""
+
     kind: ClassVar[str] = "symptom"
     title: str
     line: int
@@ -322,6 +350,8 @@ class FollowsFrom:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ServerErrors:
+    """The requests a lifetime answered with HTTP 5xx."""
+
     kind: ClassVar[str] = "symptom"
     lifetime: int
     pid: int

@@ -8,7 +8,8 @@ Redaction rewrites the model by field (``redact.redact_model``).
 
 The classes are built without ``__eq__``, ``__hash__`` and ``__repr__``: nothing compares or
 prints a fact (the JSON is what is compared), and generating those methods for every class cost
-each run about 5 ms of start-up.
+each run about 5 ms of start-up. Each has a docstring, or dataclass would build one from its
+signature at import.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Allow ``python -m logsleuth``."""
 
-from logsleuth.cli.app import main
+from logsleuth.cli import main
 
 main()

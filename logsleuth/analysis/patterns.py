@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +82,6 @@ class Pattern:
     fallback: bool = False
     default_levels: bool = False
     priority: int = 0
-    summary: str = ""
-    fix: str = ""
-    code: str = ""
-    verify: list[str] = field(default_factory=list)
-    derive: dict[str, dict[str, Any]] = field(default_factory=dict)
     symptom_of: list[str] = field(default_factory=list)
     implies_shutdown: bool = False
     awaits_traceback: bool = False
@@ -99,8 +93,49 @@ class Pattern:
     restates: bool = False
     """The record says again what the failure it is linked to already says (Odoo logs some
     failures twice): it joins that root cause instead of being one of its own."""
-    examples_match: list[dict[str, Any]] = field(default_factory=list)
-    examples_no_match: list[dict[str, Any]] = field(default_factory=list)
+    later_toml: str = ""
+    """A built-in file's ``[explain]``, ``[derive.*]`` and ``[[examples.*]]`` tables, left unparsed
+    at load when they come last (``later``): a run reads them only for the patterns it found, the
+    tests read them all, and they are most of the knowledge base's text (9 ms of every run)."""
+
+    @functools.cached_property
+    def later(self) -> dict[str, Any]:
+        """The checked values of those tables by dotted key (``explain.fix``, ``derive``, ``examples``)."""
+        try:
+            data = tomllib.loads(self.later_toml)
+        except tomllib.TOMLDecodeError as exc:
+            raise PatternError(f"not valid TOML: {exc}", self.path) from None
+        return _checked(data, self.path, lazy=True, whole=False)
+
+    @property
+    def summary(self) -> str:
+        return str(self.later.get("explain.summary", ""))
+
+    @property
+    def fix(self) -> str:
+        return str(self.later.get("explain.fix", ""))
+
+    @property
+    def code(self) -> str:
+        return str(self.later.get("explain.code", ""))
+
+    @property
+    def verify(self) -> list[str]:
+        return list(self.later.get("explain.verify", []))
+
+    @property
+    def derive(self) -> dict[str, dict[str, Any]]:
+        return dict(self.later.get("derive", {}))
+
+    @property
+    def examples_match(self) -> list[dict[str, Any]]:
+        """Records the pattern must match."""
+        return list(self.later.get("examples", {}).get("match", []))
+
+    @property
+    def examples_no_match(self) -> list[dict[str, Any]]:
+        """Records the pattern must not match."""
+        return list(self.later.get("examples", {}).get("no_match", []))
 
     @functools.cached_property
     def needs_traceback(self) -> bool:
@@ -294,8 +329,9 @@ def _value(f: Field, value: Any, where: str, lazy: bool) -> Any:
     return value
 
 
-def _checked(data: dict[str, Any], where: str, lazy: bool) -> dict[str, Any]:
-    """The file's values by dotted key, each checked against SCHEMA."""
+def _checked(data: dict[str, Any], where: str, lazy: bool, whole: bool = True) -> dict[str, Any]:
+    """The file's values by dotted key, each checked against SCHEMA; ``whole=False``: only some of
+    its tables, whose required fields are elsewhere (``Pattern.later``)."""
     out: dict[str, Any] = {}
     for table in ("", "match.", "explain."):
         section = data if not table else data.get(table[:-1], {})
@@ -306,6 +342,8 @@ def _checked(data: dict[str, Any], where: str, lazy: bool) -> dict[str, Any]:
             if f is None:
                 raise PatternError(f"unknown field {table + key!r}" if table else f"unknown field {key!r}", where)
             out[f.key] = _value(f, value, where, lazy)
+    if not whole:
+        return out
     for f in SCHEMA:
         if f.required and f.key not in out:
             raise PatternError(
@@ -316,7 +354,7 @@ def _checked(data: dict[str, Any], where: str, lazy: bool) -> dict[str, Any]:
     return out
 
 
-def _pattern_from_dict(data: dict[str, Any], where: str, lazy: bool) -> Pattern:
+def _pattern_from_dict(data: dict[str, Any], where: str, lazy: bool, later: str = "") -> Pattern:
     v = _checked(data, where, lazy)
     levels = v.get("match.level")
     if "match.min_level" in v:
@@ -324,8 +362,7 @@ def _pattern_from_dict(data: dict[str, Any], where: str, lazy: bool) -> Pattern:
     default_levels = levels is None and "match.raw" not in v
     if default_levels:
         levels = list(DEFAULT_LEVELS)
-    examples = data.get("examples", {})
-    return Pattern(
+    pattern = Pattern(
         id=v["id"],
         title=v["title"],
         severity=v["severity"],
@@ -345,11 +382,6 @@ def _pattern_from_dict(data: dict[str, Any], where: str, lazy: bool) -> Pattern:
         fallback=v.get("fallback", False),
         default_levels=default_levels,
         priority=v.get("priority", 0),
-        summary=v.get("explain.summary", ""),
-        fix=v.get("explain.fix", ""),
-        code=v.get("explain.code", ""),
-        verify=v.get("explain.verify", []),
-        derive=v.get("derive", {}),
         symptom_of=v.get("symptom_of", []),
         implies_shutdown=v.get("implies_shutdown", False),
         awaits_traceback=v.get("awaits_traceback", False),
@@ -358,26 +390,57 @@ def _pattern_from_dict(data: dict[str, Any], where: str, lazy: bool) -> Pattern:
         context=v.get("context"),
         story=frozenset(v.get("story", [])),
         restates=v.get("restates", False),
-        examples_match=list(examples.get("match", [])),
-        examples_no_match=list(examples.get("no_match", [])),
+        later_toml=later,
     )
+    if not later:
+        pattern.later = {k: value for k, value in v.items() if k.split(".")[0] in _LATER}
+    return pattern
+
+
+_LATER = ("explain", "derive", "examples")
+"""The tables a pattern's matching does not need (``Pattern.later``)."""
+_LATER_HEADERS = ("[explain]", "[derive.", "[[examples.")
+
+
+def _later_last(text: str) -> tuple[str, str]:
+    """``text`` cut before its first ``_LATER`` table when only such tables follow, else whole:
+    ``(keys, later)`` or ``(text, "")``; ``later`` keeps the lines before it blank, so that an
+    error in it names its line in the file. A table header starts its line, and a line inside a
+    string that looks like one leaves the keys unclosed: they do not parse alone."""
+    at = min((i for i in (text.find("\n" + h) for h in _LATER_HEADERS) if i >= 0), default=-1)
+    if at < 0 or any(
+        line.lstrip().startswith("[") and not line.startswith(_LATER_HEADERS) for line in text[at:].splitlines()
+    ):
+        return text, ""
+    keys = text[: at + 1]
+    return keys, "\n" * keys.count("\n") + text[at + 1 :]
 
 
 def load_file(path: Path, lazy: bool = False) -> Pattern:
-    """The pattern of one file; ``lazy``: its regexes compile on first use (built-ins, tested)."""
+    """The pattern of one file; ``lazy``: its regexes compile, and its ``_LATER`` tables are
+    parsed, on first use (built-ins, every one of which the tests read whole)."""
     try:
         with path.open("rb") as fh:
-            data = tomllib.load(fh)
+            text = fh.read().decode()
+        keys, later = _later_last(text) if lazy else (text, "")
+        try:
+            data = tomllib.loads(keys)
+        except tomllib.TOMLDecodeError:
+            if not later:
+                raise
+            data, later = tomllib.loads(text), ""
+        if later and any(k in data for k in _LATER):  # dotted keys before the cut: not exact
+            data, later = tomllib.loads(text), ""
     except tomllib.TOMLDecodeError as exc:
         raise PatternError(f"not valid TOML: {exc}", str(path)) from None
     except OSError as exc:
         raise PatternError(exc.strerror or "cannot read", str(path)) from None
-    return _pattern_from_dict(data, str(path), lazy)
+    return _pattern_from_dict(data, str(path), lazy, later)
 
 
 def builtin_dir() -> Path:
     """The shipped patterns: inside the installed package, or the repository's ``patterns/``."""
-    packaged = Path(str(resources.files("logsleuth"))) / "patterns"
+    packaged = Path(__file__).parents[1] / "patterns"  # the package folder, without importlib.resources (2 ms)
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "patterns"

@@ -17,7 +17,6 @@ import errno
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -92,6 +91,8 @@ def write_output(path: Path | str, text: str) -> None:
         shown = os.path.dirname(given) or "."
         raise OutputError("output folder does not exist", shown)
     mode = stat.S_IMODE(st.st_mode) if st is not None else _umask_mode()
+    import tempfile  # only a report written to a file needs it (1.2 ms of every start)
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except PermissionError:

@@ -3,7 +3,8 @@
 ``plan(report)`` selects and shapes; each renderer (text, markdown, html) only draws the plan,
 with its own escaping, layout and order, and decides nothing about what to leave out. The
 terminal report leaves out the proof (smoking guns, requests in a shutdown window: the notes
-name them), which a ticket carries.
+name them), which a ticket carries. Like the model's, its classes have no generated ``__eq__``,
+``__hash__`` or ``__repr__``: nothing compares or prints them, and each costs start-up time.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ LIFETIME_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Proof:
     """A smoking gun: one record that proves a root cause, and the findings resting on it."""
 
@@ -52,8 +53,10 @@ class Proof:
     """``N times: lines a, b…`` when it happened more than once."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Plan:
+    """What a report shows, in every format: its rows, proofs and their limits."""
+
     report: Report
     lifetime_rows: tuple[tuple[str, ...], ...]
     """One row per lifetime, in ``LIFETIME_COLUMNS``."""

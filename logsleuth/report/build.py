@@ -9,13 +9,12 @@ frozen ``model.Report``; the scan is only read.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import logsleuth.report.model as model
 import logsleuth.report.narrative as narrative
 from logsleuth import __version__
 from logsleuth.analysis.findings import Finding
-from logsleuth.analysis.gate import Gate
 from logsleuth.analysis.lifetimes import Lifetime
 from logsleuth.analysis.patterns import fill
 from logsleuth.analysis.pipeline import Scan
@@ -23,7 +22,10 @@ from logsleuth.analysis.testruns import TestCase, TestRun, build_test_run
 from logsleuth.analysis.tracebacks import foreign_addons
 from logsleuth.reading.records import iso, parse_timestamp
 from logsleuth.report.model import SEVERITY_RANK
-from logsleuth.report.verdict import Verdict
+
+if TYPE_CHECKING:  # only ``ci`` has a gate and a verdict: the other commands need not import them
+    from logsleuth.analysis.gate import Gate
+    from logsleuth.report.verdict import Verdict
 
 MAX_ROOT_CAUSES = 15
 Cited = list[tuple[str, int]]

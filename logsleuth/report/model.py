@@ -5,6 +5,11 @@ Every renderer reads only this module's classes. The JSON report is this model s
 contract cannot drift from what the renderers see. A field marked ``internal`` is a fact the
 renderers need that the JSON does not carry (a timestamp as logged, a record's lines).
 Redaction rewrites the model by field (``redact.redact_model``).
+
+The classes are built without ``__eq__``, ``__hash__`` and ``__repr__``: nothing compares or
+prints a fact (the JSON is what is compared), and generating those methods for every class cost
+each run about 5 ms of start-up. Each has a docstring, or dataclass would build one from its
+signature at import.
 """
 
 from __future__ import annotations
@@ -33,14 +38,18 @@ def fact(*, enum: tuple[str, ...] | None = None, internal: bool = False, default
     return dataclasses.field(default=default, metadata={"enum": enum, "internal": internal})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Tool:
+    """The program that wrote the report."""
+
     name: str
     version: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Source:
+    """One input as read: its size, compression and any damage."""
+
     path: str
     lines: int
     bytes: int
@@ -49,8 +58,10 @@ class Source:
     cut_lines: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Summary:
+    """Counts over all the inputs."""
+
     lines: int
     records: int
     first_timestamp: str | None
@@ -62,14 +73,18 @@ class Summary:
     tracebacks: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class KilledWorker:
+    """A worker its master killed, and the line that says so."""
+
     pid: int
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Lifetime:
+    """One process from its start to its end, and how it ended."""
+
     index: int
     source: str
     pid: int
@@ -104,15 +119,19 @@ class Lifetime:
     """Its shutdown marker came before any service: no shutdown window to draw."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ExceptionFacts:
+    """The exception of a finding's traceback."""
+
     type: str | None
     message: str
     line: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Culprit:
+    """The addon frame a traceback points at: the code to read first."""
+
     file: str
     line: int
     code: str | None
@@ -120,8 +139,10 @@ class Culprit:
     log_line: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Frame:
+    """One frame of a finding's import chain."""
+
     file: str
     line: int
     code: str | None
@@ -130,7 +151,7 @@ class Frame:
     log_line: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Span:
     """The lines of one record of a finding, and where it stands in time."""
 
@@ -141,8 +162,10 @@ class Span:
     epoch: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Finding:
+    """One failure signature met in the log, with its occurrences and what explains it."""
+
     id: str
     kind: str
     title: str
@@ -175,8 +198,10 @@ class Finding:
     """The record whose traceback explains it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class WindowRequest:
+    """A request served after its process logged its shutdown marker."""
+
     lifetime: int
     pid: int
     source: str
@@ -187,8 +212,10 @@ class WindowRequest:
     request_pid: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class WindowLoading:
+    """Module or registry loading after its process logged its shutdown marker."""
+
     lifetime: int
     pid: int
     source: str
@@ -196,8 +223,10 @@ class WindowLoading:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class RootCause:
+    """Something to fix, ranked, with its evidence, fix and verification."""
+
     rank: int
     title: str
     severity: str = fact(enum=SEVERITIES)
@@ -217,13 +246,15 @@ class RootCause:
     """Why it is not the first thing to fix: ``noise``, ``shutdown`` or ``transient``; else ``None``."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Citation:
+    """A line a note rests on."""
+
     source: str
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Note:
     """A statement the report makes beside the findings, with the lines it rests on."""
 
@@ -233,16 +264,20 @@ class Note:
     citations: tuple[Citation, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class CascadeStep:
+    """One step of the failure cascade, from the request to the symptom."""
+
     step: str
     detail: str
     source: str | None
     line: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class TestCase:
+    """One test of the run and its outcome."""
+
     name: str
     module: str | None
     status: str = fact(enum=TEST_STATUSES)
@@ -259,8 +294,10 @@ class TestCase:
     """A failure known only from a summary line."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Tests:
+    """The test run of the log (``--test-enable``)."""
+
     total: int
     passed: int
     failed: int
@@ -286,8 +323,10 @@ class Tests:
         return tuple(c for c in self.cases if c.status in ("fail", "error"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Report:
+    """The whole report: what every renderer draws."""
+
     schema: int
     tool: Tool
     sources: tuple[Source, ...]
@@ -308,8 +347,10 @@ class Report:
     top_severity: str | None = fact(internal=True, default=None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class GateRecord:
+    """A log record that fails the CI build."""
+
     source: str
     line: int
     level: str
@@ -317,7 +358,7 @@ class GateRecord:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class CiResult:
     """What ``logsleuth ci`` decided and why; every CI output draws this."""
 

@@ -3,7 +3,8 @@ built here from plain facts (ids, lines, values) that ``report.py`` establishes.
 
 ``report.py`` decides what is true (which process was stopping, what follows from what); this
 module only says it. Each note is a frozen fact with its ``kind`` (the JSON ``notes[].kind``)
-and its ``text``.
+and its ``text``. A fact is said once and never compared or printed: its class has no generated
+``__eq__``, ``__hash__`` or ``__repr__`` (they cost each run about 4 ms of start-up).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ def _requests(items: tuple[Request, ...]) -> str:
     return ", ".join(f"{method} {path} → {status} (line {line})" for method, path, status, line in items)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Damage:
+    """An input that could not be read to its end."""
+
     kind: ClassVar[str] = "input"
     source: str
     damage: str
@@ -31,8 +34,10 @@ class Damage:
         return f"{self.source}: {self.damage}; the report covers the {self.lines} lines read before it."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class CutLines:
+    """Over-long lines cut in an input."""
+
     kind: ClassVar[str] = "input"
     source: str
     lines: int
@@ -43,8 +48,10 @@ class CutLines:
         return f"{self.source}: {self.lines} over-long lines were cut ({self.bytes} bytes not analysed)."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class NotOdoo:
+    """An input without a single Odoo log record."""
+
     kind: ClassVar[str] = "input"
 
     @property
@@ -52,8 +59,10 @@ class NotOdoo:
         return "No Odoo log record was found: this does not look like an Odoo server log."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Window:
+    """The ``--since``/``--until`` window the report covers."""
+
     kind: ClassVar[str] = "scope"
     since: str | None
     until: str | None
@@ -70,8 +79,10 @@ class Window:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Bounded:
+    """What went past the report's caps (counted, not kept)."""
+
     kind: ClassVar[str] = "scope"
     findings: int
     finding_records: int
@@ -106,8 +117,10 @@ class Bounded:
         return "Bounded report: " + "; ".join(parts) + "."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ShutdownWindow:
+    """Requests served or modules loaded after a process's shutdown marker."""
+
     kind: ClassVar[str] = "shutdown-window"
     pid: int
     lifetime: int
@@ -135,7 +148,7 @@ class ShutdownWindow:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Nearest:
     """The nearest shutdown of another process before a contradiction."""
 
@@ -145,8 +158,10 @@ class Nearest:
     end_line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Contradiction:
+    """An exception that reads like a shutdown, in a process that was not stopping."""
+
     kind: ClassVar[str] = "contradiction"
     line: int
     exception_type: str
@@ -190,8 +205,10 @@ class Contradiction:
         return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ShutdownTiming:
+    """A finding whose every occurrence is inside a shutdown window."""
+
     kind: ClassVar[str] = "timing"
     finding: str
     title: str
@@ -221,8 +238,10 @@ class ShutdownTiming:
         return head + f"its own process every time — {each}" + tail
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class OnSeveralHosts:
+    """The same failure in several logs."""
+
     kind: ClassVar[str] = "across-hosts"
     finding: str
     title: str
@@ -241,8 +260,10 @@ class OnSeveralHosts:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class RestartBefore:
+    """A process that (re)started shortly before a failure in another log."""
+
     kind: ClassVar[str] = "across-hosts"
     pid: int
     source: str
@@ -262,8 +283,10 @@ class RestartBefore:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class WrongInstallation:
+    """A module loaded from another Odoo installation than the server's."""
+
     kind: ClassVar[str] = "wrong-installation"
     module: str
     folder: str
@@ -280,8 +303,10 @@ class WrongInstallation:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Silence:
+    """A module that logged nothing after its failure."""
+
     kind: ClassVar[str] = "silence"
     module: str
     line: int
@@ -293,8 +318,10 @@ class Silence:
         return f"No record from odoo.addons.{self.module} after the failure at line {self.line}{last}: none of its code ran again."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Misleading:
+    """A message that names a consequence, not its cause."""
+
     kind: ClassVar[str] = "symptom"
     line: int
     claim: str
@@ -312,8 +339,10 @@ class Misleading:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class FollowsFrom:
+    """A symptom and the cause it follows from."""
+
     kind: ClassVar[str] = "symptom"
     title: str
     line: int
@@ -327,8 +356,10 @@ class FollowsFrom:
         return f"{self.title} (line {self.line}, {self.count}×) follows from {self.cause}: {self.cause_title.lower()} at line {self.cause_line}."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ServerErrors:
+    """The requests a lifetime answered with HTTP 5xx."""
+
     kind: ClassVar[str] = "symptom"
     lifetime: int
     pid: int
@@ -439,7 +470,7 @@ def symptom_step(title: str, count: int) -> str:
     return f"{title} ({count}×)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Top:
     """The first root cause that needs action, as the verdict names it."""
 

@@ -35,8 +35,9 @@ def test_version_short_and_long(capsys):
 def test_shell_completion_is_offered():
     top = cli("--help").stdout
     assert "--install-completion" in top and "--show-completion" in top
-    script = cli("--show-completion", "bash").stdout
-    assert "_logsleuth_completion" in script and "complete " in script
+    shown = cli("--show-completion", "bash")
+    script = shown.stdout
+    assert "_logsleuth_completion" in script and "complete " in script, (shown.returncode, shown.stderr)
     words = cli(**{"_LOGSLEUTH_COMPLETE": "complete_bash", "COMP_WORDS": "logsleuth an", "COMP_CWORD": "1"}).stdout
     assert words.split() == ["analyze"]
 

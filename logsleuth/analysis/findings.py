@@ -162,7 +162,8 @@ class Finding:
             self.outside -= 1
             return
         hits = self._hits(occ.lifetime)
-        assert hits is not None, "an occurrence taken back was counted"
+        if hits is None:  # not one of this finding's: nothing to take back
+            return
         hits.count -= 1
         if hits.count == 0:
             self.lifetimes.remove(hits)

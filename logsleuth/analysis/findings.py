@@ -405,6 +405,10 @@ class Engine:
                     self.changed_pids.append(rec.pid)
             if waiting is not None and waiting.trigger_request is None:
                 waiting.trigger_request = (rec.source, rec.first_line, rec.message)
+        if not self.patterns and not self.fallbacks:
+            # ``lifetimes``: no failure to find, so no traceback to parse for one (only counted)
+            self.tracebacks += has_tb
+            return []
         primary, fallback = self.candidates(rec, has_tb)
         if not primary and not fallback and not has_tb:
             self._maybe_detail(rec)

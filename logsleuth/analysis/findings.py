@@ -32,6 +32,8 @@ AWAIT_RECORDS = 2000
 """How many later records may pass before a module failure stops waiting for its traceback."""
 ORPHAN_RECORDS = 5
 """How many records later a cause may still claim a symptom logged just before it."""
+MAX_ORPHANS_PER_PID = 4
+"""Symptoms of one process that wait for their cause at once (the latest ones)."""
 
 _MASK_NUMBERS = re.compile(r"\d+")
 _MASK_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\b0x[0-9a-f]+\b")
@@ -309,7 +311,7 @@ class Engine:
         self._pending_request: dict[tuple[int, int], Finding] = {}
         self._latest: dict[tuple[int, str], Finding] = {}
         """The latest finding of each pattern, per stream: a symptom follows from a cause of its own log."""
-        self._orphans: dict[tuple[int, int], tuple[Finding, int]] = {}
+        self._orphans: dict[tuple[int, int], list[tuple[Finding, int]]] = {}
         self._stream = 0
         self._seq = 0
         self.tracebacks = 0
@@ -595,7 +597,12 @@ class Engine:
             finding.exception = ExceptionInfo(tb.final.type, tb.final.message, rec.source, tb.final.line)
             finding.culprit = finding.culprit or culprit
         if p.symptom_of and finding.linked_to is None and rec.pid is not None:
-            _bounded_set(self._orphans, (self._stream, rec.pid), (finding, occ.seq))
+            pending = self._orphans.get((self._stream, rec.pid))
+            if pending is None:
+                _bounded_set(self._orphans, (self._stream, rec.pid), [(finding, occ.seq)])
+            else:
+                pending.append((finding, occ.seq))
+                del pending[:-MAX_ORPHANS_PER_PID]
         if rec.pid is not None and self._orphans:
             self._adopt_orphan(finding, p, rec, occ.seq)
         finding.add(occ)
@@ -615,19 +622,24 @@ class Engine:
 
     def _adopt_orphan(self, cause: Finding, p: Pattern, rec: Record, seq: int) -> None:
         """Odoo sometimes logs the consequence first ("Failed to load registry", then the record
-        with the traceback): a symptom still unlinked links to a cause of its PID right after it."""
-        pid = rec.pid
-        waiting = self._orphans.get((self._stream, pid))  # type: ignore[arg-type]
-        if waiting is None:
+        with the traceback): the symptoms still unlinked link to a cause of their PID right after
+        them (several may wait: a bus error, then a cron failure, then the database's shutdown)."""
+        key = (self._stream, rec.pid)
+        pending = self._orphans.get(key)  # type: ignore[arg-type]
+        if pending is None:
             return
-        symptom, since = waiting
-        if symptom is cause or seq - since > ORPHAN_RECORDS:
+        waiting = []
+        for symptom, since in pending:
             if seq - since > ORPHAN_RECORDS:
-                del self._orphans[(self._stream, pid)]  # type: ignore[arg-type]
-            return
-        if p.id in symptom.pattern.symptom_of and symptom.linked_to is None:
-            self._link(symptom, cause, rec)
-            del self._orphans[(self._stream, pid)]  # type: ignore[arg-type]
+                continue  # too long before it: not its consequence
+            if symptom is not cause and p.id in symptom.pattern.symptom_of and symptom.linked_to is None:
+                self._link(symptom, cause, rec)
+                continue
+            waiting.append((symptom, since))
+        if waiting:
+            pending[:] = waiting
+        else:
+            del self._orphans[key]  # type: ignore[arg-type]
 
     def _variant(self, finding: Finding, occ: Occurrence, tb: Traceback) -> Finding:
         """Move an occurrence of ``finding`` to the finding of its own explanation."""

@@ -299,7 +299,14 @@ def _console() -> "Console":
     terminal or with ``FORCE_COLOR``, none with ``NO_COLOR``; log text is never read as markup."""
     from rich.console import Console
 
-    return Console(markup=False, highlight=False, emoji=False)
+    class Stdout(Console):
+        def on_broken_pipe(self) -> None:
+            """rich exits with 1 when the reader closes the pipe; here that is no error (``| head``):
+            ``guarded`` ends the command quietly with 0, as for every other format."""
+            self.quiet = True
+            raise BrokenPipeError
+
+    return Stdout(markup=False, highlight=False, emoji=False)
 
 
 def _emit(text: str, output: Path | None) -> None:

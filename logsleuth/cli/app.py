@@ -91,6 +91,9 @@ class _Run:
     around the command (``guarded``, ``main``), which runs outside the command's own context."""
 
     debug = False
+    verdict = EXIT_OK
+    """The exit code a command decided before writing its report: a reader that closes the pipe
+    early (``| head``) ends the output, not the verdict (a failing ``ci`` must not pass)."""
 
 
 @app.callback()
@@ -343,7 +346,7 @@ def guarded(command: Callable[..., None]) -> Callable[..., None]:
         except BrokenPipeError:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
-            raise typer.Exit(EXIT_OK) from None
+            raise typer.Exit(_Run.verdict) from None
 
     return run
 
@@ -386,6 +389,12 @@ def analyze(
         from logsleuth.report.redact import scrub_controls  # its rules cost every other format 5 ms
 
         report = scrub_controls(report)
+    failing = (
+        fail_on is not FailOn.none
+        and report.top_severity is not None
+        and SEVERITY_RANK[report.top_severity] >= SEVERITY_RANK[fail_on.value]
+    )
+    _Run.verdict = EXIT_FINDINGS if failing else EXIT_OK
     if fmt is Format.text:
         import shlex
 
@@ -400,9 +409,7 @@ def analyze(
         from logsleuth.render import get_renderer
 
         _emit(get_renderer(fmt.value)(report), output)
-    if fail_on is not FailOn.none and report.top_severity is not None:
-        if SEVERITY_RANK[report.top_severity] >= SEVERITY_RANK[fail_on.value]:
-            raise typer.Exit(EXIT_FINDINGS)
+    raise typer.Exit(_Run.verdict)
 
 
 @app.command()
@@ -573,8 +580,9 @@ def ci(
             sys.stderr.write(github(report, outcome, root))
         else:
             text += github(report, outcome, root)
+    _Run.verdict = EXIT_FINDINGS if outcome.failed else EXIT_OK
     write_stdout(text)
-    raise typer.Exit(EXIT_FINDINGS if outcome.failed else EXIT_OK)
+    raise typer.Exit(_Run.verdict)
 
 
 @app.command()
@@ -873,7 +881,7 @@ def main(argv: list[str] | None = None) -> None:
     from logsleuth.reading.allocator import keep_freed_memory
 
     args = sys.argv[1:] if argv is None else argv
-    _Run.debug = False
+    _Run.debug, _Run.verdict = False, EXIT_OK
     keep_freed_memory()
     _closed_streams()
     from logsleuth.analysis.workers import install_sigterm

@@ -126,6 +126,29 @@ def test_broken_pipe_is_quiet(tmp_path, fmt, first):
     assert proc.stdout.startswith(first) and (proc.returncode, proc.stderr) == (0, "")
 
 
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["ci", SEED, "--allow-no-tests"], 1),
+        (["ci", SEED, "--allow-no-tests", "--fail-on", "none"], 0),
+        (["analyze", SEED, "--fail-on", "high"], 1),
+        (["analyze", SEED], 0),
+    ],
+)
+def test_a_closed_pipe_keeps_the_verdict(args, code):
+    """The reader is gone before anything is written: the report is lost, the exit code is the
+    command's verdict (a failing ``ci | head`` must not pass a pipeline)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "logsleuth", *map(str, args)], stdout=write, stderr=subprocess.PIPE
+        )
+    finally:
+        os.close(write)
+    assert (proc.returncode, proc.stderr) == (code, b"")
+
+
 def test_patterns_command_lists_ids(capsys):
     code, out, _ = run(["patterns"], capsys)
     assert code == 0 and "module-load-failure" in out and "missing-python-dependency" in out

@@ -182,6 +182,17 @@ class Finding:
         self.lifetimes.extend(h for h in other.lifetimes if self._hits(h.lifetime) is None)
         for source, occ in other.sources.items():
             self.sources.setdefault(source, occ)
+        self.linked.extend(g for g in other.linked if g not in self.linked)
+        if self.explained_by is None and other.explained_by is not None:
+            self.explained_by, self.traceback = other.explained_by, other.traceback
+            self.exception, self.culprit = other.exception, other.culprit
+        if self.trigger_request is None:
+            self.trigger_request = other.trigger_request
+
+    @property
+    def lifetime_indexes(self) -> list[int]:
+        """The lifetimes it occurred in, every occurrence counted."""
+        return sorted(h.lifetime.index for h in self.lifetimes)
 
     def first_message(self) -> str:
         return self.message
@@ -721,7 +732,7 @@ class Engine:
                     f.key = variant_key
                     continue
                 kept = findings[variant_key]
-            _absorb(kept, f)
+            kept.absorb(f)
             replaced[id(f)] = kept
         for f in list(findings.values()):
             if f.linked_to is not None and id(f.linked_to) in replaced:
@@ -867,16 +878,6 @@ def _link_record(found: list[Finding]) -> None:
 def _link(finding: Finding, cause: Finding) -> None:
     finding.linked_to = cause
     cause.linked.append(finding)
-
-
-def _absorb(kept: Finding, other: Finding) -> None:
-    kept.absorb(other)
-    kept.linked.extend(g for g in other.linked if g not in kept.linked)
-    if kept.explained_by is None and other.explained_by is not None:
-        kept.explained_by, kept.traceback = other.explained_by, other.traceback
-        kept.exception, kept.culprit = other.exception, other.culprit
-    if kept.trigger_request is None:
-        kept.trigger_request = other.trigger_request
 
 
 def _same_or_reloaded(cause: Finding, occ: Occurrence) -> bool:

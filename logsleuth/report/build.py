@@ -197,7 +197,6 @@ def _finding(f: Finding, v: Links) -> model.Finding:
         )
     )
     cause = v.cause(f)
-    lts = {h.lifetime.index for h in f.lifetimes}
     return model.Finding(
         v.id(f),
         f.pattern.id,
@@ -218,7 +217,7 @@ def _finding(f: Finding, v: Links) -> model.Finding:
         f.count,
         len(f.lifetimes) > 1,
         tuple(o.line for o in f.occurrences if o.in_shutdown),
-        tuple(sorted(lts)),
+        tuple(f.lifetime_indexes),
         f.explained_by[1] if f.explained_by else None,
         chain,
         v.id(cause) if cause is not None else None,
@@ -653,7 +652,7 @@ def _root_causes(v: Links, lifetimes: list[Lifetime]) -> list[tuple[model.RootCa
         linked = v.linked(f)
         impact = narrative.impact(
             f.count,
-            sorted(h.lifetime.index for h in f.lifetimes),
+            f.lifetime_indexes,
             _demotion(f),
             sorted({g.pattern.title.lower() for g in linked if g.pattern.role == "symptom"}) if linked else None,
         )
